@@ -1,0 +1,118 @@
+"""Embedded structured data: JSON-LD objects and ``<meta>`` tags, read once per page.
+
+Publishers describe their articles for search engines in JSON-LD (schema.org
+``NewsArticle`` and friends) and in Open Graph / Dublin Core ``<meta>`` tags. Both the
+metadata and the body extractor use these signals, so they are collected here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml.html import HtmlElement
+
+__all__ = ["json_ld", "article_objects", "meta_tags", "types_of"]
+
+ARTICLE_TYPES = {
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "scholarlyarticle",
+    "techarticle", "socialmediaposting", "liveblogposting", "report", "posting",
+    "askpublicnewsarticle", "satiricalarticle", "advertisercontentarticle", "medicalscholarlyarticle",
+    "discussionforumposting", "webpage", "creativework", "review", "recipe", "howto",
+}
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+def _loads(text: str) -> Any:
+    text = text.strip()
+    if text.startswith("<!--"):
+        text = text[4:]
+    if text.endswith("-->"):
+        text = text[:-3]
+    text = text.strip().rstrip(";")
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        pass
+    try:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", text), strict=False)
+    except ValueError:
+        return None
+
+
+def _walk(value: Any, depth: int = 0) -> Iterator[dict]:
+    if depth > 8:
+        return
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk(item, depth + 1)
+    elif isinstance(value, dict):
+        yield value
+        graph = value.get("@graph")
+        if graph is not None:
+            yield from _walk(graph, depth + 1)
+        main = value.get("mainEntity") or value.get("mainEntityOfPage")
+        if isinstance(main, dict) and ("@type" in main and len(main) > 2):
+            yield from _walk(main, depth + 1)
+
+
+def json_ld(doc: HtmlElement) -> list[dict]:
+    """Every JSON-LD object on the page, ``@graph`` members flattened into the list."""
+    objects: list[dict] = []
+    for script in doc.iter("script"):
+        kind = (script.get("type") or "").lower()
+        if "ld+json" not in kind:
+            continue
+        data = _loads(script.text or "")
+        if data is not None:
+            objects.extend(_walk(data))
+    return objects
+
+
+def types_of(obj: dict) -> set[str]:
+    """The lower-cased ``@type`` names of a JSON-LD object (it may hold a list)."""
+    kind = obj.get("@type")
+    if isinstance(kind, str):
+        return {kind.lower()}
+    if isinstance(kind, list):
+        return {k.lower() for k in kind if isinstance(k, str)}
+    return set()
+
+
+def article_objects(objects: list[dict]) -> list[dict]:
+    """The JSON-LD objects that describe an article-like work, most specific first."""
+    found = [o for o in objects if types_of(o) & ARTICLE_TYPES]
+    # A NewsArticle says more about the page than the WebPage wrapping it.
+    found.sort(key=lambda o: 1 if types_of(o) <= {"webpage", "creativework"} else 0)
+    return found
+
+
+def meta_tags(doc: HtmlElement) -> dict[str, list[str]]:
+    """All ``<meta>`` values keyed by lower-cased name, property or itemprop."""
+    tags: dict[str, list[str]] = {}
+    head = doc.find("head")
+    scope = doc if head is None else head
+    for meta in scope.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        content = content.strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = meta.get(attr)
+            if key:
+                tags.setdefault(key.strip().lower(), []).append(content)
+    if head is not None:
+        # Some sites put their article meta tags in the body.
+        body = doc.find("body")
+        if body is not None:
+            for meta in body.iter("meta"):
+                content = (meta.get("content") or "").strip()
+                key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+                if content and key:
+                    tags.setdefault(key.strip().lower(), []).append(content)
+    return tags
