@@ -1,0 +1,602 @@
+"""Find the article body in a page tree and strip the boilerplate inside it.
+
+This is the coarse, fast pass, done on the lxml tree:
+
+1. :func:`clean_tree` drops what is never article text (scripts, forms controls,
+   hidden elements, navigation, captions).
+2. :func:`text_blocks` cuts the page into blocks of running text and rates each one
+   as content (long, punctuated, few links) or boilerplate (link lists, short labels,
+   blocks under "related"/"share"/"comments" containers).
+3. :func:`choose_region` picks the element whose blocks add up to the most content:
+   boilerplate counts against a region, so the winner is the tightest element that
+   holds the article. Semantic markup (``itemprop=articleBody``, ``<article>``,
+   content class names) and a complete JSON-LD ``articleBody`` are tie-breakers.
+4. :func:`prune_region` removes what is left inside: related-story lists, share bars,
+   newsletter and donation appeals, tag lines, bylines, "Read more" blocks.
+
+The fine work on the chosen region (rendering text, Markdown and HTML) happens in
+:mod:`scraper.render` with BeautifulSoup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+__all__ = ["Region", "clean_tree", "text_blocks", "choose_region", "prune_region", "find_body"]
+
+# -- vocabularies -------------------------------------------------------------------
+
+# Elements that never hold article text.
+DROP_TAGS = {
+    "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object", "embed",
+    "video", "audio", "source", "track", "map", "button", "input", "select", "textarea", "option",
+    "optgroup", "datalist", "output", "progress", "meter", "dialog", "link", "meta", "head", "title",
+    "nav", "aside", "footer", "figcaption", "menu", "img", "picture", "label", "fieldset", "legend",
+}
+BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
+    "figure", "header", "footer", "aside", "nav", "address", "details", "summary", "center", "hr",
+    "form", "body", "html", "hgroup", "br",
+}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+# Class/id words that mark page furniture. Matched against whole words of the
+# class and id (split on "-", "_", spaces and camelCase), never substrings.
+NEGATIVE_WORDS = {
+    "share", "sharing", "sharebar", "social", "socials", "related", "relatedarticles", "recommended",
+    "recommendations", "recommend", "recirc", "recirculation", "newsletter", "newsletters", "subscribe",
+    "subscription", "subscribers", "promo", "promotion", "promoted", "advert", "advertisement",
+    "adverts", "ad", "ads", "adsense", "adslot", "adunit", "advertising", "sponsor", "sponsored",
+    "outbrain", "taboola", "comment", "comments", "disqus", "donate", "donation", "donations",
+    "contribute", "contribution", "membership", "paywall", "breadcrumb", "breadcrumbs", "cookie",
+    "cookies", "consent", "gdpr", "tags", "tagline", "taglist", "byline", "bio", "biography",
+    "popular", "trending", "mostread", "sidebar", "widget", "widgets", "footer", "nav", "navbar",
+    "navigation", "menu", "masthead", "modal", "popup", "overlay", "signup", "login", "caption",
+    "credit", "credits", "toolbar", "print", "skip", "pagination", "pager", "teaser", "teasers",
+    "banner", "rail", "more", "also", "follow", "newsfeed", "feed", "cta", "prev", "next",
+    "author", "authors", "topics", "keywords", "meta", "metadata", "timestamp", "dateline", "date",
+    "headline", "kicker", "hidden", "jump", "promos", "sticky", "callout", "lightbox",
+    "gallery", "carousel", "slider", "video", "player", "podcast", "audio", "livestream", "alert",
+    "notification", "notice", "disclaimer", "correction", "tools", "utility", "actions", "reactions",
+    "rating", "ratings", "poll", "quiz", "survey", "nextread", "upnext", "readnext", "wp-caption",
+    "figcaption", "photo", "image", "img", "media", "thumbnail", "thumb", "icon", "logo", "header",
+}
+# The furniture words that, on an ancestor, make every block inside it boilerplate
+# (the block rating uses them; pruning uses the wider list above).
+CONTEXT_NEGATIVE = {
+    "comment", "comments", "disqus", "related", "relatedarticles", "recommended", "recommendations",
+    "recirc", "recirculation", "outbrain", "taboola", "sidebar", "footer", "nav", "navbar",
+    "navigation", "menu", "newsletter", "popular", "trending", "mostread", "breadcrumb",
+    "breadcrumbs", "cookie", "consent", "share", "sharing", "social", "promo", "advert",
+    "advertisement", "ad", "ads", "sponsored", "rail", "widget", "widgets", "teaser", "teasers",
+    "donate", "donation", "paywall", "subscribe", "subscription", "modal", "popup",
+}
+POSITIVE_WORDS = {
+    "article", "articlebody", "body", "content", "entry", "main", "post", "story", "text", "prose",
+    "richtext", "blog", "news", "copy", "page", "column", "single", "detail", "storytext",
+}
+# Class/id phrases that name the body itself (after joining words with "-").
+BODY_NAMES = re.compile(
+    r"(?:^|[-_ ])(?:article|story|post|entry|news|blog|content|main|page|detail)[-_ ]?"
+    r"(?:body|content|text|copy|entry|main|inner|wrapper|article|detail)(?:$|[-_ ])|"
+    r"articlebody|storybody|postbody|entrycontent|postcontent|articlecontent|bodytext|"
+    r"(?:^|[-_ ])(?:body|rich|main)[-_]?text(?:$|[-_ ])|story[-_]?text|article[-_]?text",
+    re.IGNORECASE,
+)
+# Words and phrases that open boilerplate blocks, in many languages. A block matches
+# when its whole text is short and starts with (or is) one of these.
+_BOILERPLATE_START = (
+    # English
+    r"read (?:more|next|also)|related(?: (?:articles?|stories|posts|content|news|coverage|topics?|reading))?"
+    r"|recommended(?: for you| stories| articles| reading)?|more (?:from|on|about|stories|news|in|like this)"
+    r"|see also|also read|you (?:may|might) (?:also )?(?:like|be interested|enjoy)|don'?t miss"
+    r"|most (?:popular|read|viewed|shared)|trending(?: now)?|latest (?:news|stories)|top stories"
+    r"|sign up|subscribe|newsletter|follow us|share (?:this|on|via)|share$|advertisement|sponsored"
+    r"|support (?:us|our|independent|the)|donate|contribute|become a (?:member|supporter|subscriber|patron)"
+    r"|click here|tap here|get the (?:app|newsletter)|download (?:the|our) app|join (?:us|our)"
+    r"|continue reading|keep reading|story continues|article continues|this story|editor'?s (?:picks?|note)"
+    r"|listen to (?:this|the) (?:article|story)|watch:|photo:|image:|video:|credit:|source:"
+    r"|copyright|©|all rights reserved|loading|we use cookies|this (?:site|website) uses cookies"
+    # German
+    r"|mehr zum thema|lesen sie (?:auch|mehr)|auch interessant|weitere artikel|das könnte sie"
+    r"|empfohlen|anzeige|werbung|teilen|jetzt abonnieren|newsletter abonnieren|unterstützen sie"
+    # French
+    r"|lire (?:aussi|plus|la suite)|à lire (?:aussi|également)|voir aussi|sur le même sujet|articles? liés?"
+    r"|publicité|partager|abonnez-vous|inscrivez-vous|soutenez|faire un don|les plus lus"
+    # Spanish / Portuguese / Italian
+    r"|lee (?:también|más)|leer más|te puede interesar|noticias relacionadas|también te puede"
+    r"|publicidad|compartir|suscríbete|más noticias|lo más leído|leia (?:também|mais)|veja também"
+    r"|saiba mais|notícias relacionadas|publicidade|compartilhe|assine|mais lidas|leggi anche"
+    r"|potrebbe interessarti|articoli correlati|pubblicità|condividi|iscriviti|più letti"
+    # Dutch / Scandinavian / Polish / Russian / Turkish
+    r"|lees (?:ook|meer)|gerelateerd|advertentie|delen|les (?:også|mer)|läs (?:också|mer)|relaterte"
+    r"|czytaj (?:też|także|więcej)|zobacz (?:też|także)|reklama|udostępnij|читайте (?:также|тоже)"
+    r"|по теме|смотрите также|реклама|поделиться|подписывайтесь|ayrıca okuyun|ilgili haberler|reklam|paylaş"
+)
+BOILERPLATE_START = re.compile(rf"^\W*(?:{_BOILERPLATE_START})", re.IGNORECASE)
+# Headings that introduce a block of other stories.
+RELATED_HEADING = re.compile(
+    r"^\W*(?:read (?:more|next|also)|related|recommended|more (?:from|on|about|stories|news|in|like)"
+    r"|see also|also read|you (?:may|might)|don'?t miss|most (?:popular|read|viewed)|trending|latest"
+    r"|top stories|what to read|further reading|mehr zum thema|lesen sie auch|weitere|lire aussi|à lire"
+    r"|sur le même sujet|voir aussi|lee también|relacionad|te puede interesar|leia também|veja também"
+    r"|leggi anche|correlati|lees ook|czytaj|zobacz|читайте|по теме|ilgili|関連|相关|相關|관련)",
+    re.IGNORECASE,
+)
+# Appeals for money or sign-ups (donations, memberships, subscriptions, newsletters).
+APPEAL = re.compile(
+    r"\b(?:donat(?:e|ion|ions|ing)|contribut(?:e|ion) (?:today|now)|make a (?:contribution|donation)"
+    r"|support (?:us|our (?:work|journalism|reporting)|independent journalism|the [\w’' ]{1,30}(?:times|post|news))"
+    r"|become a (?:member|supporter|patron|subscriber)|subscribe (?:now|today|to)|sign up (?:for|to|now)"
+    r"|newsletter|independent journalism|keep (?:it|us|our journalism) (?:alive|free|going)"
+    r"|reader[- ]funded|paywall|unterstützen sie|jetzt spenden|spenden sie|soutenez|faites un don"
+    r"|haz una donación|apoya (?:el|nuestro)|assine|apoie|sostieni|abbonati|steun ons|wesprzyj"
+    r"|поддержите|пожертвова)",
+    re.IGNORECASE,
+)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_SENTENCE_END = re.compile(r"[.!?。！？…»”\"')]\s*$|[.!?。！？](?:\s|$)")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+HIDDEN_WORDS = {"hidden", "hide", "sronly", "visuallyhidden", "screenreadertext", "offscreen",
+                "invisible", "srtext", "screenreader", "visually", "srhidden"}
+
+
+def words_of(el: HtmlElement) -> set[str]:
+    """The words of an element's class and id: ``"articleBody share-bar"`` → {article, body, share, bar, articlebody, sharebar}."""
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if not raw.strip():
+        return set()
+    raw = _CAMEL.sub("-", raw).lower()
+    words = set()
+    for token in raw.split():
+        parts = [p for p in _SPLIT.split(token) if p]
+        words.update(parts)
+        if len(parts) > 1:
+            words.add("".join(parts))
+            words.update(a + b for a, b in zip(parts, parts[1:]))
+    return words
+
+
+def _attr_text(el: HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".strip()
+
+
+def is_hidden(el: HtmlElement) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    cls = el.get("class")
+    if cls:
+        tokens = {_SPLIT.sub("", t.lower()) for t in cls.split()}
+        return bool(tokens & HIDDEN_WORDS)
+    return False
+
+
+# -- step 1: cleaning -----------------------------------------------------------------
+
+def clean_tree(root: HtmlElement, *, keep: Callable[[HtmlElement], bool] | None = None) -> None:
+    """Remove, in place, elements that are never article text.
+
+    ``keep`` can protect elements (site rules use it for their content selector).
+    """
+    doomed = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions, entities
+            doomed.append(el)
+            continue
+        if keep is not None and keep(el):
+            continue
+        if tag in DROP_TAGS:
+            if tag == "img" or tag == "picture":
+                continue  # kept for the HTML rendering; carries no text
+            doomed.append(el)
+        elif el.attrib and (is_hidden(el) or el.get("role") in ("navigation", "contentinfo", "banner",
+                                                                  "complementary", "search", "dialog",
+                                                                  "alert", "menu", "menubar", "toolbar")):
+            doomed.append(el)
+    for el in doomed:
+        _drop(el)
+
+
+def _drop(el: HtmlElement) -> None:
+    """Remove ``el`` but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+# -- step 2: text blocks -------------------------------------------------------------
+
+@dataclass
+class Block:
+    """A run of text owned by one block-level element."""
+
+    el: HtmlElement
+    text: str
+    link_chars: int
+    chars: int
+    value: float = 0.0
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.chars if self.chars else 0.0
+
+
+def text_blocks(root: HtmlElement) -> list[Block]:
+    """Cut ``root`` into text blocks in document order, each owned by its nearest block element."""
+    pieces: dict[HtmlElement, list[str]] = {}
+    links: dict[HtmlElement, int] = {}
+    order: list[HtmlElement] = []
+
+    def add(owner: HtmlElement, text: str, in_link: bool) -> None:
+        if owner not in pieces:
+            pieces[owner] = []
+            links[owner] = 0
+            order.append(owner)
+        pieces[owner].append(text)
+        if in_link:
+            links[owner] += len(text.strip())
+
+    # Items are (element, owner, in_link) to enter, or (None, owner, in_link, tail text).
+    stack: list[tuple] = [(root, root, False, None)]
+    while stack:
+        el, owner, in_link, tail = stack.pop()
+        if el is None:
+            add(owner, tail, in_link)
+            continue
+        tag = el.tag
+        if tag in BLOCK_TAGS:
+            owner = el
+        elif tag == "a":
+            in_link = True
+        text = el.text
+        if text and not text.isspace():
+            add(owner, text, in_link)
+        for child in reversed(el):
+            if not isinstance(child.tag, str):
+                continue
+            tail = child.tail
+            if tail and not tail.isspace():
+                stack.append((None, owner, in_link, tail))
+            stack.append((child, owner, in_link, None))
+    blocks = []
+    for owner in order:
+        text = " ".join(" ".join(pieces[owner]).split())
+        if text:
+            blocks.append(Block(owner, text, links[owner], len(text)))
+    return blocks
+
+
+def rate_block(block: Block, negative_context: bool) -> float:
+    """How much a block looks like article text: positive for prose, negative for furniture."""
+    n = block.chars
+    density = block.link_density
+    if negative_context:
+        return -n
+    if density > 0.5:
+        return -n
+    words = block.text.count(" ") + 1
+    cjk = _is_cjk(block.text)
+    long_enough = n >= 80 if not cjk else n >= 30
+    if BOILERPLATE_START.match(block.text) and n < 200:
+        return -n
+    if long_enough and _SENTENCE_END.search(block.text):
+        return n * (1.0 - density)
+    if block.el.tag in HEADINGS:
+        return 0.0
+    if words <= 4 and not cjk:
+        return -0.5 * n
+    return 0.3 * n * (1.0 - density)
+
+
+def _is_cjk(text: str) -> bool:
+    sample = text[:40]
+    return sum(1 for ch in sample if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff"
+               or "\uac00" <= ch <= "\ud7af") > len(sample) // 3
+
+
+# -- step 3: choosing the region -----------------------------------------------------
+
+@dataclass
+class Region:
+    """The element chosen as the article body, and why."""
+
+    el: HtmlElement
+    reason: str
+    score: float
+    total: float  # the content value of the whole page, for "is this an article?"
+
+
+def _anchors(root: HtmlElement, blocks: list[Block]) -> set[HtmlElement]:
+    """Elements that hold the page's headline or a named article body, with all their ancestors.
+
+    A container around the headline or the article body is never furniture, whatever
+    its class says (``<div class="page ad-margins">`` wraps whole pages).
+    """
+    marked: set[HtmlElement] = set()
+    starts = [el for el in root.iter("h1", "article", "main")]
+    starts += [el for el in root.iter() if el.attrib and (el.get("itemprop") == "articleBody"
+                                                          or BODY_NAMES.search(_attr_text(el)))]
+    for el in starts:
+        while el is not None and el not in marked:
+            marked.add(el)
+            el = el.getparent()
+    return marked
+
+
+def _context_flags(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, bool]:
+    """For each element: is it inside a container named as furniture (comments, related…)?"""
+    anchors = _anchors(root, blocks)
+    flags: dict[HtmlElement, bool] = {}
+    stack: list[tuple[HtmlElement, bool]] = [(root, False)]
+    while stack:
+        el, inherited = stack.pop()
+        flag = inherited
+        if not flag and el.attrib and el not in anchors:
+            words = words_of(el)
+            if words & CONTEXT_NEGATIVE and not BODY_NAMES.search(_attr_text(el)):
+                flag = True
+        flags[el] = flag
+        for child in el:
+            if isinstance(child.tag, str):
+                stack.append((child, flag))
+    return flags
+
+
+def score_tree(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, float]:
+    """Sum block values up the tree: each element's score is the content value it holds."""
+    flags = _context_flags(root, blocks)
+    scores: dict[HtmlElement, float] = {}
+    for block in blocks:
+        block.value = rate_block(block, flags.get(block.el, False))
+        el = block.el
+        while el is not None:
+            scores[el] = scores.get(el, 0.0) + block.value
+            el = el.getparent()
+    return scores
+
+
+def _hint(el: HtmlElement) -> float:
+    """A bonus for elements that name themselves the article body."""
+    if el.get("itemprop") == "articleBody":
+        return 1.25
+    if BODY_NAMES.search(_attr_text(el)):
+        return 1.15
+    if el.tag in ("article", "main"):
+        return 1.1
+    return 1.0
+
+
+def choose_region(root: HtmlElement, blocks: list[Block], scores: dict[HtmlElement, float],
+                  reference: str | None = None) -> Region | None:
+    """The element holding the most article text net of boilerplate.
+
+    ``reference`` is a JSON-LD ``articleBody``: when given, candidates are also
+    judged by how much of it they cover.
+    """
+    if not scores:
+        return None
+    total = sum(b.value for b in blocks if b.value > 0)
+    best_el, best = None, 0.0
+    for el, score in scores.items():
+        if score <= 0:
+            continue
+        adjusted = score * _hint(el)
+        if adjusted > best:
+            best_el, best = el, adjusted
+    if best_el is None:
+        return None
+    reason = "densest text region"
+    if best_el.get("itemprop") == "articleBody":
+        reason = "itemprop=articleBody"
+    elif BODY_NAMES.search(_attr_text(best_el)):
+        reason = f"content container .{(best_el.get('class') or best_el.get('id') or '').split()[0]}"
+    elif best_el.tag in ("article", "main"):
+        reason = f"<{best_el.tag}> element"
+    if reference:
+        best_el, reason = _match_reference(best_el, scores, reference, reason)
+    return Region(best_el, reason, best, total)
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _match_reference(chosen: HtmlElement, scores: dict[HtmlElement, float], reference: str,
+                     reason: str) -> tuple[HtmlElement, str]:
+    """Prefer an ancestor of ``chosen`` when it covers clearly more of the JSON-LD body."""
+    ref = _tokens(reference)
+    if len(ref) < 30:
+        return chosen, reason
+
+    def coverage(el: HtmlElement) -> tuple[float, float]:
+        toks = _tokens(el.text_content())
+        if not toks:
+            return 0.0, 0.0
+        inter = len(ref & toks)
+        return inter / len(ref), inter / len(toks)
+
+    recall, precision = coverage(chosen)
+    if recall >= 0.85:
+        return chosen, reason
+    el = chosen.getparent()
+    steps = 0
+    while el is not None and steps < 4:
+        r, p = coverage(el)
+        if r >= recall + 0.15 and p >= 0.5:
+            return el, reason + " widened to cover JSON-LD articleBody"
+        el = el.getparent()
+        steps += 1
+    return chosen, reason
+
+
+# -- step 4: pruning inside the region ---------------------------------------------
+
+def prune_region(region: HtmlElement, scores: dict[HtmlElement, float],
+                 is_tag_line: Callable[[str], object] | None = None) -> None:
+    """Remove boilerplate inside the chosen region, in place."""
+    region_score = max(scores.get(region, 0.0), 1.0)
+    doomed: list[HtmlElement] = []
+    for el in region.iterdescendants():
+        if not isinstance(el.tag, str) or _inside(el, doomed):
+            continue
+        if _is_furniture(el, scores.get(el, 0.0), region_score, is_tag_line):
+            doomed.append(el)
+    for el in doomed:
+        _drop(el)
+    _drop_related_sections(region)
+    _trim_edges(region, is_tag_line)
+
+
+def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
+    if not doomed:
+        return False
+    last = doomed[-1]
+    parent = el.getparent()
+    while parent is not None:
+        if parent is last:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _is_furniture(el: HtmlElement, score: float, region_score: float,
+                  is_tag_line: Callable[[str], object] | None) -> bool:
+    tag = el.tag
+    if tag in ("h1", "header"):
+        return True
+    if tag in ("p", "br", "b", "i", "em", "strong", "a", "span", "sup", "sub"):
+        if tag == "p":
+            return _is_boilerplate_text(el, is_tag_line)
+        return False
+    # A container that holds a big share of the article is never dropped on its name.
+    protected = score > 0.35 * region_score
+    if el.attrib and not protected:
+        words = words_of(el)
+        if words & NEGATIVE_WORDS and not (BODY_NAMES.search(_attr_text(el)) or
+                                           el.get("itemprop") == "articleBody"):
+            return True
+    if tag in ("ul", "ol", "div", "section", "table", "dl", "figure", "li") and not protected:
+        text = el.text_content()
+        chars = len(text.strip())
+        if chars == 0:
+            return tag not in ("figure", "div", "section")  # images live there
+        link_chars = sum(len((a.text_content() or "").strip()) for a in el.iter("a"))
+        if link_chars > 0.5 * chars and chars < 3000:
+            return True
+    if tag in ("div", "section", "li", "figure", "blockquote", "ul", "ol", "table", "dl"):
+        return _is_boilerplate_text(el, is_tag_line)
+    if tag in HEADINGS:
+        return bool(RELATED_HEADING.match(el.text_content() or ""))
+    return False
+
+
+def _is_boilerplate_text(el: HtmlElement, is_tag_line: Callable[[str], object] | None) -> bool:
+    text = " ".join(el.text_content().split())
+    if not text:
+        return False
+    if is_tag_line is not None and len(text) < 400 and is_tag_line(text):
+        return True
+    if len(text) < 160 and BOILERPLATE_START.match(text):
+        return True
+    if len(text) < 1200 and APPEAL.search(text):
+        hits = len(APPEAL.findall(text))
+        has_link = el.find(".//a") is not None or el.tag == "a"
+        if hits >= 2 or (hits and has_link and len(text) < 400):
+            return True
+    return False
+
+
+def _drop_related_sections(region: HtmlElement) -> None:
+    """Drop a "Related"/"Read more" heading and the block of links that follows it."""
+    for heading in list(region.iter(*HEADINGS, "strong", "b", "p", "span", "div")):
+        if heading.getparent() is None:
+            continue
+        text = " ".join(heading.text_content().split())
+        if not text or len(text) > 60 or not RELATED_HEADING.match(text):
+            continue
+        sibling = heading.getnext()
+        dropped = 0
+        while sibling is not None and dropped < 3:
+            nxt = sibling.getnext()
+            sib_text = sibling.text_content().strip()
+            links = sum(len(a.text_content().strip()) for a in sibling.iter("a"))
+            if sibling.tag in HEADINGS and not RELATED_HEADING.match(sib_text):
+                break
+            if sib_text and links < 0.4 * len(sib_text) and len(sib_text) > 200:
+                break
+            _drop(sibling)
+            dropped += 1
+            sibling = nxt
+        if (heading.tag in HEADINGS or dropped or len(text) < 40) and heading.getparent() is not None:
+            _drop(heading)
+
+
+def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None) -> None:
+    """Remove short non-prose blocks before the first and after the last paragraph."""
+    blocks = text_blocks(region)
+    if not blocks:
+        return
+
+    def prose(block: Block) -> bool:
+        cjk = _is_cjk(block.text)
+        return block.link_density < 0.5 and (block.chars >= (30 if cjk else 60)) and bool(
+            _SENTENCE_END.search(block.text)) and not BOILERPLATE_START.match(block.text)
+
+    first = next((i for i, b in enumerate(blocks) if prose(b)), None)
+    if first is None:
+        return
+    last = max(i for i, b in enumerate(blocks) if prose(b))
+    for block in blocks[:first] + blocks[last + 1:]:
+        if block.el is region:
+            continue
+        if block.el.getparent() is not None and not _contains(block.el, blocks[first].el):
+            _drop(block.el)
+    # Appeals that read like prose at the very end ("Independent journalism... donate").
+    for block in reversed(blocks[first:last + 1]):
+        if block.el is region or block.el.getparent() is None:
+            break
+        if APPEAL.search(block.text) or (is_tag_line is not None and is_tag_line(block.text)):
+            _drop(block.el)
+            continue
+        break
+
+
+def _contains(el: HtmlElement, anchor: HtmlElement) -> bool:
+    """True if ``el`` contains ``anchor`` (so dropping it would drop the article)."""
+    node = anchor
+    while node is not None:
+        if node is el:
+            return True
+        node = node.getparent()
+    return False
+
+
+def find_body(root: HtmlElement, *, reference: str | None = None,
+              is_tag_line: Callable[[str], object] | None = None) -> Region | None:
+    """Clean ``root`` in place and return the pruned article region, or None."""
+    clean_tree(root)
+    blocks = text_blocks(root)
+    scores = score_tree(root, blocks)
+    region = choose_region(root, blocks, scores, reference)
+    if region is None:
+        return None
+    prune_region(region.el, scores, is_tag_line)
+    return region

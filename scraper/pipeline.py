@@ -1,0 +1,65 @@
+"""One URL through the whole chain: fetch, extract, archive — and an honest outcome.
+
+``scraper fetch`` runs this for each URL it is given; the crawler runs it for each
+URL it discovers. Failures never raise: they come back as an :class:`Outcome` with
+``ok=False`` and are logged in the archive's ``fetches`` table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .archive import Archive
+from .article import Article
+from .extraction import extract
+from .fetching import Fetcher, FetchError, check_url
+
+__all__ = ["Outcome", "archive_url", "archive_file"]
+
+
+@dataclass
+class Outcome:
+    """What happened to one URL: ``status`` is new, updated, unchanged, not-modified or failed."""
+
+    url: str
+    status: str
+    http_status: int | None = None
+    article_id: int | None = None
+    title: str | None = None
+    published: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    is_article: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+def archive_url(url: str, archive: Archive, fetcher: Fetcher, *, etag: str | None = None,
+                last_modified: str | None = None) -> Outcome:
+    """Fetch ``url``, extract its article and store both; never raises on a bad page."""
+    try:
+        response = fetcher.fetch(url, etag=etag, last_modified=last_modified)
+    except FetchError as exc:
+        archive.record_attempts(url, exc.attempts, f"{exc.kind}: {exc.message}")
+        return Outcome(url, "failed", exc.status, error=exc.message, error_kind=exc.kind)
+    if response.not_modified:
+        archive.record_attempts(url, response.attempts)
+        return Outcome(url, "not-modified", 304)
+    article = extract(response.content, response.final_url, headers=response.headers)
+    article.url = response.url
+    result = archive.store(article, response)
+    return Outcome(url, result.status, response.status, result.article_id, article.title,
+                   article.published, is_article=article.is_article)
+
+
+def archive_file(path: str | Path, url: str, archive: Archive) -> Outcome:
+    """Archive a saved page from disk as if it had been fetched from ``url``."""
+    url = check_url(url)
+    data = Path(path).read_bytes()
+    article: Article = extract(data, url)
+    result = archive.store(article, raw=data, url=url)
+    return Outcome(url, result.status, None, result.article_id, article.title, article.published,
+                   is_article=article.is_article)

@@ -1,0 +1,179 @@
+"""Render the chosen article region as plain text, Markdown or clean HTML.
+
+This is the fine work, done with BeautifulSoup on the article region only (the
+whole page never goes through BeautifulSoup, which would be slow). The region is
+tidied once — attributes reduced to the few that carry meaning, empty wrappers
+removed — and the three renderings are read from that one tree.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+__all__ = ["tidy", "to_text", "to_markdown", "to_html", "soup_of"]
+
+BLOCKS = {
+    "p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
+    "figure", "header", "footer", "aside", "nav", "address", "details", "summary", "center", "hr",
+    "form", "body", "html", "hgroup",
+}
+KEEP_ATTRS = {"a": ("href", "title"), "img": ("src", "alt"), "td": ("colspan", "rowspan"),
+              "th": ("colspan", "rowspan"), "ol": ("start",), "time": ("datetime",),
+              "blockquote": ("cite",), "q": ("cite",), "abbr": ("title",)}
+_WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def soup_of(html: str) -> BeautifulSoup:
+    """Parse an HTML fragment (the article region) with BeautifulSoup's lxml parser."""
+    return BeautifulSoup(html, "lxml")
+
+
+def tidy(soup: BeautifulSoup) -> Tag:
+    """Strip presentational attributes and empty wrappers; return the fragment root."""
+    root = soup.body or soup
+    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in root.find_all(True):
+        keep = KEEP_ATTRS.get(tag.name, ())
+        if tag.attrs:
+            tag.attrs = {k: v for k, v in tag.attrs.items() if k in keep}
+    for tag in reversed(root.find_all(["div", "section", "span", "p", "li", "ul", "ol", "blockquote",
+                                       "figure", "article", "main", "strong", "em", "b", "i", "a"])):
+        if not tag.get_text(strip=True) and tag.find("img") is None:
+            tag.decompose()
+    return root
+
+
+def _inline_text(node: Tag | NavigableString) -> str:
+    return _WS.sub(" ", str(node))
+
+
+def to_text(root: Tag) -> str:
+    """Plain text: a blank line between paragraphs, list items and table rows on their own lines."""
+    out: list[str] = []
+    line: list[str] = []
+
+    def flush(sep: str) -> None:
+        text = "".join(line).strip()
+        line.clear()
+        if text:
+            out.append(text)
+            out.append(sep)
+        elif out and sep == "\n\n" and out[-1] == "\n":
+            out[-1] = "\n\n"
+
+    # Iterative walk: ("open", tag) / ("close", tag) events.
+    stack: list[tuple[str, Tag | NavigableString]] = [("node", root)]
+    while stack:
+        kind, node = stack.pop()
+        if kind == "close":
+            name = node.name
+            if name in ("td", "th"):
+                line.append(" | ")
+            elif name in ("li", "tr", "dt", "dd"):
+                flush("\n")
+            elif name in BLOCKS:
+                flush("\n\n")
+            continue
+        if isinstance(node, NavigableString):
+            if isinstance(node, Comment):
+                continue
+            line.append(_inline_text(node))
+            continue
+        name = node.name
+        if name == "br":
+            flush("\n")
+            continue
+        if name == "pre":
+            flush("\n\n")
+            text = node.get_text()
+            if text.strip():
+                out.append(text.strip("\n"))
+                out.append("\n\n")
+            continue
+        if name in BLOCKS:
+            flush("\n\n" if name not in ("li", "tr", "td", "th", "dt", "dd") else "\n")
+        stack.append(("close", node))
+        for child in reversed(node.contents):
+            stack.append(("node", child))
+    flush("\n\n")
+    text = "".join(out)
+    text = "\n".join(part.strip(" ") if not part.startswith("    ") else part for part in text.split("\n"))
+    text = re.sub(r" *\| *\n", "\n", text)
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+def to_markdown(root: Tag) -> str:
+    """Markdown: headings, emphasis, links, lists, blockquotes, code blocks and simple tables."""
+    return _BLANKS.sub("\n\n", _md_children(root, depth=0)).strip() + "\n"
+
+
+def _md_children(node: Tag, depth: int) -> str:
+    return "".join(_md(child, depth) for child in node.children)
+
+
+def _md(node: Tag | NavigableString, depth: int) -> str:
+    if isinstance(node, NavigableString):
+        if isinstance(node, Comment):
+            return ""
+        return _WS.sub(" ", str(node))
+    name = node.name
+    if depth > 200:
+        return _WS.sub(" ", node.get_text())
+    inner = _md_children(node, depth + 1)
+    if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return f"\n\n{'#' * int(name[1])} {inner.strip()}\n\n"
+    if name == "p":
+        return f"\n\n{inner.strip()}\n\n"
+    if name == "br":
+        return "  \n"
+    if name in ("strong", "b"):
+        return f"**{inner.strip()}**" if inner.strip() else ""
+    if name in ("em", "i"):
+        return f"*{inner.strip()}*" if inner.strip() else ""
+    if name == "code" and node.parent is not None and node.parent.name != "pre":
+        return f"`{inner.strip()}`"
+    if name == "a":
+        href = node.get("href")
+        text = inner.strip()
+        return f"[{text}]({href})" if href and text else text
+    if name == "img":
+        src = node.get("src")
+        return f"![{node.get('alt', '')}]({src})" if src else ""
+    if name == "pre":
+        return f"\n\n```\n{node.get_text().strip(chr(10))}\n```\n\n"
+    if name == "blockquote":
+        body = _BLANKS.sub("\n\n", inner).strip()
+        return "\n\n" + "\n".join(f"> {line}" if line else ">" for line in body.split("\n")) + "\n\n"
+    if name in ("ul", "ol"):
+        items = []
+        number = int(node.get("start", 1)) if str(node.get("start", "1")).isdigit() else 1
+        for li in node.find_all("li", recursive=False):
+            text = _BLANKS.sub("\n", _md_children(li, depth + 1)).strip().replace("\n", "\n   ")
+            marker = f"{number}." if name == "ol" else "-"
+            items.append(f"{marker} {text}")
+            number += 1
+        return "\n\n" + "\n".join(items) + "\n\n"
+    if name == "table":
+        rows = []
+        for tr in node.find_all("tr"):
+            cells = [_WS.sub(" ", c.get_text()).strip().replace("|", "\\|") for c in tr.find_all(["td", "th"])]
+            if cells:
+                rows.append("| " + " | ".join(cells) + " |")
+        if not rows:
+            return ""
+        width = rows[0].count(" | ") + 1
+        rows.insert(1, "|" + " --- |" * width)
+        return "\n\n" + "\n".join(rows) + "\n\n"
+    if name in BLOCKS:
+        return f"\n\n{inner.strip()}\n\n"
+    return inner
+
+
+def to_html(root: Tag) -> str:
+    """The tidied article markup, inner HTML of the fragment root."""
+    return "".join(str(child) for child in root.children).strip()
