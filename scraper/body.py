@@ -47,34 +47,43 @@ HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 # Class/id words that mark page furniture. Matched against whole words of the
 # class and id (split on "-", "_", spaces and camelCase), never substrings.
-NEGATIVE_WORDS = {
+# A strong word drops its element unless it holds a large share of the article;
+# a weak word ("image", "meta", "header"…) also names harmless wrappers such as
+# "has-post-thumbnail", so it drops only elements with little prose in them.
+FURNITURE_STRONG = {
     "share", "sharing", "sharebar", "social", "socials", "related", "relatedarticles", "recommended",
     "recommendations", "recommend", "recirc", "recirculation", "newsletter", "newsletters", "subscribe",
-    "subscription", "subscribers", "promo", "promotion", "promoted", "advert", "advertisement",
+    "subscription", "subscribers", "promo", "promotion", "promoted", "promos", "advert", "advertisement",
     "adverts", "ad", "ads", "adsense", "adslot", "adunit", "advertising", "sponsor", "sponsored",
     "outbrain", "taboola", "comment", "comments", "disqus", "donate", "donation", "donations",
-    "contribute", "contribution", "membership", "paywall", "breadcrumb", "breadcrumbs", "cookie",
-    "cookies", "consent", "gdpr", "tags", "tagline", "taglist", "byline", "bio", "biography",
-    "popular", "trending", "mostread", "sidebar", "widget", "widgets", "footer", "nav", "navbar",
-    "navigation", "menu", "masthead", "modal", "popup", "overlay", "signup", "login", "caption",
-    "credit", "credits", "toolbar", "print", "skip", "pagination", "pager", "teaser", "teasers",
-    "banner", "rail", "more", "also", "follow", "newsfeed", "feed", "cta", "prev", "next",
-    "author", "authors", "topics", "keywords", "meta", "metadata", "timestamp", "dateline", "date",
-    "headline", "kicker", "hidden", "jump", "promos", "sticky", "callout", "lightbox",
-    "gallery", "carousel", "slider", "video", "player", "podcast", "audio", "livestream", "alert",
-    "notification", "notice", "disclaimer", "correction", "tools", "utility", "actions", "reactions",
-    "rating", "ratings", "poll", "quiz", "survey", "nextread", "upnext", "readnext", "wp-caption",
-    "figcaption", "photo", "image", "img", "media", "thumbnail", "thumb", "icon", "logo", "header",
+    "contribution", "membership", "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr",
+    "popular", "trending", "mostread", "signup", "login", "nextread", "upnext", "readnext", "bio",
+    "biography", "authorbio", "newsfeed", "outstream",
 }
-# The furniture words that, on an ancestor, make every block inside it boilerplate
-# (the block rating uses them; pruning uses the wider list above).
-CONTEXT_NEGATIVE = {
+FURNITURE_WEAK = {
+    "tags", "tagline", "taglist", "byline", "author", "authors", "sidebar", "widget", "widgets",
+    "footer", "nav", "navbar", "navigation", "menu", "masthead", "modal", "popup", "overlay",
+    "caption", "credit", "credits", "toolbar", "print", "skip", "pagination", "pager", "teaser",
+    "teasers", "banner", "rail", "more", "also", "follow", "feed", "cta", "prev", "next", "topics",
+    "keywords", "meta", "metadata", "timestamp", "dateline", "date", "headline", "kicker", "hidden",
+    "jump", "sticky", "callout", "lightbox", "gallery", "carousel", "slider", "video", "player",
+    "podcast", "audio", "livestream", "alert", "notification", "notice", "tools", "utility",
+    "actions", "reactions", "rating", "ratings", "poll", "quiz", "survey", "photo", "image", "img",
+    "media", "thumbnail", "thumb", "icon", "logo", "header", "paywall", "contribute",
+}
+# Furniture words that, on an ancestor, make every block inside it boilerplate (used
+# when rating blocks; pruning uses the wider list above). Strong words flag a
+# container whatever else its class says; weak words only when nothing in the class
+# names content ("content-with-sidebar" is the article column, "sidebar" is not).
+STRONG_CONTEXT = {
     "comment", "comments", "disqus", "related", "relatedarticles", "recommended", "recommendations",
-    "recirc", "recirculation", "outbrain", "taboola", "sidebar", "footer", "nav", "navbar",
-    "navigation", "menu", "newsletter", "popular", "trending", "mostread", "breadcrumb",
-    "breadcrumbs", "cookie", "consent", "share", "sharing", "social", "promo", "advert",
-    "advertisement", "ad", "ads", "sponsored", "rail", "widget", "widgets", "teaser", "teasers",
-    "donate", "donation", "paywall", "subscribe", "subscription", "modal", "popup",
+    "recirc", "recirculation", "outbrain", "taboola", "newsletter", "popular", "trending", "mostread",
+    "breadcrumb", "breadcrumbs", "cookie", "consent", "share", "sharing", "social", "promo", "advert",
+    "advertisement", "ad", "ads", "sponsored", "donate", "donation", "subscribe", "subscription",
+}
+WEAK_CONTEXT = {
+    "sidebar", "footer", "nav", "navbar", "navigation", "menu", "rail", "widget", "widgets", "teaser",
+    "teasers", "modal", "popup", "paywall",
 }
 POSITIVE_WORDS = {
     "article", "articlebody", "body", "content", "entry", "main", "post", "story", "text", "prose",
@@ -345,18 +354,22 @@ def _context_flags(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, 
     """For each element: is it inside a container named as furniture (comments, related…)?"""
     anchors = _anchors(root, blocks)
     flags: dict[HtmlElement, bool] = {}
-    stack: list[tuple[HtmlElement, bool]] = [(root, False)]
+    # (element, inherited flag, inside a named article body)
+    stack: list[tuple[HtmlElement, bool, bool]] = [(root, False, False)]
     while stack:
-        el, inherited = stack.pop()
-        flag = inherited
-        if not flag and el.attrib and el not in anchors:
-            words = words_of(el)
-            if words & CONTEXT_NEGATIVE and not BODY_NAMES.search(_attr_text(el)):
-                flag = True
+        el, flag, in_body = stack.pop()
+        if not flag and el.attrib:
+            if el.get("itemprop") == "articleBody" or BODY_NAMES.search(_attr_text(el)):
+                in_body = True
+            elif el not in anchors:
+                words = words_of(el)
+                if words & STRONG_CONTEXT or (words & WEAK_CONTEXT and not in_body
+                                              and not words & POSITIVE_WORDS):
+                    flag = True
         flags[el] = flag
         for child in el:
             if isinstance(child.tag, str):
-                stack.append((child, flag))
+                stack.append((child, flag, in_body))
     return flags
 
 
@@ -410,9 +423,27 @@ def choose_region(root: HtmlElement, blocks: list[Block], scores: dict[HtmlEleme
         reason = f"content container .{(best_el.get('class') or best_el.get('id') or '').split()[0]}"
     elif best_el.tag in ("article", "main"):
         reason = f"<{best_el.tag}> element"
+    main_article = _headline_article(best_el, scores)
+    if main_article is not None:
+        best_el, reason = main_article, "<article> holding the headline, among several"
     if reference:
         best_el, reason = _match_reference(best_el, scores, reference, reason)
     return Region(best_el, reason, best, total)
+
+
+def _headline_article(region: HtmlElement, scores: dict[HtmlElement, float]) -> HtmlElement | None:
+    """When a region holds several ``<article>`` elements (the story, then teasers of
+    others), the one with the headline is the story."""
+    articles = [a for a in region.iter("article") if a is not region]
+    if len(articles) < 2:
+        return None
+    region_score = scores.get(region, 0.0)
+    for article in articles:
+        if article.find(".//h1") is not None or article.find('.//*[@itemprop="headline"]') is not None:
+            if scores.get(article, 0.0) > 0.1 * region_score:
+                return article
+            return None
+    return None
 
 
 def _tokens(text: str) -> set[str]:
@@ -488,10 +519,10 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
         return False
     # A container that holds a big share of the article is never dropped on its name.
     protected = score > 0.35 * region_score
-    if el.attrib and not protected:
+    if el.attrib and not protected and not (BODY_NAMES.search(_attr_text(el))
+                                            or el.get("itemprop") == "articleBody"):
         words = words_of(el)
-        if words & NEGATIVE_WORDS and not (BODY_NAMES.search(_attr_text(el)) or
-                                           el.get("itemprop") == "articleBody"):
+        if words & FURNITURE_STRONG or (words & FURNITURE_WEAK and score < max(150.0, 0.1 * region_score)):
             return True
     if tag in ("ul", "ol", "div", "section", "table", "dl", "figure", "li") and not protected:
         text = el.text_content()
