@@ -91,8 +91,8 @@ POSITIVE_WORDS = {
 }
 # Class/id phrases that name the body itself (after joining words with "-").
 BODY_NAMES = re.compile(
-    r"(?:^|[-_ ])(?:article|story|post|entry|news|blog|content|main|page|detail)[-_ ]?"
-    r"(?:body|content|text|copy|entry|main|inner|wrapper|article|detail)(?:$|[-_ ])|"
+    r"(?:^|[-_ ])(?:article|story|post|entry|news|blog|content|detail)[-_ ]{0,2}"
+    r"(?:body|content|text|copy|entry|article|detail)(?:$|[-_ ])|"
     r"articlebody|storybody|postbody|entrycontent|postcontent|articlecontent|bodytext|"
     r"(?:^|[-_ ])(?:body|rich|main)[-_]?text(?:$|[-_ ])|story[-_]?text|article[-_]?text",
     re.IGNORECASE,
@@ -145,13 +145,20 @@ APPEAL = re.compile(
     r"|newsletter|independent journalism|keep (?:it|us|our journalism) (?:alive|free|going)"
     r"|reader[- ]funded|paywall|unterstützen sie|jetzt spenden|spenden sie|soutenez|faites un don"
     r"|haz una donación|apoya (?:el|nuestro)|assine|apoie|sostieni|abbonati|steun ons|wesprzyj"
-    r"|поддержите|пожертвова)",
+    r"|поддержите|пожертвова"
+    r"|have a (?:news )?tip|send (?:us )?(?:a )?(?:news )?tip|(?:may|can) be reached at"
+    r"|follow (?:him|her|them|us|me) on|contact (?:the )?(?:author|reporter|writer))",
     re.IGNORECASE,
 )
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
-_SENTENCE_END = re.compile(r"[.!?。！？…»”\"')]\s*$|[.!?。！？](?:\s|$)")
+# Sentence ends in many scripts: Latin, CJK, Devanagari danda, Arabic/Urdu, Armenian,
+# Ethiopic, Myanmar; closing quotes and brackets after the last sentence.
+_SENTENCE_END = re.compile(r"[.!?。！？…»”\"')।॥؟۔։።။]\s*$|[.!?。！？।؟۔։።။](?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Embedded posts (tweets, Instagram…) quoted by the story are part of it, even when
+# their wrapper is called "social-media-embed".
+EMBED_WORDS = {"embed", "embedded", "tweet", "twittertweet", "instagrammedia", "tiktokembed", "blockquote"}
 HIDDEN_WORDS = {"hidden", "hide", "sronly", "visuallyhidden", "screenreadertext", "offscreen",
                 "invisible", "srtext", "screenreader", "visually", "srhidden"}
 
@@ -208,12 +215,27 @@ def clean_tree(root: HtmlElement, *, keep: Callable[[HtmlElement], bool] | None 
             if tag == "img" or tag == "picture":
                 continue  # kept for the HTML rendering; carries no text
             doomed.append(el)
+        elif tag == "span" and len(el) > 2 and _is_link_card(el):
+            doomed.append(el)
         elif el.attrib and (is_hidden(el) or el.get("role") in ("navigation", "contentinfo", "banner",
                                                                   "complementary", "search", "dialog",
                                                                   "alert", "menu", "menubar", "toolbar")):
             doomed.append(el)
     for el in doomed:
         _drop(el)
+
+
+def _is_link_card(el: HtmlElement) -> bool:
+    """An inline element packed with links (and often a picture): a hover card or a
+    teaser someone tucked into a sentence, never words the author wrote there."""
+    links = [a for a in el.iter("a")]
+    if len(links) < 3:
+        return False
+    text = el.text_content()
+    if len(text) < 80:
+        return False
+    link_chars = sum(len(a.text_content()) for a in links)
+    return link_chars > 0.7 * len(text)
 
 
 def _drop(el: HtmlElement) -> None:
@@ -310,7 +332,7 @@ def rate_block(block: Block, negative_context: bool) -> float:
         return n * (1.0 - density)
     if block.el.tag in HEADINGS:
         return 0.0
-    if words <= 4 and not cjk:
+    if words <= 4 and n < 40:
         return -0.5 * n
     return 0.3 * n * (1.0 - density)
 
@@ -363,7 +385,9 @@ def _context_flags(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, 
                 in_body = True
             elif el not in anchors:
                 words = words_of(el)
-                if words & STRONG_CONTEXT or (words & WEAK_CONTEXT and not in_body
+                if words & EMBED_WORDS:
+                    pass
+                elif words & STRONG_CONTEXT or (words & WEAK_CONTEXT and not in_body
                                               and not words & POSITIVE_WORDS):
                     flag = True
         flags[el] = flag
@@ -522,7 +546,8 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
     if el.attrib and not protected and not (BODY_NAMES.search(_attr_text(el))
                                             or el.get("itemprop") == "articleBody"):
         words = words_of(el)
-        if words & FURNITURE_STRONG or (words & FURNITURE_WEAK and score < max(150.0, 0.1 * region_score)):
+        if not words & EMBED_WORDS and (words & FURNITURE_STRONG or (
+                words & FURNITURE_WEAK and score < max(150.0, 0.1 * region_score))):
             return True
     if tag in ("ul", "ol", "div", "section", "table", "dl", "figure", "li") and not protected:
         text = el.text_content()
@@ -581,7 +606,12 @@ def _drop_related_sections(region: HtmlElement) -> None:
 
 
 def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None) -> None:
-    """Remove short non-prose blocks before the first and after the last paragraph."""
+    """Remove furniture before the first and after the last paragraph of prose.
+
+    Before the article: bylines, datelines, kickers, share labels — short lines.
+    After it: link lists, calls to action, appeals, tag lines. Short lines after the
+    last paragraph stay (they are often list items or a closing line of the story).
+    """
     blocks = text_blocks(region)
     if not blocks:
         return
@@ -591,14 +621,32 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
         return block.link_density < 0.5 and (block.chars >= (30 if cjk else 60)) and bool(
             _SENTENCE_END.search(block.text)) and not BOILERPLATE_START.match(block.text)
 
-    first = next((i for i, b in enumerate(blocks) if prose(b)), None)
-    if first is None:
+    flags = [prose(b) for b in blocks]
+    if not any(flags):
         return
-    last = max(i for i, b in enumerate(blocks) if prose(b))
-    for block in blocks[:first] + blocks[last + 1:]:
-        if block.el is region:
+    first = flags.index(True)
+    last = len(flags) - 1 - flags[::-1].index(True)
+    keep: set[HtmlElement] = set()
+    for block, is_prose in zip(blocks, flags):
+        if is_prose:
+            el = block.el
+            while el is not None and el not in keep:
+                keep.add(el)
+                el = el.getparent()
+
+    def furniture(block: Block, leading: bool) -> bool:
+        if block.link_density > (0.3 if leading else 0.5) or BOILERPLATE_START.match(block.text):
+            return True
+        if is_tag_line is not None and len(block.text) < 400 and is_tag_line(block.text):
+            return True
+        if APPEAL.search(block.text):
+            return True
+        return leading and block.el.tag not in HEADINGS and block.text.count(" ") < 6
+
+    for i, block in enumerate(blocks):
+        if first <= i <= last or block.el is region or block.el in keep or block.el.getparent() is None:
             continue
-        if block.el.getparent() is not None and not _contains(block.el, blocks[first].el):
+        if furniture(block, leading=i < first):
             _drop(block.el)
     # Appeals that read like prose at the very end ("Independent journalism... donate").
     for block in reversed(blocks[first:last + 1]):
@@ -608,16 +656,6 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             _drop(block.el)
             continue
         break
-
-
-def _contains(el: HtmlElement, anchor: HtmlElement) -> bool:
-    """True if ``el`` contains ``anchor`` (so dropping it would drop the article)."""
-    node = anchor
-    while node is not None:
-        if node is el:
-            return True
-        node = node.getparent()
-    return False
 
 
 def find_body(root: HtmlElement, *, reference: str | None = None,
