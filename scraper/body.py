@@ -549,6 +549,9 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
         if not words & EMBED_WORDS and (words & FURNITURE_STRONG or (
                 words & FURNITURE_WEAK and score < max(150.0, 0.1 * region_score))):
             return True
+    if tag in ("ul", "ol", "div", "section") and score < 0.7 * region_score and len(el) >= 3 \
+            and _is_teaser_list(el):
+        return True
     if tag in ("ul", "ol", "div", "section", "table", "dl", "figure", "li") and not protected:
         text = el.text_content()
         chars = len(text.strip())
@@ -562,6 +565,24 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
     if tag in HEADINGS:
         return bool(RELATED_HEADING.match(el.text_content() or ""))
     return False
+
+
+def _is_teaser_list(el: HtmlElement) -> bool:
+    """Three or more items that each open with a headline link and end in a cut-off
+    summary ("…"): a list of other stories, even though the summaries keep its link
+    density low. (A list whose items are linked full sentences is the story itself.)"""
+    items = [child for child in el if isinstance(child.tag, str)]
+    hits = 0
+    for item in items:
+        link = item if item.tag == "a" else item.find(".//a")
+        if link is None:
+            continue
+        link_text = " ".join(link.text_content().split())
+        text = " ".join(item.text_content().split())
+        if len(link_text) >= 15 and text.startswith(link_text[:15]) and len(text) < 600 \
+                and text.endswith(("...", "…", "…]", "[…]")):
+            hits += 1
+    return hits >= 3 and hits >= 0.6 * len(items)
 
 
 def _is_boilerplate_text(el: HtmlElement, is_tag_line: Callable[[str], object] | None) -> bool:
