@@ -58,12 +58,12 @@ FURNITURE_STRONG = {
     "outbrain", "taboola", "comment", "comments", "disqus", "donate", "donation", "donations",
     "contribution", "membership", "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr",
     "popular", "trending", "mostread", "signup", "login", "nextread", "upnext", "readnext", "bio",
-    "biography", "authorbio", "newsfeed", "outstream",
+    "biography", "authorbio", "newsfeed", "outstream", "caption", "captions", "credit", "credits",
+    "imagecaption", "photocaption", "wpcaption", "tooltip", "popover", "hovercard",
 }
 FURNITURE_WEAK = {
     "tags", "tagline", "taglist", "byline", "author", "authors", "sidebar", "widget", "widgets",
-    "footer", "nav", "navbar", "navigation", "menu", "masthead", "modal", "popup", "overlay",
-    "caption", "credit", "credits", "toolbar", "print", "skip", "pagination", "pager", "teaser",
+    "footer", "nav", "navbar", "navigation", "menu", "masthead", "modal", "popup", "overlay", "toolbar", "print", "skip", "pagination", "pager", "teaser",
     "teasers", "banner", "rail", "more", "also", "follow", "feed", "cta", "prev", "next", "topics",
     "keywords", "meta", "metadata", "timestamp", "dateline", "date", "headline", "kicker", "hidden",
     "jump", "sticky", "callout", "lightbox", "gallery", "carousel", "slider", "video", "player",
@@ -111,6 +111,9 @@ _BOILERPLATE_START = (
     r"|continue reading|keep reading|story continues|article continues|this story|editor'?s (?:picks?|note)"
     r"|listen to (?:this|the) (?:article|story)|watch:|photo:|image:|video:|credit:|source:"
     r"|copyright|©|all rights reserved|loading|we use cookies|this (?:site|website) uses cookies"
+    r"|(?:last )?updated?\b|published\b|posted\b|aktualisiert|veröffentlicht|mis à jour|publié le"
+    r"|actualizado|publicado|atualizado|aggiornato|pubblicato|bijgewerkt|gepubliceerd|обновлено"
+    r"|опубликовано|zaktualizowano|opublikowano|güncelleme|yayınlanma"
     # German
     r"|mehr zum thema|lesen sie (?:auch|mehr)|auch interessant|weitere artikel|das könnte sie"
     r"|empfohlen|anzeige|werbung|teilen|jetzt abonnieren|newsletter abonnieren|unterstützen sie"
@@ -332,6 +335,8 @@ def rate_block(block: Block, negative_context: bool) -> float:
         return n * (1.0 - density)
     if block.el.tag in HEADINGS:
         return 0.0
+    if block.el.tag in ("td", "th", "li", "dd", "dt") and density < 0.1:
+        return 0.2 * n  # a data table or a list: short cells, but the author's
     if words <= 4 and n < 40:
         return -0.5 * n
     return 0.3 * n * (1.0 - density)
@@ -502,6 +507,40 @@ def _match_reference(chosen: HtmlElement, scores: dict[HtmlElement, float], refe
     return chosen, reason
 
 
+def _add_siblings(region: HtmlElement, scores: dict[HtmlElement, float]) -> HtmlElement:
+    """Widen the region to its parent when siblings hold prose too (a lede or summary
+    kept in its own box next to the body), dropping the parent's other children.
+
+    Returns the region unchanged when no sibling qualifies.
+    """
+    parent = region.getparent()
+    if parent is None or parent.tag in ("body", "html"):
+        return region
+    top = scores.get(region, 0.0)
+    keep = [region]
+    for sibling in parent:
+        if sibling is region or not isinstance(sibling.tag, str):
+            continue
+        score = scores.get(sibling, 0.0)
+        if score <= 0 or sibling.tag in HEADINGS or sibling.find(".//h1") is not None:
+            continue
+        if sibling.attrib and words_of(sibling) & (FURNITURE_STRONG | FURNITURE_WEAK):
+            continue
+        text = " ".join(sibling.text_content().split())
+        links = sum(len(a.text_content().strip()) for a in sibling.iter("a"))
+        density = links / len(text) if text else 1.0
+        if density < 0.25 and (score >= 0.2 * top or (len(text) >= 80 and _SENTENCE_END.search(text))):
+            keep.append(sibling)
+    if len(keep) == 1:
+        return region
+    kept = set(keep)
+    for child in list(parent):
+        if child not in kept:
+            _drop(child)
+    scores[parent] = sum(scores.get(el, 0.0) for el in keep)
+    return parent
+
+
 # -- step 4: pruning inside the region ---------------------------------------------
 
 def prune_region(region: HtmlElement, scores: dict[HtmlElement, float],
@@ -558,7 +597,9 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
         if chars == 0:
             return tag not in ("figure", "div", "section")  # images live there
         link_chars = sum(len((a.text_content() or "").strip()) for a in el.iter("a"))
-        if link_chars > 0.5 * chars and chars < 3000:
+        # Lists of links are furniture; long linked sentences (a "10 things" list
+        # whose items link their first sentence) are not, hence the higher bar.
+        if link_chars > (0.5 if chars < 300 else 0.65) * chars and chars < 3000:
             return True
     if tag in ("div", "section", "li", "figure", "blockquote", "ul", "ol", "table", "dl"):
         return _is_boilerplate_text(el, is_tag_line)
@@ -688,5 +729,8 @@ def find_body(root: HtmlElement, *, reference: str | None = None,
     region = choose_region(root, blocks, scores, reference)
     if region is None:
         return None
+    widened = _add_siblings(region.el, scores)
+    if widened is not region.el:
+        region = Region(widened, region.reason + " with prose siblings", scores[widened], region.total)
     prune_region(region.el, scores, is_tag_line)
     return region
