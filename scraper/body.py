@@ -586,7 +586,8 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
                                             or el.get("itemprop") == "articleBody"):
         words = words_of(el)
         if not words & EMBED_WORDS and (words & FURNITURE_STRONG or (
-                words & FURNITURE_WEAK and score < max(150.0, 0.1 * region_score))):
+                words & FURNITURE_WEAK and tag not in ("tr", "td", "th", "tbody", "thead", "li")
+                and score < max(150.0, 0.1 * region_score))):
             return True
     if tag in ("ul", "ol", "div", "section") and score < 0.7 * region_score and len(el) >= 3 \
             and _is_teaser_list(el):
