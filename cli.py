@@ -23,10 +23,12 @@ import click
 
 from scraper import __version__
 from scraper.archive import Archive, ArchiveError
+from scraper.article import Article
 from scraper.export import ALL_FIELDS, DEFAULT_FIELDS, FORMATS, write_export
 from scraper.extraction import render_body
 from scraper.fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, check_url
-from scraper.pipeline import Outcome, archive_file, archive_url
+from scraper.pipeline import Outcome, archive_file, archive_url, extract_stored
+from scraper.rules import Rules, RulesError, default_rules_path, load_rules
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -67,6 +69,21 @@ def open_archive(path: str, *, readonly: bool = False) -> Archive:
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
 
+
+def open_rules(path: str | None) -> Rules | None:
+    """``--rules FILE``, else the default rules file when there is one."""
+    chosen = path or default_rules_path()
+    if chosen is None:
+        return None
+    try:
+        return load_rules(chosen)
+    except RulesError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+
+
+rules_option = click.option(
+    "--rules", "rules_path", type=click.Path(dir_okay=False),
+    help="Site rules file (TOML; default $SCRAPER_RULES or ~/.config/scraper/rules.toml).")
 
 db_option = click.option(
     "--db", "db_path", default="archive.db", envvar="SCRAPER_DB", show_default=True,
@@ -138,10 +155,13 @@ def summarize(outcomes: list[Outcome]) -> str:
               help="Largest page body to read.")
 @click.option("--retries", default=2, show_default=True, type=click.IntRange(min=0),
               help="Retries on 429/5xx and connection errors.")
+@click.option("--comments", is_flag=True, help="Keep reader comments (stored apart from the body).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures.")
+@rules_option
 @db_option
 def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: str | None, user_agent: str,
-          timeout: float, max_bytes: int, retries: int, quiet: bool, db_path: str) -> None:
+          timeout: float, max_bytes: int, retries: int, comments: bool, quiet: bool, rules_path: str | None,
+          db_path: str) -> None:
     """Fetch pages, extract their articles and store them in the archive.
 
     TARGETS are URLs, or one saved .html file with --url giving its address.
@@ -185,6 +205,7 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
         except FetchError as exc:
             raise fail(f"--url: {exc.message}", EXIT_USAGE) from None
 
+    rules = open_rules(rules_path)
     archive = open_archive(db_path)
     Stop.install()
     outcomes: list[Outcome] = []
@@ -192,13 +213,13 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
         with archive, Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes,
                               retries=retries, allow_private=True) as fetcher:
             for path in files:
-                outcome = archive_file(path, original_url or "", archive)
+                outcome = archive_file(path, original_url or "", archive, rules=rules, comments=comments)
                 outcomes.append(outcome)
                 report(outcome, quiet)
             for url in checked:
                 if Stop.requested:
                     break
-                outcome = archive_url(url, archive, fetcher)
+                outcome = archive_url(url, archive, fetcher, rules=rules, comments=comments)
                 outcomes.append(outcome)
                 report(outcome, quiet)
     except ArchiveError as exc:
@@ -218,19 +239,30 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--body-format", type=click.Choice(BODY_FORMATS), default="text", show_default=True,
               help="How to render the body.")
+@click.option("--explain", is_flag=True,
+              help="Re-extract the stored page and say which signal or site rule chose each field.")
+@rules_option
 @db_option
-def show(ref: str, fmt: str, body_format: str, db_path: str) -> None:
+def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | None, db_path: str) -> None:
     """Show one archived article, by URL or id.
 
     \b
     Examples:
       scraper show https://example.com/news/story.html
       scraper show 42 --format json
+      scraper show 42 --explain --rules my-rules.toml
     """
+    rules = open_rules(rules_path) if explain else None
     with open_archive(db_path, readonly=True) as archive:
         row = archive.get(ref)
+        fresh = extract_stored(archive, ref, rules=rules) if explain and row is not None else None
     if row is None:
         raise fail(f"not in the archive: {ref}", EXIT_FAILED)
+    if explain:
+        if fresh is None:
+            raise fail(f"no stored page for {ref}: nothing to explain", EXIT_FAILED)
+        show_explanation(fresh, fmt)
+        return
     row["body"] = render_body(row["body_html"], body_format) if body_format != "text" else row["body"]
     if fmt == "json":
         row.pop("body_html", None)
@@ -247,6 +279,24 @@ def show(ref: str, fmt: str, body_format: str, db_path: str) -> None:
         click.echo("Tags: " + ", ".join(row["tags"]))
     click.echo("")
     click.echo(row["body"])
+
+
+def show_explanation(article: Article, fmt: str) -> None:
+    """Each field with its value and the signal or rule that chose it."""
+    fields = ("title", "authors", "published", "modified", "tags", "language", "site_name", "description",
+              "image", "canonical_url", "is_article", "body")
+    if fmt == "json":
+        data = {name: {"value": getattr(article, name), "source": article.explain.get(name)} for name in fields}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for name in fields:
+        value = getattr(article, name)
+        if name == "body":
+            value = f"{len(value)} characters, {value.count(chr(10) * 2) + 1 if value else 0} paragraphs"
+        elif isinstance(value, list):
+            value = ", ".join(value)
+        source = article.explain.get(name) or ("-" if value in (None, "", []) else "default")
+        click.echo(f"{name:<14} {str(value)[:70]!s:<72} ← {source}")
 
 
 @cli.command("list")

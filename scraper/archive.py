@@ -389,6 +389,18 @@ class Archive:
             return None
         return zlib.decompress(row[0]) if row[1] == "zlib" else bytes(row[0])
 
+    def page(self, page_id: int) -> tuple[bytes, dict[str, str]] | None:
+        """A stored page's bytes (decompressed) and its HTTP response headers."""
+        row = self.db.conn.execute("SELECT headers FROM pages WHERE id = ?", (page_id,)).fetchone()
+        content = self.raw_page(page_id)
+        if row is None or content is None:
+            return None
+        try:
+            headers = json.loads(row[0] or "{}")
+        except ValueError:
+            headers = {}
+        return content, headers
+
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-__all__ = ["Region", "clean_tree", "text_blocks", "choose_region", "prune_region", "find_body"]
+__all__ = ["Region", "clean_tree", "text_blocks", "choose_region", "prune_region", "find_body", "clean_region",
+           "words_of", "names_body", "drop"]
 
 # -- vocabularies -------------------------------------------------------------------
 
@@ -44,6 +46,8 @@ BLOCK_TAGS = {
     "form", "body", "html", "hgroup", "br",
 }
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+FURNITURE_ROLES = {"navigation", "contentinfo", "banner", "complementary", "search", "dialog", "alert",
+                   "menu", "menubar", "toolbar"}
 
 # Class/id words that mark page furniture. Matched against whole words of the
 # class and id (split on "-", "_", spaces and camelCase), never substrings.
@@ -60,6 +64,15 @@ FURNITURE_STRONG = {
     "popular", "trending", "mostread", "signup", "login", "nextread", "upnext", "readnext", "bio",
     "biography", "authorbio", "newsfeed", "outstream", "caption", "captions", "credit", "credits",
     "imagecaption", "photocaption", "wpcaption", "tooltip", "popover", "hovercard",
+} | {
+    # The same furniture named in other languages (comments, related, share, ads,
+    # subscriptions) — class names follow the newsroom's language more often than not.
+    "kommentar", "kommentare", "commentaire", "commentaires", "comentario", "comentarios", "commento",
+    "commenti", "reactie", "reacties", "komentarz", "komentarze", "kommentarii", "yorum", "yorumlar",
+    "relacionadas", "relacionados", "relacionada", "verwandte", "correlati", "gerelateerd", "powiazane",
+    "compartir", "teilen", "partager", "condividi", "compartilhar", "delen", "werbung", "anzeige",
+    "publicidad", "publicite", "pubblicita", "reklama", "reklam", "suscripcion", "abonnement",
+    "abonnieren", "assinatura", "abbonamento", "lesetipp", "lesetipps", "empfehlungen",
 }
 FURNITURE_WEAK = {
     "tags", "tagline", "taglist", "byline", "author", "authors", "sidebar", "widget", "widgets",
@@ -80,6 +93,9 @@ STRONG_CONTEXT = {
     "recirc", "recirculation", "outbrain", "taboola", "newsletter", "popular", "trending", "mostread",
     "breadcrumb", "breadcrumbs", "cookie", "consent", "share", "sharing", "social", "promo", "advert",
     "advertisement", "ad", "ads", "sponsored", "donate", "donation", "subscribe", "subscription",
+    "kommentar", "kommentare", "commentaire", "commentaires", "comentario", "comentarios", "commento",
+    "commenti", "reacties", "komentarze", "kommentarii", "yorumlar", "relacionadas", "relacionados",
+    "correlati", "gerelateerd", "werbung", "anzeige", "publicidad",
 }
 WEAK_CONTEXT = {
     "sidebar", "footer", "nav", "navbar", "navigation", "menu", "rail", "widget", "widgets", "teaser",
@@ -153,6 +169,9 @@ APPEAL = re.compile(
     r"|follow (?:him|her|them|us|me) on|contact (?:the )?(?:author|reporter|writer))",
     re.IGNORECASE,
 )
+# A date or a clock time: in a short line before the story, that line is a dateline
+# or a byline ("Lucía Romero · Sevilla · 12/01/2024 - 18:45").
+DATELINE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\d{4}年\d{1,2}月")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 # Sentence ends in many scripts: Latin, CJK, Devanagari danda, Arabic/Urdu, Armenian,
@@ -166,24 +185,42 @@ HIDDEN_WORDS = {"hidden", "hide", "sronly", "visuallyhidden", "screenreadertext"
                 "invisible", "srtext", "screenreader", "visually", "srhidden"}
 
 
-def words_of(el: HtmlElement) -> set[str]:
+def words_of(el: HtmlElement) -> frozenset[str]:
     """The words of an element's class and id: ``"articleBody share-bar"`` → {article, body, share, bar, articlebody, sharebar}."""
-    raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return _words(el.get("class"), el.get("id"))
+
+
+@lru_cache(maxsize=4096)
+def _words(cls: str | None, ident: str | None) -> frozenset[str]:
+    # Cached by attribute value: pages repeat the same class strings many times.
+    raw = f"{cls or ''} {ident or ''}"
     if not raw.strip():
-        return set()
+        return frozenset()
     raw = _CAMEL.sub("-", raw).lower()
-    words = set()
+    words: set[str] = set()
     for token in raw.split():
         parts = [p for p in _SPLIT.split(token) if p]
         words.update(parts)
         if len(parts) > 1:
             words.add("".join(parts))
             words.update(a + b for a, b in zip(parts, parts[1:]))
-    return words
+    return frozenset(words)
 
 
 def _attr_text(el: HtmlElement) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".strip()
+
+
+def names_body(el: HtmlElement) -> bool:
+    """Does the element call itself the article body (``itemprop=articleBody``, ``.entry-content``…)?"""
+    if el.get("itemprop") == "articleBody":
+        return True
+    return _body_name(el.get("class"), el.get("id"))
+
+
+@lru_cache(maxsize=4096)
+def _body_name(cls: str | None, ident: str | None) -> bool:
+    return bool((cls or ident) and BODY_NAMES.search(f"{cls or ''} {ident or ''}"))
 
 
 def is_hidden(el: HtmlElement) -> bool:
@@ -218,14 +255,11 @@ def clean_tree(root: HtmlElement, *, keep: Callable[[HtmlElement], bool] | None 
             if tag == "img" or tag == "picture":
                 continue  # kept for the HTML rendering; carries no text
             doomed.append(el)
-        elif tag == "span" and len(el) > 2 and _is_link_card(el):
-            doomed.append(el)
-        elif el.attrib and (is_hidden(el) or el.get("role") in ("navigation", "contentinfo", "banner",
-                                                                  "complementary", "search", "dialog",
-                                                                  "alert", "menu", "menubar", "toolbar")):
+        elif (tag == "span" and len(el) > 2 and _is_link_card(el)) or (
+                el.attrib and (is_hidden(el) or el.get("role") in FURNITURE_ROLES)):
             doomed.append(el)
     for el in doomed:
-        _drop(el)
+        drop(el)
 
 
 def _is_link_card(el: HtmlElement) -> bool:
@@ -241,7 +275,7 @@ def _is_link_card(el: HtmlElement) -> bool:
     return link_chars > 0.7 * len(text)
 
 
-def _drop(el: HtmlElement) -> None:
+def drop(el: HtmlElement) -> None:
     """Remove ``el`` but keep its tail text in place."""
     parent = el.getparent()
     if parent is None:
@@ -368,8 +402,7 @@ def _anchors(root: HtmlElement, blocks: list[Block]) -> set[HtmlElement]:
     """
     marked: set[HtmlElement] = set()
     starts = [el for el in root.iter("h1", "article", "main")]
-    starts += [el for el in root.iter() if el.attrib and (el.get("itemprop") == "articleBody"
-                                                          or BODY_NAMES.search(_attr_text(el)))]
+    starts += [el for el in root.iter() if el.attrib and names_body(el)]
     for el in starts:
         while el is not None and el not in marked:
             marked.add(el)
@@ -386,7 +419,7 @@ def _context_flags(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, 
     while stack:
         el, flag, in_body = stack.pop()
         if not flag and el.attrib:
-            if el.get("itemprop") == "articleBody" or BODY_NAMES.search(_attr_text(el)):
+            if names_body(el):
                 in_body = True
             elif el not in anchors:
                 words = words_of(el)
@@ -529,16 +562,30 @@ def _add_siblings(region: HtmlElement, scores: dict[HtmlElement, float]) -> Html
         text = " ".join(sibling.text_content().split())
         links = sum(len(a.text_content().strip()) for a in sibling.iter("a"))
         density = links / len(text) if text else 1.0
-        if density < 0.25 and (score >= 0.2 * top or (len(text) >= 80 and _SENTENCE_END.search(text))):
+        if density >= 0.25 or APPEAL.search(text):
+            continue
+        before = sibling.getnext() is not None and _precedes(sibling, region)
+        if (before and (score >= 0.2 * top or (len(text) >= 80 and _SENTENCE_END.search(text)))) \
+                or score >= 0.5 * top:
             keep.append(sibling)
     if len(keep) == 1:
         return region
     kept = set(keep)
     for child in list(parent):
         if child not in kept:
-            _drop(child)
+            drop(child)
     scores[parent] = sum(scores.get(el, 0.0) for el in keep)
     return parent
+
+
+def _precedes(el: HtmlElement, other: HtmlElement) -> bool:
+    """True when sibling ``el`` comes before sibling ``other``."""
+    node = el.getnext()
+    while node is not None:
+        if node is other:
+            return True
+        node = node.getnext()
+    return False
 
 
 # -- step 4: pruning inside the region ---------------------------------------------
@@ -554,7 +601,7 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float],
         if _is_furniture(el, scores.get(el, 0.0), region_score, is_tag_line):
             doomed.append(el)
     for el in doomed:
-        _drop(el)
+        drop(el)
     _drop_related_sections(region)
     _trim_edges(region, is_tag_line)
 
@@ -582,8 +629,7 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
         return False
     # A container that holds a big share of the article is never dropped on its name.
     protected = score > 0.35 * region_score
-    if el.attrib and not protected and not (BODY_NAMES.search(_attr_text(el))
-                                            or el.get("itemprop") == "articleBody"):
+    if el.attrib and not protected and not names_body(el):
         words = words_of(el)
         if not words & EMBED_WORDS and (words & FURNITURE_STRONG or (
                 words & FURNITURE_WEAK and tag not in ("tr", "td", "th", "tbody", "thead", "li")
@@ -661,11 +707,11 @@ def _drop_related_sections(region: HtmlElement) -> None:
                 break
             if sib_text and links < 0.4 * len(sib_text) and len(sib_text) > 200:
                 break
-            _drop(sibling)
+            drop(sibling)
             dropped += 1
             sibling = nxt
         if (heading.tag in HEADINGS or dropped or len(text) < 40) and heading.getparent() is not None:
-            _drop(heading)
+            drop(heading)
 
 
 def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None) -> None:
@@ -704,21 +750,30 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             return True
         if APPEAL.search(block.text):
             return True
-        return leading and block.el.tag not in HEADINGS and block.text.count(" ") < 6
+        if not leading or block.el.tag in HEADINGS:
+            return False
+        return block.text.count(" ") < 6 or (block.chars < 120 and bool(DATELINE.search(block.text)))
 
     for i, block in enumerate(blocks):
         if first <= i <= last or block.el is region or block.el in keep or block.el.getparent() is None:
             continue
         if furniture(block, leading=i < first):
-            _drop(block.el)
+            drop(block.el)
     # Appeals that read like prose at the very end ("Independent journalism... donate").
     for block in reversed(blocks[first:last + 1]):
         if block.el is region or block.el.getparent() is None:
             break
         if APPEAL.search(block.text) or (is_tag_line is not None and is_tag_line(block.text)):
-            _drop(block.el)
+            drop(block.el)
             continue
         break
+
+
+def clean_region(region: HtmlElement, *, is_tag_line: Callable[[str], object] | None = None) -> None:
+    """Clean and prune a region chosen by someone else (a site rule), in place."""
+    clean_tree(region)
+    blocks = text_blocks(region)
+    prune_region(region, score_tree(region, blocks), is_tag_line)
 
 
 def find_body(root: HtmlElement, *, reference: str | None = None,

@@ -14,8 +14,9 @@ from .archive import Archive
 from .article import Article
 from .extraction import extract
 from .fetching import Fetcher, FetchError, check_url
+from .rules import Rules
 
-__all__ = ["Outcome", "archive_url", "archive_file"]
+__all__ = ["Outcome", "archive_url", "archive_file", "extract_stored"]
 
 
 @dataclass
@@ -38,8 +39,12 @@ class Outcome:
 
 
 def archive_url(url: str, archive: Archive, fetcher: Fetcher, *, etag: str | None = None,
-                last_modified: str | None = None) -> Outcome:
-    """Fetch ``url``, extract its article and store both; never raises on a bad page."""
+                last_modified: str | None = None, rules: Rules | None = None,
+                comments: bool = False) -> Outcome:
+    """Fetch ``url``, extract its article and store both; never raises on a bad page.
+
+    ``rules`` and ``comments`` are passed to :func:`scraper.extract`.
+    """
     try:
         response = fetcher.fetch(url, etag=etag, last_modified=last_modified)
     except FetchError as exc:
@@ -48,18 +53,35 @@ def archive_url(url: str, archive: Archive, fetcher: Fetcher, *, etag: str | Non
     if response.not_modified:
         archive.record_attempts(url, response.attempts)
         return Outcome(url, "not-modified", 304)
-    article = extract(response.content, response.final_url, headers=response.headers)
+    article = extract(response.content, response.final_url, headers=response.headers, rules=rules,
+                      comments=comments)
     article.url = response.url
     result = archive.store(article, response)
     return Outcome(url, result.status, response.status, result.article_id, article.title,
                    article.published, is_article=article.is_article)
 
 
-def archive_file(path: str | Path, url: str, archive: Archive) -> Outcome:
+def archive_file(path: str | Path, url: str, archive: Archive, *, rules: Rules | None = None,
+                 comments: bool = False) -> Outcome:
     """Archive a saved page from disk as if it had been fetched from ``url``."""
     url = check_url(url)
     data = Path(path).read_bytes()
-    article: Article = extract(data, url)
+    article: Article = extract(data, url, rules=rules, comments=comments)
     result = archive.store(article, raw=data, url=url)
     return Outcome(url, result.status, None, result.article_id, article.title, article.published,
                    is_article=article.is_article)
+
+
+def extract_stored(archive: Archive, ref: str | int, *, rules: Rules | None = None) -> Article | None:
+    """Run today's extractor (and ``rules``) again on the stored raw page of an article.
+
+    No network. Returns None when the article or its raw page is not in the archive.
+    """
+    row = archive.get(ref)
+    if row is None or row.get("page_id") is None:
+        return None
+    page = archive.page(row["page_id"])
+    if page is None:
+        return None
+    content, headers = page
+    return extract(content, row.get("final_url") or row["url"], headers=headers, rules=rules)

@@ -95,8 +95,10 @@ def to_text(root: Tag) -> str:
                 out.append(text.strip("\n"))
                 out.append("\n\n")
             continue
-        if name in BLOCKS:
-            flush("\n\n" if name not in ("li", "tr", "td", "th", "dt", "dd") else "\n")
+        if name in ("td", "th"):
+            pass  # cells of a row share its line
+        elif name in BLOCKS:
+            flush("\n\n" if name not in ("li", "tr", "dt", "dd") else "\n")
         stack.append(("close", node))
         for child in reversed(node.contents):
             stack.append(("node", child))
