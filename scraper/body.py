@@ -55,24 +55,28 @@ FURNITURE_ROLES = {"navigation", "contentinfo", "banner", "complementary", "sear
 # a weak word ("image", "meta", "header"…) also names harmless wrappers such as
 # "has-post-thumbnail", so it drops only elements with little prose in them.
 FURNITURE_STRONG = {
-    "share", "sharing", "sharebar", "social", "socials", "related", "relatedarticles", "recommended",
-    "recommendations", "recommend", "recirc", "recirculation", "newsletter", "newsletters", "subscribe",
-    "subscription", "subscribers", "promo", "promotion", "promoted", "promos", "advert", "advertisement",
-    "adverts", "ad", "ads", "adsense", "adslot", "adunit", "advertising", "sponsor", "sponsored",
-    "outbrain", "taboola", "comment", "comments", "disqus", "donate", "donation", "donations",
-    "contribution", "membership", "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr",
-    "popular", "trending", "mostread", "signup", "login", "nextread", "upnext", "readnext", "bio",
+    "related", "relatedarticles", "recommended", "recommendations", "recommend", "recirc",
+    "recirculation", "promo", "promotion", "promoted", "promos", "outbrain", "taboola", "comment",
+    "comments", "disqus", "popular", "trending", "mostread", "nextread", "upnext", "readnext", "bio",
     "biography", "authorbio", "newsfeed", "outstream", "caption", "captions", "credit", "credits",
     "imagecaption", "photocaption", "wpcaption", "tooltip", "popover", "hovercard",
-} | {
-    # The same furniture named in other languages (comments, related, share, ads,
-    # subscriptions) — class names follow the newsroom's language more often than not.
+    # The same furniture named in other languages — class names follow the newsroom's
+    # language more often than not.
     "kommentar", "kommentare", "commentaire", "commentaires", "comentario", "comentarios", "commento",
     "commenti", "reactie", "reacties", "komentarz", "komentarze", "kommentarii", "yorum", "yorumlar",
     "relacionadas", "relacionados", "relacionada", "verwandte", "correlati", "gerelateerd", "powiazane",
+    "lesetipp", "lesetipps", "empfehlungen",
+}
+# Furniture that is always small: a share bar, an ad slot or a newsletter box never
+# holds paragraphs of prose, so an element with these names that does is a wrapper.
+FURNITURE_SMALL = {
+    "share", "sharing", "sharebar", "social", "socials", "newsletter", "newsletters", "subscribe",
+    "subscription", "subscribers", "advert", "advertisement", "adverts", "ad", "ads", "adsense", "adslot",
+    "adunit", "advertising", "sponsor", "sponsored", "donate", "donation", "donations", "contribution",
+    "membership", "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "signup", "login",
     "compartir", "teilen", "partager", "condividi", "compartilhar", "delen", "werbung", "anzeige",
     "publicidad", "publicite", "pubblicita", "reklama", "reklam", "suscripcion", "abonnement",
-    "abonnieren", "assinatura", "abbonamento", "lesetipp", "lesetipps", "empfehlungen",
+    "abonnieren", "assinatura", "abbonamento",
 }
 FURNITURE_WEAK = {
     "tags", "tagline", "taglist", "byline", "author", "authors", "sidebar", "widget", "widgets",
@@ -85,18 +89,24 @@ FURNITURE_WEAK = {
     "media", "thumbnail", "thumb", "icon", "logo", "header", "paywall", "contribute",
 }
 # Furniture words that, on an ancestor, make every block inside it boilerplate (used
-# when rating blocks; pruning uses the wider list above). Strong words flag a
-# container whatever else its class says; weak words only when nothing in the class
-# names content ("content-with-sidebar" is the article column, "sidebar" is not).
-STRONG_CONTEXT = {
+# when rating blocks; pruning uses the wider lists above). Furniture comes in two
+# sizes. Comment threads and lists of other stories can be long, so their names flag
+# a container of any size. Share bars, ads, newsletter and cookie boxes are always
+# small, so a container with those names that holds a lot of prose is a wrapper
+# ("sr-body-share-wrapper" holds a story and its share buttons), not the furniture.
+LARGE_CONTEXT = {
     "comment", "comments", "disqus", "related", "relatedarticles", "recommended", "recommendations",
-    "recirc", "recirculation", "outbrain", "taboola", "newsletter", "popular", "trending", "mostread",
-    "breadcrumb", "breadcrumbs", "cookie", "consent", "share", "sharing", "social", "promo", "advert",
-    "advertisement", "ad", "ads", "sponsored", "donate", "donation", "subscribe", "subscription",
+    "recirc", "recirculation", "outbrain", "taboola", "popular", "trending", "mostread", "promo",
     "kommentar", "kommentare", "commentaire", "commentaires", "comentario", "comentarios", "commento",
     "commenti", "reacties", "komentarze", "kommentarii", "yorumlar", "relacionadas", "relacionados",
-    "correlati", "gerelateerd", "werbung", "anzeige", "publicidad",
+    "correlati", "gerelateerd",
 }
+SMALL_CONTEXT = {
+    "newsletter", "breadcrumb", "breadcrumbs", "cookie", "consent", "share", "sharing", "social", "advert",
+    "advertisement", "ad", "ads", "sponsored", "donate", "donation", "subscribe", "subscription",
+    "werbung", "anzeige", "publicidad",
+}
+SMALL_FURNITURE_PROSE = 800.0
 WEAK_CONTEXT = {
     "sidebar", "footer", "nav", "navbar", "navigation", "menu", "rail", "widget", "widgets", "teaser",
     "teasers", "modal", "popup", "paywall",
@@ -181,8 +191,8 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 # Embedded posts (tweets, Instagram…) quoted by the story are part of it, even when
 # their wrapper is called "social-media-embed".
 EMBED_WORDS = {"embed", "embedded", "tweet", "twittertweet", "instagrammedia", "tiktokembed", "blockquote"}
-HIDDEN_WORDS = {"hidden", "hide", "sronly", "visuallyhidden", "screenreadertext", "offscreen",
-                "invisible", "srtext", "screenreader", "visually", "srhidden"}
+HIDDEN_WORDS = {"hidden", "hide", "sronly", "visuallyhidden", "screenreadertext", "screenreaderonly",
+                "offscreen", "invisible"}
 
 
 def words_of(el: HtmlElement) -> frozenset[str]:
@@ -238,25 +248,19 @@ def is_hidden(el: HtmlElement) -> bool:
 
 # -- step 1: cleaning -----------------------------------------------------------------
 
-def clean_tree(root: HtmlElement, *, keep: Callable[[HtmlElement], bool] | None = None) -> None:
-    """Remove, in place, elements that are never article text.
-
-    ``keep`` can protect elements (site rules use it for their content selector).
-    """
+def clean_tree(root: HtmlElement) -> None:
+    """Remove, in place, elements that are never article text."""
     doomed = []
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):  # comments, processing instructions, entities
             doomed.append(el)
-            continue
-        if keep is not None and keep(el):
-            continue
-        if tag in DROP_TAGS:
-            if tag == "img" or tag == "picture":
-                continue  # kept for the HTML rendering; carries no text
-            doomed.append(el)
+        elif tag in DROP_TAGS:
+            if tag != "img" and tag != "picture":  # images stay for the HTML rendering
+                doomed.append(el)
         elif (tag == "span" and len(el) > 2 and _is_link_card(el)) or (
-                el.attrib and (is_hidden(el) or el.get("role") in FURNITURE_ROLES)):
+                el.attrib and el.get("role") in FURNITURE_ROLES) or (
+                el.attrib and is_hidden(el)):
             doomed.append(el)
     for el in doomed:
         drop(el)
@@ -352,12 +356,10 @@ def text_blocks(root: HtmlElement) -> list[Block]:
     return blocks
 
 
-def rate_block(block: Block, negative_context: bool) -> float:
+def rate_block(block: Block) -> float:
     """How much a block looks like article text: positive for prose, negative for furniture."""
     n = block.chars
     density = block.link_density
-    if negative_context:
-        return -n
     if density > 0.5:
         return -n
     words = block.text.count(" ") + 1
@@ -410,8 +412,12 @@ def _anchors(root: HtmlElement, blocks: list[Block]) -> set[HtmlElement]:
     return marked
 
 
-def _context_flags(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, bool]:
-    """For each element: is it inside a container named as furniture (comments, related…)?"""
+def _context_flags(root: HtmlElement, blocks: list[Block],
+                   prose: dict[HtmlElement, float]) -> dict[HtmlElement, bool]:
+    """For each element: is it inside a container named as furniture (comments, related…)?
+
+    See :data:`LARGE_CONTEXT` and :data:`SMALL_CONTEXT` for how size matters.
+    """
     anchors = _anchors(root, blocks)
     flags: dict[HtmlElement, bool] = {}
     # (element, inherited flag, inside a named article body)
@@ -423,10 +429,14 @@ def _context_flags(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, 
                 in_body = True
             elif el not in anchors:
                 words = words_of(el)
+                mass = prose.get(el, 0.0)
                 if words & EMBED_WORDS:
                     pass
-                elif words & STRONG_CONTEXT or (words & WEAK_CONTEXT and not in_body
-                                              and not words & POSITIVE_WORDS):
+                elif words & LARGE_CONTEXT:
+                    flag = True
+                elif words & SMALL_CONTEXT:
+                    flag = mass < SMALL_FURNITURE_PROSE
+                elif words & WEAK_CONTEXT and not in_body and not words & POSITIVE_WORDS:
                     flag = True
         flags[el] = flag
         for child in el:
@@ -437,10 +447,19 @@ def _context_flags(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, 
 
 def score_tree(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, float]:
     """Sum block values up the tree: each element's score is the content value it holds."""
-    flags = _context_flags(root, blocks)
+    prose: dict[HtmlElement, float] = {}
+    for block in blocks:
+        block.value = rate_block(block)
+        if block.value > 0:
+            el = block.el
+            while el is not None:
+                prose[el] = prose.get(el, 0.0) + block.value
+                el = el.getparent()
+    flags = _context_flags(root, blocks, prose)
     scores: dict[HtmlElement, float] = {}
     for block in blocks:
-        block.value = rate_block(block, flags.get(block.el, False))
+        if flags.get(block.el, False):
+            block.value = -float(block.chars)
         el = block.el
         while el is not None:
             scores[el] = scores.get(el, 0.0) + block.value
@@ -557,7 +576,7 @@ def _add_siblings(region: HtmlElement, scores: dict[HtmlElement, float]) -> Html
         score = scores.get(sibling, 0.0)
         if score <= 0 or sibling.tag in HEADINGS or sibling.find(".//h1") is not None:
             continue
-        if sibling.attrib and words_of(sibling) & (FURNITURE_STRONG | FURNITURE_WEAK):
+        if sibling.attrib and words_of(sibling) & (FURNITURE_STRONG | FURNITURE_SMALL | FURNITURE_WEAK):
             continue
         text = " ".join(sibling.text_content().split())
         links = sum(len(a.text_content().strip()) for a in sibling.iter("a"))
@@ -631,9 +650,11 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
     protected = score > 0.35 * region_score
     if el.attrib and not protected and not names_body(el):
         words = words_of(el)
-        if not words & EMBED_WORDS and (words & FURNITURE_STRONG or (
-                words & FURNITURE_WEAK and tag not in ("tr", "td", "th", "tbody", "thead", "li")
-                and score < max(150.0, 0.1 * region_score))):
+        if not words & EMBED_WORDS and (
+                words & FURNITURE_STRONG
+                or (words & FURNITURE_SMALL and score < SMALL_FURNITURE_PROSE)
+                or (words & FURNITURE_WEAK and tag not in ("tr", "td", "th", "tbody", "thead", "li")
+                    and score < max(150.0, 0.1 * region_score))):
             return True
     if tag in ("ul", "ol", "div", "section") and score < 0.7 * region_score and len(el) >= 3 \
             and _is_teaser_list(el):
