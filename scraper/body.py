@@ -37,8 +37,12 @@ DROP_TAGS = {
     "script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object", "embed",
     "video", "audio", "source", "track", "map", "button", "input", "select", "textarea", "option",
     "optgroup", "datalist", "output", "progress", "meter", "dialog", "link", "meta", "head", "title",
-    "nav", "aside", "footer", "figcaption", "menu", "img", "picture", "label", "fieldset", "legend",
+    "figcaption", "menu", "img", "picture", "label", "fieldset", "legend",
 }
+# Page furniture by its tag. Not dropped outright: broken markup sometimes leaves the
+# whole story inside an unclosed <aside> or <header>, so these are judged like
+# furniture named by class (they lose unless they hold the headline or the story).
+FURNITURE_TAGS = {"nav", "aside", "footer", "header"}
 BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd",
     "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -424,7 +428,9 @@ def _context_flags(root: HtmlElement, blocks: list[Block],
     stack: list[tuple[HtmlElement, bool, bool]] = [(root, False, False)]
     while stack:
         el, flag, in_body = stack.pop()
-        if not flag and el.attrib:
+        if not flag and el.tag in FURNITURE_TAGS and el not in anchors:
+            flag = True
+        elif not flag and el.attrib:
             if names_body(el):
                 in_body = True
             elif el not in anchors:
@@ -640,7 +646,7 @@ def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
 def _is_furniture(el: HtmlElement, score: float, region_score: float,
                   is_tag_line: Callable[[str], object] | None) -> bool:
     tag = el.tag
-    if tag in ("h1", "header"):
+    if tag == "h1" or (tag in FURNITURE_TAGS and score < 0.35 * region_score):
         return True
     if tag in ("p", "br", "b", "i", "em", "strong", "a", "span", "sup", "sub"):
         if tag == "p":
