@@ -172,15 +172,21 @@ RELATED_HEADING = re.compile(
 )
 # Appeals for money or sign-ups (donations, memberships, subscriptions, newsletters).
 APPEAL = re.compile(
-    r"\b(?:donat(?:e|ion|ions|ing)|contribut(?:e|ion) (?:today|now)|make a (?:contribution|donation)"
-    r"|support (?:us|our (?:work|journalism|reporting)|independent journalism|the [\w’' ]{1,30}(?:times|post|news))"
-    r"|become a (?:member|supporter|patron|subscriber)|subscribe (?:now|today|to)|sign up (?:for|to|now)"
-    r"|newsletter|independent journalism|keep (?:it|us|our journalism) (?:alive|free|going)"
-    r"|reader[- ]funded|paywall|unterstützen sie|jetzt spenden|spenden sie|soutenez|faites un don"
-    r"|haz una donación|apoya (?:el|nuestro)|assine|apoie|sostieni|abbonati|steun ons|wesprzyj"
-    r"|поддержите|пожертвова"
+    r"\b(?:donate (?:now|today|here|to (?:us|the|our))|(?:make|making) a (?:contribution|donation)"
+    r"|your (?:donation|contribution|support) (?:helps|makes|keeps|allows|is)|contribute (?:today|now)"
+    r"|consider (?:making a (?:donation|contribution)|supporting|subscribing|a (?:donation|contribution))"
+    r"|support (?:us|our (?:work|journalism|reporting|newsroom)|(?:independent|local|quality) journalism"
+    r"|the [\w’' ]{1,30}(?:times|post|news))"
+    r"|become a (?:member|supporter|patron|subscriber)|subscribe (?:now|today)|subscribe to (?:our|the|get)"
+    r"|sign up (?:for (?:our|the|free)|to (?:our|receive|get)|now)|(?:our|free|daily|weekly) newsletter"
+    r"|keep (?:it|us|our journalism) (?:alive|free|going)|reader[- ]funded"
+    r"|unterstützen sie|jetzt spenden|spenden sie|soutenez|faites un don|haz una donación"
+    r"|apoya (?:el|nuestro)|apoie o|sostieni|abbonati|steun ons|wesprzyj|поддержите|пожертвуйте"
     r"|have a (?:news )?tip|send (?:us )?(?:a )?(?:news )?tip|(?:may|can) be reached at"
-    r"|follow (?:him|her|them|us|me) on|contact (?:the )?(?:author|reporter|writer))",
+    r"|follow (?:him|her|them|us|me) on|contact (?:the )?(?:author|reporter|writer)"
+    r"|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
+    r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your inbox"
+    r"|subscribe to [\w.’']+ newsletters?)",
     re.IGNORECASE,
 )
 # A date or a clock time: in a short line before the story, that line is a dateline
@@ -423,16 +429,17 @@ def _context_flags(root: HtmlElement, blocks: list[Block],
     See :data:`LARGE_CONTEXT` and :data:`SMALL_CONTEXT` for how size matters.
     """
     anchors = _anchors(root, blocks)
+    page_prose = prose.get(root, 0.0)
     flags: dict[HtmlElement, bool] = {}
-    # (element, inherited flag, inside a named article body)
-    stack: list[tuple[HtmlElement, bool, bool]] = [(root, False, False)]
+    # (element, inherited flag, prose of the named article body it is inside, or None)
+    stack: list[tuple[HtmlElement, bool, float | None]] = [(root, False, None)]
     while stack:
-        el, flag, in_body = stack.pop()
+        el, flag, body_prose = stack.pop()
         if not flag and el.tag in FURNITURE_TAGS and el not in anchors:
             flag = True
         elif not flag and el.attrib:
             if names_body(el):
-                in_body = True
+                body_prose = prose.get(el, 0.0)
             elif el not in anchors:
                 words = words_of(el)
                 mass = prose.get(el, 0.0)
@@ -441,13 +448,14 @@ def _context_flags(root: HtmlElement, blocks: list[Block],
                 elif words & LARGE_CONTEXT:
                     flag = True
                 elif words & SMALL_CONTEXT:
-                    flag = mass < SMALL_FURNITURE_PROSE
-                elif words & WEAK_CONTEXT and not in_body and not words & POSITIVE_WORDS:
+                    scope = page_prose if body_prose is None else body_prose
+                    flag = mass < SMALL_FURNITURE_PROSE and mass < 0.5 * scope
+                elif words & WEAK_CONTEXT and body_prose is None and not words & POSITIVE_WORDS:
                     flag = True
         flags[el] = flag
         for child in el:
             if isinstance(child.tag, str):
-                stack.append((child, flag, in_body))
+                stack.append((child, flag, body_prose))
     return flags
 
 
@@ -709,10 +717,13 @@ def _is_boilerplate_text(el: HtmlElement, is_tag_line: Callable[[str], object] |
     if len(text) < 160 and BOILERPLATE_START.match(text):
         return True
     if len(text) < 1200 and APPEAL.search(text):
-        hits = len(APPEAL.findall(text))
-        has_link = el.find(".//a") is not None or el.tag == "a"
-        if hits >= 2 or (hits and has_link and len(text) < 400):
+        # An appeal box, not a story that mentions subscribing once: most of its
+        # text sits in blocks that make the appeal or invite a click.
+        if len(text) < 300 and (el.find(".//a") is not None or el.tag == "a"):
             return True
+        blocks = text_blocks(el)
+        appeal = sum(b.chars for b in blocks if APPEAL.search(b.text) or b.link_density > 0.5)
+        return appeal > 0.6 * sum(b.chars for b in blocks)
     return False
 
 
