@@ -112,6 +112,7 @@ SMALL_CONTEXT = {
 }
 SMALL_FURNITURE_PROSE = 800.0
 WEAK_CONTEXT = {
+    "carousel", "slider", "swiper", "slideshow", "ticker", "marquee",
     "sidebar", "footer", "nav", "navbar", "navigation", "menu", "rail", "widget", "widgets", "teaser",
     "teasers", "modal", "popup", "paywall",
 }
@@ -186,7 +187,8 @@ APPEAL = re.compile(
     r"|follow (?:him|her|them|us|me) on|contact (?:the )?(?:author|reporter|writer)"
     r"|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
     r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your inbox"
-    r"|subscribe to [\w.’']+ newsletters?)",
+    r"|subscribe to [\w.’']+ newsletters?|(?:may|might) earn (?:an? )?(?:affiliate )?commission"
+    r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links))",
     re.IGNORECASE,
 )
 # A date or a clock time: in a short line before the story, that line is a dateline
@@ -511,6 +513,9 @@ def choose_region(root: HtmlElement, blocks: list[Block], scores: dict[HtmlEleme
             best_el, best = el, adjusted
     if best_el is None:
         return None
+    named = _named_body(scores, best)
+    if named is not None and not _is_ancestor(best_el, named):
+        best_el = named
     reason = "densest text region"
     if best_el.get("itemprop") == "articleBody":
         reason = "itemprop=articleBody"
@@ -524,6 +529,29 @@ def choose_region(root: HtmlElement, blocks: list[Block], scores: dict[HtmlEleme
     if reference:
         best_el, reason = _match_reference(best_el, scores, reference, reason)
     return Region(best_el, reason, best, total)
+
+
+def _named_body(scores: dict[HtmlElement, float], best: float) -> HtmlElement | None:
+    """The element that names itself the article body and holds the most prose, when it
+    holds a fair share of the page's best region: a page's own label beats density
+    when some other block (a list of notices, a long comment) happens to be bigger."""
+    found, found_score = None, 0.0
+    for el, score in scores.items():
+        if score > found_score and el.attrib and names_body(el):
+            found, found_score = el, score
+    if found is not None and found_score >= 300 and found_score >= 0.25 * best:
+        return found
+    return None
+
+
+def _is_ancestor(el: HtmlElement, other: HtmlElement) -> bool:
+    """True when ``el`` is ``other`` or contains it."""
+    node = other
+    while node is not None:
+        if node is el:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _headline_article(region: HtmlElement, scores: dict[HtmlElement, float]) -> HtmlElement | None:
@@ -793,7 +821,12 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
         return block.text.count(" ") < 6 or (block.chars < 120 and bool(DATELINE.search(block.text)))
 
     for i, block in enumerate(blocks):
-        if first <= i <= last or block.el is region or block.el in keep or block.el.getparent() is None:
+        if block.el is region or block.el.getparent() is None:
+            continue
+        if first <= i <= last or block.el in keep:
+            # Inside the story only unmistakable one-liners go: credits, labels, "Read more".
+            if block.chars < 160 and BOILERPLATE_START.match(block.text) and block.el not in keep:
+                drop(block.el)
             continue
         if furniture(block, leading=i < first):
             drop(block.el)
