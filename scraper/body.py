@@ -152,7 +152,7 @@ _BOILERPLATE_START = (
     r"|lire (?:aussi|plus|la suite)|à lire (?:aussi|également)|voir aussi|sur le même sujet|articles? liés?"
     r"|publicité|partager|abonnez-vous|inscrivez-vous|soutenez|faire un don|les plus lus"
     # Spanish / Portuguese / Italian
-    r"|lee (?:también|más)|leer más|te puede interesar|noticias relacionadas|también te puede"
+    r"|lee (?:también|más)|leer más|te puede interesar|te recomendamos|noticias relacionadas|también te puede"
     r"|publicidad|compartir|suscríbete|más noticias|lo más leído|leia (?:também|mais)|veja também"
     r"|saiba mais|notícias relacionadas|publicidade|compartilhe|assine|mais lidas|leggi anche"
     r"|potrebbe interessarti|articoli correlati|pubblicità|condividi|iscriviti|più letti"
@@ -193,7 +193,11 @@ APPEAL = re.compile(
 )
 # A date or a clock time: in a short line before the story, that line is a dateline
 # or a byline ("Lucía Romero · Sevilla · 12/01/2024 - 18:45").
-DATELINE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\d{4}年\d{1,2}月")
+DATELINE = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}년"
+    r"|\b\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]{3,12}\.?,?\s+(?:de\s+)?\d{4}\b"  # 17 de marzo de 2020, 3. März 2021
+    r"|\b[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+\d{4}\b"  # March 17, 2020
+)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 # Sentence ends in many scripts: Latin, CJK, Devanagari danda, Arabic/Urdu, Armenian,
@@ -665,6 +669,7 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float],
         drop(el)
     _drop_related_sections(region)
     _trim_edges(region, is_tag_line)
+    _drop_repeats(region)
 
 
 def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
@@ -778,6 +783,27 @@ def _drop_related_sections(region: HtmlElement) -> None:
             sibling = nxt
         if (heading.tag in HEADINGS or dropped or len(text) < 40) and heading.getparent() is not None:
             drop(heading)
+
+
+def _drop_repeats(region: HtmlElement) -> None:
+    """Drop a second copy of the story: pages that print it twice (an endless-scroll
+    copy, a print version) must not give it twice. One repeated line (a refrain, a
+    recipe step) is the author's; a third of the text said again is a copy."""
+    seen: set[str] = set()
+    repeats = []
+    blocks = text_blocks(region)
+    for block in blocks:
+        if block.chars < 80 or block.el is region:
+            continue
+        if block.text in seen:
+            repeats.append(block)
+        else:
+            seen.add(block.text)
+    total = sum(b.chars for b in blocks)
+    if len(repeats) >= 3 and sum(b.chars for b in repeats) > 0.35 * total:
+        for block in repeats:
+            if block.el.getparent() is not None:
+                drop(block.el)
 
 
 def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None) -> None:
