@@ -191,6 +191,14 @@ APPEAL = re.compile(
     r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links))",
     re.IGNORECASE,
 )
+# A teaser ends with a link to the rest of the story.
+READ_MORE_END = re.compile(
+    r"(?:read (?:the )?(?:rest|more|full (?:story|article))|continue reading|keep reading|more\s*[»›>]"
+    r"|weiterlesen|mehr lesen|lire la suite|leer más|seguir leyendo|leia mais|continua a leggere"
+    r"|leggi (?:tutto|di più)|lees verder|czytaj dalej|читать далее|подробнее|devamını oku|続きを読む"
+    r"|阅读全文|더보기)\W*$",
+    re.IGNORECASE,
+)
 # A date or a clock time: in a short line before the story, that line is a dateline
 # or a byline ("Lucía Romero · Sevilla · 12/01/2024 - 18:45").
 DATELINE = re.compile(
@@ -785,6 +793,14 @@ def _drop_related_sections(region: HtmlElement) -> None:
             drop(heading)
 
 
+def _is_teaser(block: Block) -> bool:
+    """A paragraph that ends in a "read the rest" link is a teaser for another page."""
+    if not READ_MORE_END.search(block.text[-40:]):
+        return False
+    links = list(block.el.iter("a"))
+    return bool(links) and bool(READ_MORE_END.search(" ".join(links[-1].text_content().split())))
+
+
 def _drop_repeats(region: HtmlElement) -> None:
     """Drop a second copy of the story: pages that print it twice (an endless-scroll
     copy, a print version) must not give it twice. One repeated line (a refrain, a
@@ -848,6 +864,9 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
 
     for i, block in enumerate(blocks):
         if block.el is region or block.el.getparent() is None:
+            continue
+        if _is_teaser(block):
+            drop(block.el)
             continue
         if first <= i <= last or block.el in keep:
             # Inside the story only unmistakable one-liners go: credits, labels, "Read more".
