@@ -140,7 +140,11 @@ def _site_key(value: str) -> str:
 class _Site:
     """Names a page uses for its own site, to recognise them in titles, authors and tags."""
 
-    def __init__(self, names: Iterable[str], host: str) -> None:
+    def __init__(self, names: Iterable[str], host: str, path: str = "") -> None:
+        # One-word URL path segments are sections ("/actualidad/internacional/"): a
+        # byline element that reads "Internacional" names the section, not a person.
+        self.sections = {_key(seg) for seg in unquote(path).split("/")
+                         if seg and "-" not in seg and "." not in seg and not seg.isdigit()}
         self.keys: set[str] = set()
         for name in names:
             if not name:
@@ -313,8 +317,11 @@ _GLUED_DATE = re.compile(
     r"(?<=[a-z])(?=(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|"
     r"February|March|April|June|July|August|September|October|November|December)\b)"
 )
+# Words left dangling once a date is cut off: "on", "le", "am"; "ago" words that come
+# before the number ("prije 3 sata", "vor 2 Stunden", "hace 5 horas").
 _TRAILING_LINK_WORDS = re.compile(
-    r"(?:\s+(?:on|at|le|am|um|el|em|il|op|den|de|du|the|of|in|im|für|for|pour|para|per))+$",
+    r"(?:\s+(?:on|at|le|am|um|el|em|il|op|den|de|du|the|of|in|im|für|for|pour|para|per|"
+    r"prije|pred|před|vor|hace|há|il y a|temu|önce))+$",
     re.I,
 )
 _CREDENTIALS = {"md", "phd", "rd", "ms", "ma", "mph", "rn", "dds", "do", "jd", "mba", "msc",
@@ -337,19 +344,27 @@ _ROLE_HEADS = {
     "redakteurin", "korrespondent", "korrespondentin", "journaliste", "rédacteur",
     "rédactrice", "correspondant", "periodista", "redactor", "redactora", "corresponsal",
     "jornalista", "repórter", "giornalista", "redacteur", "корреспондент", "журналист",
-    "обозреватель", "редактор", "staffer", "reports", "wire", "wires", "services",
+    "обозреватель", "редактор", "staffer", "reports", "wire", "wires", "services", "photo",
+    "photos", "foto", "fotos", "기자",
 }
 _GENERIC_AUTHORS = {
     "admin", "administrator", "webmaster", "root", "user", "guest", "anonymous", "unknown",
     "null", "none", "undefined", "editor", "editors", "redaccion", "redacción", "redaktion",
     "rédaction", "redazione", "redação", "redacao", "гость", "staff", "author", "autor",
     "newsroom", "web desk", "webdesk", "desk", "team", "editorial team", "editorial staff",
-    "by", "von", "par", "por", "redaktori", "redaktor", "replying to",
+    "by", "von", "par", "por", "redaktori", "redaktor", "replying to", "and", "und", "et", "with",
+    "the", "of",
 }
 # A byline part that opens with one of these is a place or an outlet, not a name:
 # "Do UOL, em São Paulo", "in Washington".
 _LOCATION_WORDS = {"em", "in", "en", "à", "from", "aus", "desde", "da", "dal", "z", "w", "из",
                    "в"}
+_PLAIN_LOCATION_WORDS = {"em", "in", "from", "aus", "desde", "à", "из"}
+# Names that are a newsroom, not a person: "Redazione ANSA", "Practical Horseman Editorial".
+_STAFF_WORDS = {"redazione", "redaktion", "redacción", "redaccion", "rédaction", "redação",
+                "editorial", "newsroom", "staff", "desk", "team", "bureau", "ब्यूरो"}
+_NAME_PARTICLES = {"de", "da", "do", "dos", "das", "del", "della", "di", "van", "von", "der",
+                   "den", "la", "le", "du", "bin", "al", "y", "e"}
 # Conjunctions are matched case-sensitively and between spaces, so that the
 # initial in "Sarah E. Needleman" or "Bruce Y. Lee" is not taken for "e"/"y".
 _SPLIT_AUTHORS = re.compile(
@@ -358,10 +373,14 @@ _SPLIT_AUTHORS = re.compile(
 
 
 def _title_case(name: str) -> str:
+    """"TOM KRISHER" → "Tom Krisher", "marcos lópez" → "Marcos López"; mixed case is kept."""
     letters = [c for c in name if c.isalpha()]
-    if len(letters) > 3 and all(c.isupper() for c in letters):
-        return " ".join(w[:1] + w[1:].lower() if not re.match(r"^\w\.$", w) else w
-                        for w in name.split())
+    if len(letters) > 3 and (all(c.isupper() for c in letters)
+                             or (all(c.islower() for c in letters) and " " in name)):
+        words = name.split()
+        return " ".join(
+            w.lower() if i and w.lower() in _NAME_PARTICLES else w[:1].upper() + w[1:].lower()
+            for i, w in enumerate(words))
     return name
 
 
@@ -390,6 +409,7 @@ def _author_names(raw: str, site: _Site, *, from_page: bool = False) -> list[str
     stop = _BYLINE_STOP.search(text)
     if stop:
         text = text[:stop.start()]
+    text = re.sub(r"\s*\([^)]*\)?", "", text)  # "(SP)", "(AP)", "(Reuters"
     text = _TRAILING_LINK_WORDS.sub("", text.strip(" ,;:-–—()[]")).strip(" ,;:-–—()[]")
     if not text:
         return []
@@ -399,7 +419,9 @@ def _author_names(raw: str, site: _Site, *, from_page: bool = False) -> list[str
     multiword = any(len(p.split()) >= 2 for p in parts)
     for part in parts:
         words = part.split()
-        if words[0].lower() in _LOCATION_WORDS and len(parts) > 1:
+        first = words[0].lower()
+        if (first in _LOCATION_WORDS and len(parts) > 1) or (
+                first in _PLAIN_LOCATION_WORDS and len(words) > 1):
             continue
         # "AP Auto Writer", "Staff Reporter", "CNN Editor-at-large": a role, not a person.
         # "Finian Cunningham. Sputnik International": the outlet glued to the name.
@@ -411,6 +433,8 @@ def _author_names(raw: str, site: _Site, *, from_page: bool = False) -> list[str
                 words = part.split()
                 break
         last = words[-1].lower().strip(".").split("-")[0]
+        if last in _ROLE_HEADS and len(parts) > 1:
+            continue  # "…, AP National Security Writer": the role of the name before it
         if last in _ROLE_HEADS:
             while words and (words[-1].lower().strip(".").split("-")[0] in _ROLE_WORDS
                              or words[-1].lower() in _ROLE_WORDS):
@@ -420,9 +444,9 @@ def _author_names(raw: str, site: _Site, *, from_page: bool = False) -> list[str
             part = " ".join(words)
         if len(parts) > 1 and multiword and len(words) == 1:
             continue  # "Victor Tangermann, Futurism": the single word is an affiliation
-        if len(words) <= 3 and len(parts) > 1 and any(_key(w) in site.keys for w in words):
-            continue  # "Jill Disis, CNN Business": the outlet, not a second author
-        if not _valid_name(part, site):
+        if len(words) <= 3 and any(_key(w) in site.keys for w in words):
+            continue  # "Jill Disis, CNN Business", "Do UOL": the outlet, not an author
+        if not _valid_name(part, site) or (from_page and _key(part) in site.sections):
             continue
         names.append(_title_case(part))
     return names
@@ -438,6 +462,8 @@ def _valid_name(name: str, site: _Site) -> bool:
         return False
     if " " not in name and sum(c.isalpha() for c in name) < 3:
         return False  # "j", "AS": initials or a username fragment
+    if any(w in _STAFF_WORDS for w in low.split()):
+        return False
     if re.search(r"\.(com|net|org|co|in|ru|de|fr|uk|info)\b", low):
         return False
     return not site.contains(name)
@@ -492,9 +518,10 @@ def _meta_authors(meta: Mapping[str, list[str]], site: _Site) -> tuple[list[str]
 
 
 _BYLINE_XPATH = etree.XPath(
-    "//body//*[@itemprop='author' or @rel='author' or contains(@class,'yline') or "
+    "descendant-or-self::*[@itemprop='author' or @rel='author' or contains(@class,'yline') or "
     "contains(@class,'uthor') or contains(@id,'yline')]"
 )
+_AUTHOR_MARKUP_XPATH = etree.XPath("//body//*[@itemprop='author' or @rel='author']")
 _BYLINE_NOISE = {
     "comment", "comments", "commentlist", "respond", "reply", "preview", "teaser", "card",
     "related", "recommended", "recommendation", "popular", "widget", "sidebar", "footer",
@@ -509,13 +536,45 @@ def _tokens(el: HtmlElement) -> set[str]:
     value = f"{el.get('class') or ''} {el.get('id') or ''}"
     if not value.strip():
         return set()
+    value = value.replace("h-card", "hcard")  # the microformat, not a teaser card
     value = _CAMEL.sub(" ", value)
     return {t.lower() for t in _TOKEN_SPLIT.split(value) if t}
 
 
+def _byline_scope(doc: HtmlElement) -> HtmlElement | None:
+    """The part of the page around the headline, where the byline is.
+
+    Searching there first is cheaper than searching the page, and it keeps the
+    bylines of related-story teasers elsewhere on the page out.
+    """
+    body = doc.find("body")
+    h1 = next(body.iter("h1"), None) if body is not None else None
+    if h1 is None:
+        return None
+    scope = h1
+    for anc in islice(h1.iterancestors(), 6):
+        scope = anc
+        if anc.tag in ("article", "main", "body"):
+            break
+    return scope
+
+
 def _page_authors(doc: HtmlElement, site: _Site) -> tuple[list[str], str]:
+    scope = _byline_scope(doc)
+    if scope is not None:
+        names, signal = _page_authors_in(scope, site)
+        if names:
+            return names, signal
+        # Away from the headline only explicit author markup is worth a look.
+        return _page_authors_in(doc, site, _AUTHOR_MARKUP_XPATH)
+    body = doc.find("body")
+    return _page_authors_in(body if body is not None else doc, site)
+
+
+def _page_authors_in(root: HtmlElement, site: _Site, xpath: etree.XPath = _BYLINE_XPATH
+                     ) -> tuple[list[str], str]:
     cands: list[tuple[int, HtmlElement, list[str], str]] = []
-    for order, el in enumerate(_BYLINE_XPATH(doc)):
+    for order, el in enumerate(xpath(root)):
         if el.tag in ("meta", "link", "script", "style", "img", "input", "textarea", "form"):
             continue
         toks = _tokens(el)
@@ -551,10 +610,17 @@ def _page_authors(doc: HtmlElement, site: _Site) -> tuple[list[str], str]:
     pool = inner or cands
     best = min(pool, key=lambda c: (rank[c[3]], c[0]))
     # Co-authors are often marked up one by one ("Par <a rel=author>A</a> et <a
-    # rel=author>B</a>"): take the siblings of the best candidate too.
-    near = {best[1].getparent(), *islice(best[1].iterancestors(), 1, 2)}
-    names = [n for c in pool if c[3] == best[3] and (c[1].getparent() in near)
-             for n in c[2]]
+    # rel=author>B</a>"): take the others of the same kind in the same short byline
+    # block as the best one.
+    same = [(c, set(c[1].iterancestors())) for c in pool if c[3] == best[3] and c is not best]
+    names = list(best[2])
+    for anc in islice(best[1].iterancestors(), 5):
+        if len(_text(anc)) > 250:
+            break
+        inside = [c for c, ancestors in same if anc in ancestors]
+        if inside:
+            names += [n for c in sorted(inside, key=lambda c: c[0]) for n in c[2]]
+            break
     return _dedupe(names), best[3]
 
 
@@ -697,6 +763,8 @@ _JUNK_TAGS = {
     "read more", "all", "mehr", "plus", "más", "mais", "altro", "ещё", "еще", "всё", "все",
     "other", "others", "misc", "blog", "post", "posts", "page", "story", "stories",
     "learn more", "see more", "load more", "more topics", "all topics", "follow",
+    "haber", "haberler", "son dakika", "detay", "noticias", "últimas noticias", "nachrichten",
+    "actualites", "actualités", "notizie", "nieuws", "новости", "ニュース", "新闻", "新聞",
 }
 _TAG_PREFIXES = {"tag", "tags", "topic", "topics", "keyword", "keywords", "subject"}
 # Namespaced CMS markers: "Section:culture", "Type/Article", "category: Jupiter".
@@ -707,19 +775,40 @@ _CATEGORY_HREF = re.compile(r"/(?:category|categories|section|sections|rubri[ck]
                             r"seccion|kategorie|categorie)/", re.I)
 
 
-def _bad_context(el: HtmlElement) -> bool:
-    """Is ``el`` inside navigation, a sidebar, a page header/footer or comments?"""
+def _bad_context(el: HtmlElement, memo: dict | None = None) -> bool:
+    """Is ``el`` inside navigation, a sidebar, a page header/footer or comments?
+
+    ``memo`` caches the verdict for ancestors shared by many tag-link groups.
+    """
+    if memo is not None and el in memo:
+        return memo[el]
+    verdict = _bad_context_walk(el, memo)
+    if memo is not None:
+        memo[el] = verdict
+    return verdict
+
+
+def _bad_context_walk(el: HtmlElement, memo: dict | None) -> bool:
+    chain = [el, *el.iterancestors()]
+    toks_of = [_tokens(x) for x in chain[:3]]
+    # A list styled "nav" inside a "post-tags" block is the tag list, not navigation:
+    # the block and what lies inside it are shielded from the exclusion words.
+    shielded = max((i for i, t in enumerate(toks_of) if t & _TAG_TOKENS), default=-1)
     in_article = False
     pending_edge = False
-    for anc in el.iterancestors():
+    for i, anc in enumerate(chain):
+        if i > shielded and i and memo is not None and anc in memo and not pending_edge:
+            return memo[anc]
         tag = anc.tag
-        if tag in ("nav", "aside", "form", "select"):
-            return True
-        toks = _tokens(anc)
+        toks = toks_of[i] if i < 3 else _tokens(anc)
         if tag in ("article", "main") or "articlebody" in toks:
             in_article = True
             break
-        if tag in ("header", "footer"):
+        if i <= shielded:
+            continue
+        if tag in ("nav", "aside", "form", "select"):
+            return True
+        if tag in ("header", "footer") and i:
             pending_edge = True
         bad = toks & _EXCLUDE_TOKENS
         if bad:
@@ -734,7 +823,7 @@ def _bad_context(el: HtmlElement) -> bool:
 
 def _clean_tag(value: str) -> str | None:
     """One tag value, cleaned; None for machine markers and junk."""
-    tag = _clean(value).strip(" ,;|#·•\"'“”")
+    tag = _clean(value).strip(" ,;:|#·•\"'“”")
     if not tag:
         return None
     m = _LABEL_RE.match(tag)
@@ -750,6 +839,12 @@ def _clean_tag(value: str) -> str | None:
                                 and prefix.islower())):
             return None
     if tag.count("/") >= 2 and " / " not in tag:
+        return None
+    if re.match(r"^(?:category|brand|section|channel|type|source|format|template)-", tag, re.I):
+        return None  # "category-pmnhealth": a CMS slug
+    if " " not in tag and tag.count("-") >= 4:
+        return None  # a URL slug, not a tag
+    if tag.isdigit() and len(tag) < 4:
         return None
     if tag.startswith(("_", "/")) or "@" in tag or "_" in tag:
         return None
@@ -832,24 +927,57 @@ def _label_before(container: HtmlElement) -> str | None:
     return None
 
 
+_HIDDEN_TOKENS = {"icon", "sr", "only", "screen", "visually", "hidden", "count", "badge"}
+
+
+def _link_text(a: HtmlElement) -> str:
+    """A link's visible words: without icon captions (``<svg><title>``) and screen-reader
+    text, which ``text_content()`` would glue onto the tag ("Formule 1 Pijltje rechts")."""
+    if len(a) == 0:
+        return _clean(a.text or "")
+    parts = [a.text or ""]
+
+    def walk(el: HtmlElement) -> None:
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str) and not (tag in ("svg", "title", "img", "script", "style")
+                                             or (_tokens(child) & _HIDDEN_TOKENS)):
+                parts.append(child.text or "")
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(a)
+    return _clean(" ".join(parts))
+
+
 def _anchor_items(anchors: Iterable[HtmlElement]) -> list[str]:
     items = []
     for a in anchors:
-        text = _text(a)
+        text = _link_text(a)
         if text:
             items.append(text)
     return items
 
 
-def _block_ok(container: HtmlElement, items: list[str], label: str | None,
-              anchors_text: int) -> bool:
-    """Reject prose paragraphs that merely contain tag links, and long link farms."""
+def _block_ok(container: HtmlElement, items: list[str], label: str | None) -> bool:
+    """Is ``container`` a list of tag links, not prose that links to tag pages, nor a
+    run of story links with a tag each?
+
+    Text outside links may only be a label and separators, and the block may hold
+    only a few links that are not tags (a category, "more").
+    """
     if not items or len(items) > 25:
         return False
     if any(len(i) > 80 or len(i.split()) > 8 for i in items):
         return False
     total = len(_text(container))
-    other = total - anchors_text - len(label or "")
+    if total > 1500:
+        return False
+    links = [len(_text(a)) for a in container.iter("a")]
+    if len(links) - len(items) > max(2, len(items) // 2):
+        return False
+    other = total - sum(links) - len(label or "")
     return other <= 3 * len(items) + 15
 
 
@@ -884,7 +1012,12 @@ def _hinted_anchors(anchors: list[HtmlElement]) -> list[int]:
     return sorted(hits)
 
 
-def _find_tag_blocks(doc: HtmlElement) -> list[_TagBlock]:
+def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
+    """Blocks of on-page tags: groups of tag links, and tag lines found by their label.
+
+    ``labels=False`` skips the label search (a scan of the page's text), which is
+    only needed when the tags are neither tag-looking links nor in structured data.
+    """
     blocks: dict[int, _TagBlock] = {}
     order: dict[HtmlElement, int] = {}
     anchors = []
@@ -918,16 +1051,16 @@ def _find_tag_blocks(doc: HtmlElement) -> list[_TagBlock]:
                 container = parent.getparent() if len(parent) == 1 else parent
         if container is not None:
             groups.setdefault(container, []).append(a)
+    memo: dict = {}
     for container, members in groups.items():
-        if _bad_context(container):
+        if _bad_context(container, memo):
             continue
         items = _anchor_items(members)
-        link_chars = sum(len(i) for i in items)
         leading = _leading_text(container, members[0])
         label = tag_line_label(leading) if leading and len(leading) <= 60 else None
         if label is None and not leading:
             label = _label_before(container)
-        if not _block_ok(container, items, label or leading, link_chars):
+        if not _block_ok(container, items, label):
             continue
         toks = _tokens(container)
         parent = container.getparent()
@@ -950,7 +1083,8 @@ def _find_tag_blocks(doc: HtmlElement) -> list[_TagBlock]:
         blocks[id(container)] = _TagBlock(container, items, signal, strong, order[members[0]])
     # Tag lines found by their label ("Tags: a, b", "Read more about: A , B"), needed
     # when the links do not look like tag links. Skipped when tag links were found.
-    labelled = [] if any(b.strong for b in blocks.values()) else _LABEL_TEXT_XPATH(doc)
+    search = labels and not any(b.strong for b in blocks.values())
+    labelled = _LABEL_TEXT_XPATH(doc) if search else []
     for i, node in enumerate(labelled):
         if len(node) > 200:
             continue
@@ -980,7 +1114,7 @@ def _find_tag_blocks(doc: HtmlElement) -> list[_TagBlock]:
                 if nxt is None:
                     continue
                 target = nxt
-        if id(target) in blocks or _bad_context(target):
+        if id(target) in blocks or _bad_context(target, memo):
             if id(target) in blocks and not blocks[id(target)].strong:
                 blocks[id(target)].strong = True
                 blocks[id(target)].signal = f"tag line '{label}'"
@@ -1069,7 +1203,7 @@ def _read_tags(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[dict]
             break
     structured = [(tags, src) for tags, src in structured if tags]
 
-    blocks = _find_tag_blocks(doc)
+    blocks = _find_tag_blocks(doc, labels=not structured)
     strong = [b for b in blocks if b.strong]
     if strong:
         page = _finish_tags((i for b in strong for i in b.items), site, title)
@@ -1091,9 +1225,13 @@ def _read_tags(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[dict]
         values = [v for r in raw[:1] for v in _split_keywords(r)]
         if len(values) > 20:
             continue  # SEO stuffing, not tags
-        singles = [v for v in values if v and " " not in v.strip() and v.strip().islower()]
-        if len(values) >= 6 and len(singles) >= 0.8 * len(values):
-            continue  # a bag of frequent words picked by a plugin, not tags
+        singles = [v.strip() for v in values if v.strip() and " " not in v.strip()]
+        if len(values) >= 5 and len(singles) >= 0.8 * len(values):
+            lower = sum(1 for v in singles if v.islower())
+            title_words = {w.casefold() for w in (title or "").split()}
+            from_title = sum(1 for v in singles if v.casefold() in title_words)
+            if lower >= 0.8 * len(values) or from_title >= 0.6 * len(values):
+                continue  # a bag of frequent words, or the headline cut into words
         tags = _finish_tags(values, site, title)
         if tags and _relevant(tags, topic):
             return tags, f"{key} meta"
@@ -1103,7 +1241,7 @@ def _read_tags(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[dict]
 # ---------------------------------------------------------------------------
 # Language
 
-def _sample_text(doc: HtmlElement, limit: int = 2500) -> str:
+def _sample_text(doc: HtmlElement, limit: int = 1500) -> str:
     body = doc.find("body")
     if body is None:
         return ""
@@ -1117,7 +1255,7 @@ def _sample_text(doc: HtmlElement, limit: int = 2500) -> str:
         size += len(text)
         if size >= limit:
             break
-    return " ".join(parts)[:limit * 2]
+    return " ".join(parts)[:limit + 500]
 
 
 def _read_language(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[dict],
@@ -1404,7 +1542,11 @@ def read_metadata(doc: HtmlElement, url: str | None = None, *,
     site_names += [_clean(v) for v in meta.get("og:site_name", ())[:1]]
     site_names += [_ld_name(p, index) for o in arts[:1] for p in _as_list(o.get("publisher"))]
     site_names += [_clean(v) for v in meta.get("application-name", ())[:1]]
-    site = _Site([n for n in site_names if n and not _looks_like_url(n)], host)
+    # Some pages put the headline in application-name or og:site_name: a name that
+    # is the headline is not the site's.
+    headline_keys = {_key(t) for t in (og_title[0] if og_title else "", ld_headline or "") if t}
+    site = _Site([n for n in site_names if n and not _looks_like_url(n)
+                  and _key(n) not in headline_keys], host, urlsplit(url).path if url else "")
 
     # Title
     sources: list[tuple[str, str]] = []
@@ -1416,7 +1558,9 @@ def read_metadata(doc: HtmlElement, url: str | None = None, *,
         sources.append((_strip_site_affixes(tw_title[0], site), "twitter:title"))
     if raw_title:
         sources.append((_strip_site_affixes(raw_title, site), "<title>"))
-    sources = [(t, s) for t, s in sources if t]
+    # A "headline" that is only the site's name is its logo.
+    sources = [(t, s) for t, s in sources if t and not site.matches(t)]
+    headings = [h for h in headings if not site.matches(h)]
     title = None
     for h in headings:
         match = next(((t, s) for t, s in sources if _same_title(h, t)), None)

@@ -514,3 +514,47 @@ def test_jsonld_image_object_list_and_protocol_relative():
 def test_empty_page_gives_empty_metadata():
     m = read_metadata(parse_html(b""), None)
     assert m == Metadata(explain={})
+
+
+def test_coauthors_marked_up_one_by_one():
+    html = """<html><head><title>Protests</title></head><body><article class="post h-entry">
+    <h1>The quiet hand behind the protests</h1>
+    <div class="byline-text">By
+      <a class="p-author h-card" rel="author" href="/a/jr"><span itemprop="author">Jim Rutenberg</span></a>,
+      <a class="p-author h-card" rel="author" href="/a/ll"><span itemprop="author">Lisa Lerer</span></a> and
+      <a class="p-author h-card" rel="author" href="/a/kv"><span itemprop="author">KENNETH P. VOGEL</span></a>
+      <span class="p-author">The New York Times</span></div>
+    <p>Story text.</p>
+    <div class="related"><span class="card__author">Someone Else</span></div>
+    </article></body></html>"""
+    m = meta_of(html)
+    assert m.authors == ["Jim Rutenberg", "Lisa Lerer", "Kenneth P. Vogel"]
+    assert m.explain["authors"] == "itemprop=author"
+
+
+def test_byline_element_naming_the_section_is_not_an_author():
+    html = """<html><head><title>Fútbol alemán</title></head><body><div class="content">
+    <div class="author">Internacional</div><h1>Se reanuda el fútbol alemán</h1>
+    <p>Texto.</p></div></body></html>"""
+    m = meta_of(html, "https://www.diario.example.com/actualidad/internacional/futbol-aleman-123")
+    assert m.authors == []
+
+
+def test_logo_h1_and_site_name_headline_are_not_the_title():
+    html = """<html><head><title>News.az</title>
+    <meta property="og:title" content="Azerbaijan launches counteroffensive, envoy says">
+    <meta name="twitter:title" content="News.az"></head>
+    <body><h1 class="logo">News.az</h1><h1>Azerbaijan launches counteroffensive, envoy says</h1>
+    </body></html>"""
+    m = meta_of(html, "https://www.news.az/news/azerbaijan-launches-counteroffensive")
+    assert m.title == "Azerbaijan launches counteroffensive, envoy says"
+
+
+@pytest.mark.parametrize("wrap", [("", ""), ('<div class="col"><div class="meta">', "</div></div>")])
+def test_listing_page_with_a_tag_per_story_has_no_page_tags(wrap):
+    cards = "".join(
+        f'<div class="card"><h3><a href="/story/{i}">Story {i}</a></h3>{wrap[0]}'
+        f'<span class="tag"><a rel="tag" href="/channel/{name}">{name}</a></span>{wrap[1]}</div>'
+        for i, name in enumerate(["World", "Science", "Money", "Culture", "Sports"]))
+    html = f"<html><head><title>Front page</title></head><body><h1>Today</h1>{cards}</body></html>"
+    assert meta_of(html).tags == []
