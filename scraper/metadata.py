@@ -604,8 +604,8 @@ def _page_authors_in(root: HtmlElement, site: _Site, xpath: etree.XPath = _BYLIN
     if not cands:
         return [], ""
     # The innermost candidate is the cleanest: drop those that contain another.
-    elements = {id(c[1]) for c in cands}
-    inner = [c for c in cands if not any(id(d) in elements for d in c[1].iterdescendants())]
+    elements = {c[1] for c in cands}
+    inner = [c for c in cands if not any(d in elements for d in c[1].iterdescendants())]
     rank = {"itemprop=author": 0, "rel=author": 1, "byline element": 2, "author element": 3}
     pool = inner or cands
     best = min(pool, key=lambda c: (rank[c[3]], c[0]))
@@ -654,7 +654,7 @@ _STRONG_LABELS = [
     "kulcsszavak", "etichete", "cuvinte cheie", "ετικέτες", "λέξεις-κλειδιά", "λέξεις κλειδιά",
     "taggar", "nyckelord", "nøgleord", "stikkord", "stikkordene", "emneord", "avainsanat",
     "tagit", "asiasanat", "oznake", "ključne riječi", "ključne reči", "tagovi", "značky",
-    "từ khóa", "từ khoá", "thẻ", "kata kunci", "label", "labels", "関連タグ", "関連キーワード",
+    "từ khóa", "từ khoá", "thẻ", "kata kunci", "関連タグ", "関連キーワード",
     "タグ", "キーワード", "相关标签", "相關標籤", "标签", "標籤", "标签云", "关键词", "關鍵詞",
     "关键字", "關鍵字", "태그", "관련 태그", "키워드", "الوسوم", "وسوم", "الكلمات المفتاحية",
     "كلمات مفتاحية", "الكلمات الدلالية", "كلمات دلالية", "תגיות", "برچسب‌ها", "برچسب ها",
@@ -668,7 +668,8 @@ _WEAK_LABELS = [
     "en savoir plus sur", "temas", "tema", "más sobre", "mais sobre", "tópicos", "assuntos",
     "argomenti", "leggi di più su", "onderwerpen", "lees meer over", "темы", "тема", "теми",
     "tematy", "konular", "témata", "témy", "témák", "subiecte", "θέματα", "ämnen", "emner",
-    "aiheet", "teme", "chủ đề", "topik", "主题", "主題", "話題", "関連", "주제", "مواضيع",
+    "aiheet", "teme", "chủ đề", "topik", "label", "labels", "主题", "主題", "話題", "関連", "주제",
+    "مواضيع",
     "المواضيع", "موضوعات", "נושאים", "विषय",
 ]
 _ALL_LABELS = sorted({*_STRONG_LABELS, *_WEAK_LABELS}, key=len, reverse=True)
@@ -702,12 +703,12 @@ def tag_line_label(text: str) -> str | None:
     if not rest:
         return found
     weak = label.casefold() in _WEAK_SET
-    if weak and not colon:
-        return None
+    if weak and colon not in (":", "："):
+        return None  # "Subject - the restoration of your account"
     if rest[-1] in ".!?。！？" and len(rest.split()) >= 5:
         return None  # a sentence, not a list
     items = [i.strip() for i in _ITEM_SEP.split(rest) if i.strip(" #")]
-    if not items or len(items) > 40:
+    if not items or len(items) > 40 or not any(c.isalnum() for c in rest):
         return None
     if not colon and any(len(i.split()) > 5 for i in items):
         return None
@@ -744,7 +745,7 @@ _NOT_LABEL_PARENTS = {"script", "style", "noscript", "title", "option", "textare
 _TAG_TOKENS = {
     "tag", "tags", "tagged", "taglist", "tagbox", "tagcloud", "keywords", "keyword",
     "topics", "topic", "subjects", "schlagworte", "stichworte", "themen", "etiquetas",
-    "etiquettes", "tagi", "teги", "labels", "filed", "tagsdv",
+    "etiquettes", "tagi", "labels", "filed", "tagsdv",
 }
 _EXCLUDE_TOKENS = {
     "nav", "navbar", "navigation", "menu", "menus", "submenu", "megamenu", "sidebar", "widget",
@@ -1018,7 +1019,7 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
     ``labels=False`` skips the label search (a scan of the page's text), which is
     only needed when the tags are neither tag-looking links nor in structured data.
     """
-    blocks: dict[int, _TagBlock] = {}
+    blocks: dict[HtmlElement, _TagBlock] = {}
     order: dict[HtmlElement, int] = {}
     anchors = []
     for i in _hinted_anchors(all_anchors := list(doc.iter("a"))):
@@ -1080,7 +1081,7 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
             signal, strong = "rel=tag links", True
         else:
             signal, strong = "tag-URL links", False
-        blocks[id(container)] = _TagBlock(container, items, signal, strong, order[members[0]])
+        blocks[container] = _TagBlock(container, items, signal, strong, order[members[0]])
     # Tag lines found by their label ("Tags: a, b", "Read more about: A , B"), needed
     # when the links do not look like tag links. Skipped when tag links were found.
     search = labels and not any(b.strong for b in blocks.values())
@@ -1114,10 +1115,12 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
                 if nxt is None:
                     continue
                 target = nxt
-        if id(target) in blocks or _bad_context(target, memo):
-            if id(target) in blocks and not blocks[id(target)].strong:
-                blocks[id(target)].strong = True
-                blocks[id(target)].signal = f"tag line '{label}'"
+        if target in blocks:
+            if not blocks[target].strong:
+                blocks[target].strong = True
+                blocks[target].signal = f"tag line '{label}'"
+            continue
+        if _bad_context(target, memo):
             continue
         links = [a for a in target.iter("a") if _text(a) and _key(_text(a)) != _key(label)]
         if links:
@@ -1132,7 +1135,7 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
             items = [s for s in _ITEM_SEP.split(rest) if s.strip(" #")]
         if not items or len(items) > 25 or any(len(s.split()) > 8 for s in items):
             continue
-        blocks[id(target)] = _TagBlock(target, items, f"tag line '{label}'", True, 100000 + i)
+        blocks[target] = _TagBlock(target, items, f"tag line '{label}'", True, 100000 + i)
     found = sorted(blocks.values(), key=lambda b: b.order)
     # A page has one tag list, sometimes repeated. Many different unlabelled blocks
     # are the per-story tags of a listing or feed, not this page's tags.
@@ -1354,9 +1357,7 @@ def _absolute(value: str | None, base: str | None) -> str | None:
         if not parts.hostname or "." not in parts.hostname or " " in value.strip():
             return None
         return value
-    if not parts.scheme and not base:
-        return value  # relative, and nothing to resolve it against
-    return None
+    return None  # relative with nothing to resolve it against, or not a web URL
 
 
 def _read_canonical(doc: HtmlElement, meta: Mapping[str, list[str]], url: str | None
@@ -1373,7 +1374,7 @@ def _read_canonical(doc: HtmlElement, meta: Mapping[str, list[str]], url: str | 
     page_path = urlsplit(url).path if url else ""
     for value, source in candidates:
         absolute = _absolute(value, url)
-        if not absolute or not absolute.startswith("http"):
+        if not absolute:
             continue
         path = urlsplit(absolute).path
         # A canonical pointing at the home page of an article is a template bug.

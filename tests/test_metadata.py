@@ -396,6 +396,9 @@ def test_tag_line_label_positive(text, label):
         "Topics: the meeting covered budgets, roads and the new school that opens next year.",
         "",
         "By Jane Doe",
+        "Subject - the restoration of account / unlock access",
+        "Subject : *",
+        "Tag der Arbeit in Berlin",
     ],
 )
 def test_tag_line_label_negative(text):
