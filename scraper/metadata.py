@@ -193,8 +193,10 @@ def _index(objects: list[dict]) -> dict[str, dict]:
 
 
 def _resolve(value: Any, index: Mapping[str, dict]) -> Any:
-    if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in index:
-        return index[value["@id"]]
+    if isinstance(value, dict) and set(value) <= {"@id", "@type"}:
+        ref = value.get("@id")
+        if isinstance(ref, str) and ref in index:
+            return index[ref]
     return value
 
 
@@ -563,7 +565,7 @@ def _page_authors(doc: HtmlElement, site: _Site) -> tuple[list[str], str]:
     scope = _byline_scope(doc)
     if scope is not None:
         names, signal = _page_authors_in(scope, site)
-        if names:
+        if names or scope.tag == "body":
             return names, signal
         # Away from the headline only explicit author markup is worth a look.
         return _page_authors_in(doc, site, _AUTHOR_MARKUP_XPATH)
@@ -1054,7 +1056,11 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
             groups.setdefault(container, []).append(a)
     memo: dict = {}
     for container, members in groups.items():
-        if _bad_context(container, memo):
+        if len(members) > 25 or _bad_context(container, memo):
+            continue
+        # Cheap test first: a tag block holds few links that are not tags.
+        limit = len(members) + max(2, len(members) // 2)
+        if sum(1 for _ in islice(container.iter("a"), limit + 1)) > limit:
             continue
         items = _anchor_items(members)
         leading = _leading_text(container, members[0])
@@ -1342,8 +1348,8 @@ def _absolute(value: str | None, base: str | None) -> str | None:
     if "{{" in value or "${" in value or value.lower() in ("null", "undefined", "none"):
         return None
     if value.startswith("//"):
-        scheme = urlsplit(base).scheme if base else ""
-        value = f"{scheme or 'https'}:{value}"
+        scheme = base.split(":", 1)[0].lower() if base and ":" in base else ""
+        value = f"{scheme if scheme in ('http', 'https') else 'https'}:{value}"
     if base and not re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I):
         try:
             value = urljoin(base, value)
@@ -1376,7 +1382,10 @@ def _read_canonical(doc: HtmlElement, meta: Mapping[str, list[str]], url: str | 
         absolute = _absolute(value, url)
         if not absolute:
             continue
-        path = urlsplit(absolute).path
+        try:
+            path = urlsplit(absolute).path
+        except ValueError:
+            continue
         # A canonical pointing at the home page of an article is a template bug.
         if path in ("", "/") and page_path not in ("", "/"):
             continue
@@ -1507,6 +1516,11 @@ def read_metadata(doc: HtmlElement, url: str | None = None, *,
     are computed when not given; callers that already have them pass them in.
     ``headers`` are the HTTP response headers (only Content-Language is used).
     """
+    try:
+        if url is not None:
+            urlsplit(url)  # a URL that cannot be parsed cannot serve as a base either
+    except ValueError:
+        url = None
     if objects is None:
         objects = json_ld(doc)
     if meta is None:

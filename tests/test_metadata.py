@@ -561,3 +561,41 @@ def test_listing_page_with_a_tag_per_story_has_no_page_tags(wrap):
         for i, name in enumerate(["World", "Science", "Money", "Culture", "Sports"]))
     html = f"<html><head><title>Front page</title></head><body><h1>Today</h1>{cards}</body></html>"
     assert meta_of(html).tags == []
+
+
+# ---------------------------------------------------------------------------
+# Robustness: any markup and any JSON-LD shape give a Metadata, never an exception
+
+
+def test_read_metadata_never_raises_on_odd_input():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    pieces = st.sampled_from([
+        "<html lang='", "xx_YY", "'>", "<title>", "</title>", "<h1>", "</h1>", "<p>", "By ",
+        '<meta property="og:title" content="', '<meta name="keywords" content="', '">',
+        '<link rel="canonical" href="', "http://[::1", "//", "Tags: ", "Read more about: ",
+        '<div class="tags">', "</div>", '<a href="/tag/x" rel="tag">', "</a>", "&amp;#039;",
+        "<nav>", "</nav>", "<footer>", "<article>", "タグ：", ", ", " | "])
+    json_value = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+            st.sampled_from(["@id", "@type", "name", "url", "author", "keywords", "headline",
+                             "image", "publisher", "inLanguage", "givenName"]), inner, max_size=4),
+        max_leaves=12)
+    article = st.dictionaries(
+        st.sampled_from(["@id", "author", "keywords", "headline", "image", "publisher",
+                         "inLanguage", "description", "creator"]), json_value, max_size=6)
+
+    @hypothesis.settings(max_examples=150, deadline=None)
+    @hypothesis.given(st.lists(st.one_of(pieces, st.text(max_size=10)), max_size=30),
+                      st.lists(article, max_size=3),
+                      st.sampled_from([None, "https://www.example.com/a/b", "http://[::1", "x"]))
+    def check(parts, objects, url):
+        doc = parse_html("".join(parts))
+        objects = [{**o, "@type": "NewsArticle"} for o in objects]
+        for objs in (None, objects):
+            m = read_metadata(doc, url, objects=objs, headers={"Content-Language": "".join(parts)[:8]})
+            assert isinstance(m.authors, list) and isinstance(m.tags, list)
+            assert all(isinstance(t, str) and t for t in m.tags + m.authors)
+
+    check()
