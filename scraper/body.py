@@ -473,8 +473,13 @@ def _context_flags(root: HtmlElement, blocks: list[Block],
     return flags
 
 
-def score_tree(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, float]:
-    """Sum block values up the tree: each element's score is the content value it holds."""
+def score_tree(root: HtmlElement, blocks: list[Block]) -> tuple[dict[HtmlElement, float],
+                                                                dict[HtmlElement, list[int]]]:
+    """Sum block values up the tree: each element's score is the content value it holds.
+
+    Also returns each element's size as ``[characters, characters inside links]``, so
+    pruning never has to read an element's text again.
+    """
     prose: dict[HtmlElement, float] = {}
     for block in blocks:
         block.value = rate_block(block)
@@ -485,14 +490,21 @@ def score_tree(root: HtmlElement, blocks: list[Block]) -> dict[HtmlElement, floa
                 el = el.getparent()
     flags = _context_flags(root, blocks, prose)
     scores: dict[HtmlElement, float] = {}
+    sizes: dict[HtmlElement, list[int]] = {}
     for block in blocks:
         if flags.get(block.el, False):
             block.value = -float(block.chars)
         el = block.el
         while el is not None:
             scores[el] = scores.get(el, 0.0) + block.value
+            size = sizes.get(el)
+            if size is None:
+                sizes[el] = [block.chars, block.link_chars]
+            else:
+                size[0] += block.chars
+                size[1] += block.link_chars
             el = el.getparent()
-    return scores
+    return scores, sizes
 
 
 def _hint(el: HtmlElement) -> float:
@@ -663,7 +675,7 @@ def _precedes(el: HtmlElement, other: HtmlElement) -> bool:
 
 # -- step 4: pruning inside the region ---------------------------------------------
 
-def prune_region(region: HtmlElement, scores: dict[HtmlElement, float],
+def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: dict[HtmlElement, list[int]],
                  is_tag_line: Callable[[str], object] | None = None) -> None:
     """Remove boilerplate inside the chosen region, in place."""
     region_score = max(scores.get(region, 0.0), 1.0)
@@ -671,7 +683,8 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float],
     for el in region.iterdescendants():
         if not isinstance(el.tag, str) or _inside(el, doomed):
             continue
-        if _is_furniture(el, scores.get(el, 0.0), region_score, is_tag_line):
+        chars, link_chars = sizes.get(el, (0, 0))
+        if _is_furniture(el, scores.get(el, 0.0), region_score, chars, link_chars, is_tag_line):
             doomed.append(el)
     for el in doomed:
         drop(el)
@@ -692,14 +705,14 @@ def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
     return False
 
 
-def _is_furniture(el: HtmlElement, score: float, region_score: float,
+def _is_furniture(el: HtmlElement, score: float, region_score: float, chars: int, link_chars: int,
                   is_tag_line: Callable[[str], object] | None) -> bool:
     tag = el.tag
     if tag == "h1" or (tag in FURNITURE_TAGS and score < 0.35 * region_score):
         return True
     if tag in ("p", "br", "b", "i", "em", "strong", "a", "span", "sup", "sub"):
         if tag == "p":
-            return _is_boilerplate_text(el, is_tag_line)
+            return chars < 1200 and _is_boilerplate_text(el, is_tag_line)
         return False
     # A container that holds a big share of the article is never dropped on its name.
     protected = score > 0.35 * region_score
@@ -715,17 +728,14 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float,
             and _is_teaser_list(el):
         return True
     if tag in ("ul", "ol", "div", "section", "table", "dl", "figure", "li") and not protected:
-        text = el.text_content()
-        chars = len(text.strip())
         if chars == 0:
             return tag not in ("figure", "div", "section")  # images live there
-        link_chars = sum(len((a.text_content() or "").strip()) for a in el.iter("a"))
         # Lists of links are furniture; long linked sentences (a "10 things" list
         # whose items link their first sentence) are not, hence the higher bar.
         if link_chars > (0.5 if chars < 300 else 0.65) * chars and chars < 3000:
             return True
     if tag in ("div", "section", "li", "figure", "blockquote", "ul", "ol", "table", "dl"):
-        return _is_boilerplate_text(el, is_tag_line)
+        return chars < 1200 and _is_boilerplate_text(el, is_tag_line)
     if tag in HEADINGS:
         return bool(RELATED_HEADING.match(el.text_content() or ""))
     return False
@@ -889,7 +899,8 @@ def clean_region(region: HtmlElement, *, is_tag_line: Callable[[str], object] | 
     """Clean and prune a region chosen by someone else (a site rule), in place."""
     clean_tree(region)
     blocks = text_blocks(region)
-    prune_region(region, score_tree(region, blocks), is_tag_line)
+    scores, sizes = score_tree(region, blocks)
+    prune_region(region, scores, sizes, is_tag_line)
 
 
 def find_body(root: HtmlElement, *, reference: str | None = None,
@@ -897,12 +908,12 @@ def find_body(root: HtmlElement, *, reference: str | None = None,
     """Clean ``root`` in place and return the pruned article region, or None."""
     clean_tree(root)
     blocks = text_blocks(root)
-    scores = score_tree(root, blocks)
+    scores, sizes = score_tree(root, blocks)
     region = choose_region(root, blocks, scores, reference)
     if region is None:
         return None
     widened = _add_siblings(region.el, scores)
     if widened is not region.el:
         region = Region(widened, region.reason + " with prose siblings", scores[widened], region.total)
-    prune_region(region.el, scores, is_tag_line)
+    prune_region(region.el, scores, sizes, is_tag_line)
     return region
