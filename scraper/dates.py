@@ -552,8 +552,9 @@ _NOISE_WORDS = (
     "comment comments commentlist kommentare commentaires comentarios commenti disqus respond "
     "reply replies related relacionadas relacionados recommended recommendations recommend "
     "popular trending mostread sidebar footer newsletter masthead today weather ticker "
-    "outbrain taboola promo promoted share sharing social pagination pager calendar copyright "
-    "cookie cookies navbar navigation menu topbar toplinks sponsored"
+    "outbrain taboola promo promoted pagination pager calendar copyright "
+    "cookie cookies navbar navigation menu topbar toplinks sponsored embed twitter-tweet "
+    "instagram-media"
 )
 _RE_NOISE = re.compile(
     r"comment|related|sidebar|footer|recommend|outbrain|taboola|disqus|newsletter|masthead|"
@@ -561,8 +562,16 @@ _RE_NOISE = re.compile(
     r"(?<![^\s_\-])(?:" + "|".join(_NOISE_WORDS.split()) + r")(?![^\s_\-])",
     re.IGNORECASE,
 )
-_NOISE_TAGS = {"footer", "nav", "aside", "form", "select", "option", "button", "noscript", "template",
-               "script", "style", "iframe", "svg", "textarea"}
+# Names that mark the article's own byline, even inside a "card-footer" or "sidebar".
+_RE_BYLINE = re.compile(
+    r"byline|dateline|article-?header|article-?meta|entry-?meta|post-?meta|story-?meta|"
+    r"article-?info|publish|pubdate|article-?date|post-?date|entry-?date|story-?date",
+    re.IGNORECASE,
+)
+# <blockquote> holds quoted material and embedded posts (tweets carry their own dates).
+# <aside> is not listed: inside an article it often holds the byline.
+_NOISE_TAGS = {"footer", "nav", "form", "select", "option", "button", "noscript", "template",
+               "script", "style", "iframe", "svg", "textarea", "blockquote"}
 _SKIP_TEXT_TAGS = {"script", "style", "noscript", "template", "option", "select", "button",
                    "textarea", "svg"}
 # Labels in front of a date that make it a modification stamp, and those that make it
@@ -594,18 +603,21 @@ def _is_noise(el: HtmlElement) -> bool:
     ident = attrib.get("id")
     if ident:
         marks = f"{marks} {ident}" if marks else ident
-    return bool(marks) and _RE_NOISE.search(marks) is not None
+    return bool(marks) and _RE_NOISE.search(marks) is not None and not _RE_BYLINE.search(marks)
 
 
-def _in_noise(el: HtmlElement, stop: HtmlElement | None = None) -> bool:
+def _in_noise(el: HtmlElement) -> bool:
+    """Whether ``el`` sits in page furniture (comments, related lists, footer...).
+
+    A "noisy" container that also holds an ``<h1>`` is a layout wrapper such as
+    ``<div class="layout-right-sidebar">`` around the whole story, not furniture.
+    """
     node: HtmlElement | None = el
     depth = 0
     while node is not None and depth < 40:
-        if node is stop:
-            return False
         if node.tag in ("body", "html"):
             return False
-        if _is_noise(node):
+        if _is_noise(node) and (node.tag in _NOISE_TAGS or node.find(".//h1") is None):
             return True
         node = node.getparent()
         depth += 1
@@ -656,7 +668,7 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
             return
         score = max(2 * len(words & s) / (len(words) + len(s)) for s in title_sets)
         key = (round(score, 1), min(len(words), 12))
-        if key > best_key and score > 0.5 and not _in_noise(el):
+        if key > best_key and score > 0.5:
             best, best_key = el, key
 
     seen = 0
@@ -678,33 +690,33 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
         if body is not None:
             for el in body.xpath(
                 './/*[@itemprop="headline" or contains(@class, "title") or contains(@class, "headline")'
-                ' or contains(@id, "title") or contains(@id, "topic")][position() <= 80]'
+                ' or contains(@class, "titulo") or contains(@class, "titolo") or contains(@class, "titre")'
+                ' or contains(@class, "titel") or contains(@id, "title") or contains(@id, "topic")]'
+                '[position() <= 80]'
             ):
                 if el.tag not in ("a", "img", "title", "meta", "link", "script", "style"):
                     consider(el)
     return best
 
 
-def _flow_after(start: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
+def _flow_after(start: HtmlElement, boundary: HtmlElement | None) -> Iterator[tuple[HtmlElement, str | None]]:
     """Elements and their text in reading order after ``start`` (skipping its subtree).
 
     Yields ``(element, None)`` when an element opens (to read its attributes) and
-    ``(element, text)`` for each text run; noisy containers are skipped whole.
+    ``(element, text)`` for each text run; noisy containers are skipped whole. The
+    walk does not leave ``boundary`` (the ``<article>`` around the headline).
     """
-    if start.tail and start.tail.strip():
-        yield start.getparent(), start.tail
     node = start
-    while node is not None:
+    while node is not None and node is not boundary:
+        if node.tail and node.tail.strip():
+            yield node.getparent(), node.tail
         for sib in node.itersiblings():
             yield from _flow_into(sib)
             if sib.tail and sib.tail.strip():
                 yield sib.getparent(), sib.tail
         node = node.getparent()
-        if node is not None:
-            if node.tag == "body":
-                break
-            if node.tail and node.tail.strip():
-                pass  # yielded by the sibling loop one level up
+        if node is None or node.tag == "body":
+            return
 
 
 def _flow_into(el: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
@@ -732,16 +744,16 @@ def _flow_back(el: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
     yield el, None
 
 
-def _flow_before(start: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
-    """Elements and text runs before ``start``, nearest first."""
+def _flow_before(start: HtmlElement, boundary: HtmlElement | None) -> Iterator[tuple[HtmlElement, str | None]]:
+    """Elements and text runs before ``start``, nearest first, within ``boundary``."""
     node = start
-    while node is not None:
+    while node is not None and node is not boundary:
         for sib in node.itersiblings(preceding=True):
             if sib.tail and sib.tail.strip():
                 yield sib.getparent(), sib.tail
             yield from _flow_back(sib)
         parent = node.getparent()
-        if parent is None or parent.tag == "body":
+        if parent is None or parent.tag == "body" or parent is boundary:
             return
         if parent.text and parent.text.strip():
             yield parent, parent.text
@@ -937,6 +949,12 @@ class _Near:
     before: list[_Cand]
     modified: list[_Cand]
     relative: list[_Cand]
+    after_distance: int = 0  # text runs between the headline and the first date after it
+    before_distance: int = 0
+
+    def published(self, lo: date, hi: date) -> list[_Cand]:
+        """Dates printed as publication stamps, the one nearest the headline first."""
+        return _valid(self.after, lo, hi) + _valid(self.before, lo, hi)
 
 
 def _chunk_candidates(
@@ -991,25 +1009,89 @@ def _is_update_label(label: str) -> bool:
     return not publishes or publishes[-1] < updates[-1]
 
 
-def _near_heading(heading: HtmlElement, mdy: bool, lang: str,
-                  now: datetime) -> _Near:
+_RE_DATE_MARK = re.compile(
+    r"date|time|publish|posted|fecha|data|datum|tarih|dátum|datetime|timestamp|byline|meta",
+    re.IGNORECASE,
+)
+
+
+def _story_container(heading: HtmlElement, boundary: HtmlElement | None) -> HtmlElement | None:
+    """The element holding the headline and the story: its ``<article>``, else the
+    nearest ancestor with a few paragraphs in it."""
+    if boundary is not None:
+        return boundary
+    node = heading.getparent()
+    for _ in range(5):
+        if node is None or node.tag in ("body", "html"):
+            return None
+        if node.xpath("count(.//p) >= 3"):
+            return node
+        node = node.getparent()
+    return None
+
+
+def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool, lang: str,
+                  now: datetime, near: _Near) -> None:
+    """Dates the markup labels as such (``<time>``, ``class="date"``) in the story container.
+
+    For layouts where a gallery or share bar pushes the byline far from the headline.
+    """
+    container = _story_container(heading, boundary)
+    if container is None:
+        return
+    seen = 0
+    for el, text in _flow_into(container):
+        if text is not None:
+            continue
+        seen += 1
+        if seen > 400:
+            return
+        if el.tag == "time" or el.get("itemprop") in ("datePublished", "dateModified", "dateCreated"):
+            _chunk_candidates(el, None, "in article", mdy, lang, now, near, near.after, "")
+            if near.after or near.modified:
+                return
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.tag == "time" or (len(marks) > 1 and _RE_DATE_MARK.search(marks)):
+            text = el.text_content()
+            if len(text) <= _MAX_CHUNK:
+                _chunk_candidates(el, text, "in article", mdy, lang, now, near, near.after, "")
+            if near.after or near.modified:
+                return
+
+
+_MAX_LONG_RUNS = 3  # paragraphs of story text after which a byline is no longer expected
+_AFTER_FIRST_HIT = 4  # text runs still read after the first date ("Published X | Updated Y")
+
+
+def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> _Near:
+    """Dates printed in the byline area: after the headline, then just above it."""
     near = _Near([], [], [], [])
+    boundary = next(heading.iterancestors("article"), None)
     label = ""
-    texts = 0
-    chars = 0
-    for el, text in _flow_after(heading):
+    texts = chars = long_runs = 0
+    first_hit: int | None = None
+    for el, text in _flow_after(heading, boundary):
         label = _chunk_candidates(el, text, "near title", mdy, lang, now, near, near.after, label)
         if text is not None:
             texts += 1
             chars += len(text)
-        if near.after or near.relative or texts > 40 or chars > 2500:
+            if len(text) > _MAX_CHUNK:
+                long_runs += 1
+        if first_hit is None and (near.after or near.relative or near.modified):
+            first_hit = texts
+            near.after_distance = texts
+        if (first_hit is not None and texts > first_hit + _AFTER_FIRST_HIT) or (
+                near.after or texts > 40 or chars > 3000 or long_runs >= _MAX_LONG_RUNS):
             break
+    if not (near.after or near.relative or near.modified):
+        _marked_dates(heading, boundary, mdy, lang, now, near)
     texts = 0
-    for el, text in _flow_before(heading):
+    for el, text in _flow_before(heading, boundary):
         _chunk_candidates(el, text, "above title", mdy, lang, now, near, near.before, "")
         if text is not None:
             texts += 1
         if near.before or texts >= 12:
+            near.before_distance = texts
             break
     return near
 
@@ -1173,7 +1255,7 @@ def find_dates(
         if url_day is not None:
             local, why = url_day, "url path"
         elif near is not None:
-            visible = _valid(near.after, lo, hi) or _valid(near.before, lo, hi)
+            visible = near.published(lo, hi)
             if visible:
                 first = _resolve_ambiguous(visible[0], anchors)
                 local, why = first.stamp.day, first.source
@@ -1182,20 +1264,24 @@ def find_dates(
     elif url_day is not None:
         pub = _Cand(_Stamp(url_day), "url path")
         if near is not None:
-            for c in _valid(near.after + near.before, lo, hi):
+            for c in near.published(lo, hi):
                 if c.stamp.day == url_day and c.stamp.clock is not None:
                     pub = _Cand(c.stamp, "url path")
                     break
     elif near is not None:
-        for group in (near.after, near.before):
-            valid = _valid(group, lo, hi)
-            if url_month is not None:
-                valid = [c for c in valid if (c.stamp.day.year, c.stamp.day.month) == url_month]
-            if valid:
-                pub = _resolve_ambiguous(valid[0], anchors)
-                break
-        if pub is None and near.relative:
+        valid = near.published(lo, hi)
+        if url_month is not None:
+            valid = [c for c in valid if (c.stamp.day.year, c.stamp.day.month) == url_month]
+        if valid:
+            pub = _resolve_ambiguous(valid[0], anchors)
+        elif near.relative:
             pub = near.relative[0]
+        else:
+            # Only an "Updated" stamp in the byline: the story is from that day or before,
+            # and most stamps are same-day edits, so it beats saying nothing.
+            updated = _valid(near.modified, lo, hi)
+            if updated:
+                pub = _Cand(updated[0].stamp, f"{updated[0].source} (updated stamp)")
 
     # Modification: structured first, then a visible "Updated" stamp; never before publication.
     mod: _Cand | None = None
