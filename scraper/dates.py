@@ -230,11 +230,23 @@ _RE_YMD_NUM = re.compile(
 _RE_DMY_NUM = re.compile(
     r"(?<![\d.:/])(\d{1,2})\s?([./\-])\s?(\d{1,2})\s?\2\s?((?:19|20)\d\d|\d\d)(?![\d:])"
 )
-_RE_CLOCK = re.compile(
-    r"^[\s,|·•\-–—@/(]*(?:at|um|à|a\s+las|a\s+la|alle|às|ás|в|o|kl\.?|klo|saat|-)?\s*"
-    r"(\d{1,2})(?::|h|\.|\s?h\s?)(\d{2})(?::(\d{2}))?(?!\d)\s*(a\.?\s?m\.?|p\.?\s?m\.?)?",
+# Day and month without a year ("2月15日（土）", "15 février", "Feb 15"): a last resort.
+_RE_YEARLESS = re.compile(
+    rf"(?<![\d年])(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"
+    rf"|(?<!\d)(\d{{1,2}}){_DAY_SUFFIX}\s*(?:de\s+|d['’]\s*)?{_MON}(?!\s*,?\s*\d)"
+    rf"|{_MON}\s*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:,.])(?!\s*\d)",
     re.IGNORECASE,
 )
+# A clock right after a date: "· 14:05", "à 18h30", "um 9.15 Uhr", "at 5:02 p.m.", "14時05分".
+_RE_CLOCK = re.compile(
+    r"[\s,|·•\-–—@/(（）)]*(?:\w{1,3}\s*[,.]?\s*)??"
+    r"(?:at|um|à|a\s+las|a\s+la|alle|às|ás|в|o|kl\.?|klo|saat|-)?\s*(오후|오전|下午|上午|午後|午前)?\s*"
+    r"(\d{1,2})\s?(?::|h|\.|時|시)\s?(\d{2}|\d(?=\s?[分분]))(?:\s?分|\s?분)?(?::(\d{2}))?(?!\d)\s*"
+    r"(a\.?\s?m\.?|p\.?\s?m\.?|μμ|μ\.μ\.|πμ|π\.μ\.|مساءً?|صباحاً?)?",
+    re.IGNORECASE,
+)
+_PM_WORDS = {"pm", "μμ", "μ.μ.", "مساء", "مساءً", "오후", "下午", "午後"}
+_AM_WORDS = {"am", "πμ", "π.μ.", "صباحا", "صباحاً", "오전", "上午", "午前"}
 
 _RE_JALALI = re.compile(r"(?<![\d.])(1[34]\d\d)\s?([-/.])\s?(\d{1,2})\s?\2\s?(\d{1,2})(?!\d)")
 # Persian, Arabic-Indic and full-width digits read as ASCII ones.
@@ -267,12 +279,14 @@ def _clock_after(text: str, pos: int) -> tuple[int, int, int] | None:
     match = _RE_CLOCK.match(text, pos, pos + 30)
     if not match:
         return None
-    h, m = int(match.group(1)), int(match.group(2))
-    s = int(match.group(3) or 0)
-    ampm = (match.group(4) or "").lower().replace(".", "").replace(" ", "")
-    if ampm == "pm" and h < 12:
+    h, m = int(match.group(2)), int(match.group(3))
+    s = int(match.group(4) or 0)
+    ampm = (match.group(5) or match.group(1) or "").lower().replace(" ", "")
+    if ampm[:1] in "ap":
+        ampm = ampm.replace(".", "")
+    if ampm in _PM_WORDS and h < 12:
         h += 12
-    elif ampm == "am" and h == 12:
+    elif ampm in _AM_WORDS and h == 12:
         h = 0
     if h > 23 or m > 59 or s > 59:
         return None
@@ -348,6 +362,23 @@ def _dates_in_text(text: str, mdy: bool, lang: str = "") -> list[tuple[int, _Sta
     return [(start, stamp, alt) for start, _end, stamp, alt in found]
 
 
+def _yearless_in_text(text: str, lang: str = "") -> tuple[int, int] | None:
+    """(month, day) of the first date written without a year in ``text``."""
+    m = _RE_YEARLESS.search(text.translate(_DIGITS))
+    if not m:
+        return None
+    overrides = _MONTH_OVERRIDES.get(lang, {})
+    if m.group(1):
+        month, day = int(m.group(1)), int(m.group(2))
+    else:
+        word = (m.group(4) or m.group(5)).lower().rstrip(".")
+        month = overrides.get(word) or _MONTHS.get(word) or 0
+        day = int(m.group(3) or m.group(6))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return month, day
+
+
 # ---------------------------------------------------------------------------
 # Machine-readable strings (JSON-LD, meta content, datetime attributes)
 # ---------------------------------------------------------------------------
@@ -355,36 +386,43 @@ def _dates_in_text(text: str, mdy: bool, lang: str = "") -> list[tuple[int, _Sta
 _RE_ISO = re.compile(
     r"^\s*((?:19|20)\d\d)([-/.]?)(\d{1,2})\2(\d{1,2})"
     r"(?:\s*[T\s|]\s*(\d{1,2})[:h]?(\d{2})(?::?(\d{2}))?(?:[.,]\d+)?)?"
-    r"\s*(Z|UTC|GMT|[+-]\d\d:?\d\d|[+-]\d\d(?!\d))?",
+    r"\s*((?:GMT|UTC)\s*[+-]\d\d?(?::?\d\d)?|[+-]\d\d:?\d\d|[+-]\d\d(?!\d)|Z|UTC|GMT)?",
     re.IGNORECASE,
 )
-_RE_OFFSET = re.compile(r"(?:GMT|UTC)?\s*([+-])(\d\d):?(\d\d)\b|\b(UTC|GMT|Z)\b")
+_RE_OFFSET = re.compile(r"(?:GMT|UTC)?\s*([+-])(\d\d?)(?::?(\d\d))?\b|\b(UTC|GMT|Z)\b")
 _TZ_ABBREVIATIONS = {
     "EST": "-05:00", "EDT": "-04:00", "CST": "-06:00", "CDT": "-05:00", "MST": "-07:00",
     "MDT": "-06:00", "PST": "-08:00", "PDT": "-07:00", "CET": "+01:00", "CEST": "+02:00",
     "BST": "+01:00", "EET": "+02:00", "EEST": "+03:00", "MSK": "+03:00", "JST": "+09:00",
     "KST": "+09:00", "AEST": "+10:00", "AEDT": "+11:00", "WIB": "+07:00", "HKT": "+08:00",
 }
+# "Mon Jan 13 13:37:49 UTC 2020" (Unix date, Java Date.toString).
+_RE_UNIX_DATE = re.compile(
+    rf"{_MON}\s+(\d{{1,2}})\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?\s+(?:[A-Z]{{2,5}}\s+)?((?:19|20)\d\d)",
+    re.IGNORECASE,
+)
 _RE_TZ_WORD = re.compile(r"\b(" + "|".join(_TZ_ABBREVIATIONS) + r")\b")
 
 
 def _norm_offset(text: str | None) -> str | None:
+    """"Z", "GMT", "+0300", "+03", "GMT+3", "-03:30" -> "+00:00", "+03:00", "-03:30"."""
     if not text:
         return None
-    text = text.upper()
-    if text in ("Z", "UTC", "GMT"):
+    text = text.upper().replace("GMT", "").replace("UTC", "").strip()
+    if text in ("Z", ""):
         return "+00:00"
-    digits = text.replace(":", "")
-    if len(digits) == 3:  # "+03"
-        digits += "00"
-    if len(digits) != 5:
+    m = re.fullmatch(r"([+-])(\d\d?)(?::?(\d\d))?", text)
+    if not m:
         return None
-    if digits[1:] == "0000":
+    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+    if hours > 14 or minutes > 59:
+        return None
+    if hours == minutes == 0:
         return "+00:00"
-    return f"{digits[:3]}:{digits[3:]}"
+    return f"{m.group(1)}{hours:02d}:{minutes:02d}"
 
 
-def parse_date_string(value: str, mdy: bool = False) -> _Stamp | None:
+def _parse_stamp(value: str, mdy: bool = False) -> _Stamp | None:
     """Read one machine-oriented date string (ISO 8601 and the variants sites emit).
 
     Handles ``2021-07-22T14:05:00+0300``, ``20210722T140500Z``, ``2021-7-22``,
@@ -423,6 +461,18 @@ def parse_date_string(value: str, mdy: bool = False) -> _Stamp | None:
             word = _RE_TZ_WORD.search(value, m.end())
             offset = _TZ_ABBREVIATIONS[word.group(1)] if word else None
         return _Stamp(day, (h, mi, s), offset)
+    m = _RE_UNIX_DATE.search(value)
+    if m:
+        month = _MONTHS.get(m.group(1).lower().rstrip("."))
+        day = _mk_date(int(m.group(6)), month or 0, int(m.group(2)))
+        if day is not None:
+            h, mi, s = int(m.group(3)), int(m.group(4)), int(m.group(5) or 0)
+            word = _RE_TZ_WORD.search(value)
+            offset = "+00:00" if re.search(r"\b(?:UTC|GMT)\b", value) else (
+                _TZ_ABBREVIATIONS[word.group(1)] if word else None)
+            if h <= 23 and mi <= 59 and s <= 59:
+                return _Stamp(day, (h, mi, s), offset)
+            return _Stamp(day)
     found = _dates_in_text(value, mdy)
     if not found:
         return None
@@ -444,11 +494,23 @@ def parse_date_string(value: str, mdy: bool = False) -> _Stamp | None:
     if clock is not None:
         om = _RE_OFFSET.search(value)
         if om:
-            offset = "+00:00" if om.group(4) else _norm_offset(f"{om.group(1)}{om.group(2)}{om.group(3)}")
+            offset = "+00:00" if om.group(4) else _norm_offset(
+                f"{om.group(1)}{om.group(2)}{om.group(3) or ''}")
         else:
             word = _RE_TZ_WORD.search(value)
             offset = _TZ_ABBREVIATIONS[word.group(1)] if word else None
     return _Stamp(stamp.day, clock, offset)
+
+
+def parse_date_string(value: str, *, month_first: bool = False) -> str | None:
+    """ISO 8601 form of one date string as found in feeds, ``<meta>`` or ``datetime``.
+
+    Returns ``"2021-07-22"`` or ``"2021-07-22T14:05:00+03:00"`` (time and offset only
+    when given), or None when no full date can be read. ``month_first`` reads an
+    ambiguous ``03/04/2021`` as March 4.
+    """
+    stamp = _parse_stamp(value, month_first)
+    return stamp.iso() if stamp else None
 
 
 # ---------------------------------------------------------------------------
@@ -949,8 +1011,7 @@ class _Near:
     before: list[_Cand]
     modified: list[_Cand]
     relative: list[_Cand]
-    after_distance: int = 0  # text runs between the headline and the first date after it
-    before_distance: int = 0
+    yearless: list[tuple[int, int]]
 
     def published(self, lo: date, hi: date) -> list[_Cand]:
         """Dates printed as publication stamps, the one nearest the headline first."""
@@ -970,7 +1031,7 @@ def _chunk_candidates(
             if not value and el.tag == "time":
                 value = el.get("data-datetime") or el.get("title")
         if value:
-            stamp = parse_date_string(value, mdy)
+            stamp = _parse_stamp(value, mdy)
             if stamp is not None:
                 label = f"{prop} {el.text_content()[:40]} {prev_label}"
                 kind = "time[datetime]" if el.tag == "time" else f"itemprop {el.get('itemprop')}"
@@ -988,6 +1049,10 @@ def _chunk_candidates(
         rel = _relative_in_text(text, now) if len(text) < 60 else None
         if rel is not None and not _is_update_label(prev_label + " " + text):
             near.relative.append(_Cand(_Stamp(rel), f"relative text {where}"))
+        elif len(text) < 60 and not near.yearless:
+            month_day = _yearless_in_text(text, lang)
+            if month_day and not _is_update_label(prev_label + " " + text):
+                near.yearless.append(month_day)
         # A bare label ("Updated:", "Publié le") applies to the next run.
         return text if len(text) < 40 else ""
     for pos, stamp, alt in found:
@@ -1065,7 +1130,7 @@ _AFTER_FIRST_HIT = 4  # text runs still read after the first date ("Published X 
 
 def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> _Near:
     """Dates printed in the byline area: after the headline, then just above it."""
-    near = _Near([], [], [], [])
+    near = _Near([], [], [], [], [])
     boundary = next(heading.iterancestors("article"), None)
     label = ""
     texts = chars = long_runs = 0
@@ -1079,7 +1144,6 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
                 long_runs += 1
         if first_hit is None and (near.after or near.relative or near.modified):
             first_hit = texts
-            near.after_distance = texts
         if (first_hit is not None and texts > first_hit + _AFTER_FIRST_HIT) or (
                 near.after or texts > 40 or chars > 3000 or long_runs >= _MAX_LONG_RUNS):
             break
@@ -1091,7 +1155,6 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
         if text is not None:
             texts += 1
         if near.before or texts >= 12:
-            near.before_distance = texts
             break
     return near
 
@@ -1202,12 +1265,12 @@ def find_dates(
                             ("uploadDate", created), ("dateIssued", created),
                             ("dateModified", modified)):
             raw = _ld_value(main.get(key))
-            stamp = parse_date_string(raw, mdy) if raw else None
+            stamp = _parse_stamp(raw, mdy) if raw else None
             if ok(stamp):
                 bucket.append(_Cand(stamp, f"json-ld {key}"))
     else:
         for key, raw in _ld_unparsed(doc).items():
-            stamp = parse_date_string(raw, mdy)
+            stamp = _parse_stamp(raw, mdy)
             if ok(stamp):
                 bucket = {"datePublished": published, "dateCreated": created}.get(key, modified)
                 bucket.append(_Cand(stamp, f"json-ld {key}"))
@@ -1216,12 +1279,12 @@ def find_dates(
         for key in keys:
             values = meta.get(key)
             if values:
-                stamp = parse_date_string(values[0], mdy)
+                stamp = _parse_stamp(values[0], mdy)
                 if ok(stamp):
                     bucket.append(_Cand(stamp, f"meta {key}"))
     if not published:
         for prop, raw in _body_microdata(doc):
-            stamp = parse_date_string(raw, mdy)
+            stamp = _parse_stamp(raw, mdy)
             if ok(stamp):
                 (published if prop == "datePublished" else modified).append(
                     _Cand(stamp, f"itemprop {prop}"))
@@ -1276,6 +1339,16 @@ def find_dates(
             pub = _resolve_ambiguous(valid[0], anchors)
         elif near.relative:
             pub = near.relative[0]
+        elif near.yearless:
+            # "15 février" under the headline: the latest such day not in the future
+            # (or in the year the URL names).
+            month, day = near.yearless[0]
+            years = [url_month[0]] if url_month else [hi.year, hi.year - 1]
+            for year in years:
+                when = _mk_date(year, month, day)
+                if when is not None and lo <= when <= hi:
+                    pub = _Cand(_Stamp(when), "text near title (day and month only)")
+                    break
         else:
             # Only an "Updated" stamp in the byline: the story is from that day or before,
             # and most stamps are same-day edits, so it beats saying nothing.
