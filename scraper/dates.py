@@ -597,7 +597,8 @@ def _relative_in_text(text: str, now: datetime) -> date | None:
         if unit:
             return (now - timedelta(days=count * _UNIT_DAYS[unit])).date()
     m = _RE_TODAY.search(text)
-    if m and (len(text) < 40 or _RE_HHMM.search(text)):
+    # "Today" alone is a section name ("On air today"); with a clock it is a stamp.
+    if m and _RE_HHMM.search(text, max(0, m.start() - 12), m.end() + 12):
         word = re.sub(r"\s+", " ", m.group(1).lower())
         return (now - timedelta(days=1 if word in _YESTERDAY else 0)).date()
     return None
@@ -621,6 +622,8 @@ _NOISE_WORDS = (
 _RE_NOISE = re.compile(
     r"comment|related|sidebar|footer|recommend|outbrain|taboola|disqus|newsletter|masthead|"
     r"more-?stor|more-?news|read-?more|most-?read|current-?date|fecha-?hoy|site-?header|"
+    r"lire-?aussi|a-?lire|voir-?aussi|relacionad|correlat|leggi-?anche|tambem|también|"
+    r"mehr-?zum|weitere-?artikel|powiazane|gerelateerd|ilgili-?haber|see-?also|also-?read|"
     r"(?<![^\s_\-])(?:" + "|".join(_NOISE_WORDS.split()) + r")(?![^\s_\-])",
     re.IGNORECASE,
 )
@@ -713,6 +716,22 @@ def _title_sets(doc: HtmlElement, meta: dict[str, list[str]]) -> list[set[str]]:
     return [s for s in sets if s]
 
 
+def _is_logo(el: HtmlElement) -> bool:
+    """A heading that is nothing but a link to the home page is the site's logo."""
+    text = el.text_content().strip()
+    for a in el.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:")):
+            continue
+        try:
+            parts = urlsplit(href)
+        except ValueError:
+            continue
+        if parts.path.strip("/").lower() in ("", "index.html", "index.php") and not parts.query:
+            return len(a.text_content().strip()) >= 0.8 * len(text)
+    return False
+
+
 def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement | None:
     """The element that carries the article title: its byline is where the date is.
 
@@ -730,7 +749,7 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
             return
         score = max(2 * len(words & s) / (len(words) + len(s)) for s in title_sets)
         key = (round(score, 1), min(len(words), 12))
-        if key > best_key and score > 0.5:
+        if key > best_key and score > 0.5 and not _is_logo(el):
             best, best_key = el, key
 
     seen = 0
@@ -740,7 +759,7 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
             if seen > 60:
                 break
             if not title_sets:
-                if tag == "h1" and h.text_content().strip() and not _in_noise(h):
+                if tag == "h1" and h.text_content().strip() and not _in_noise(h) and not _is_logo(h):
                     return h
                 continue
             consider(h)
@@ -769,11 +788,12 @@ def _flow_after(start: HtmlElement, boundary: HtmlElement | None) -> Iterator[tu
     walk does not leave ``boundary`` (the ``<article>`` around the headline).
     """
     node = start
+    articles = _Articles(0 if boundary is not None else 1)
     while node is not None and node is not boundary:
         if node.tail and node.tail.strip():
             yield node.getparent(), node.tail
         for sib in node.itersiblings():
-            yield from _flow_into(sib)
+            yield from _flow_into(sib, articles)
             if sib.tail and sib.tail.strip():
                 yield sib.getparent(), sib.tail
         node = node.getparent()
@@ -781,14 +801,35 @@ def _flow_after(start: HtmlElement, boundary: HtmlElement | None) -> Iterator[tu
             return
 
 
-def _flow_into(el: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
+class _Articles:
+    """How many more ``<article>`` elements a walk may enter.
+
+    An ``<article>`` met on the way is another story (a teaser, a comment), except
+    the first one after a headline that stands outside any article: that one is
+    often the story body with its byline.
+    """
+
+    def __init__(self, allowed: int) -> None:
+        self.allowed = allowed
+
+    def enter(self) -> bool:
+        if self.allowed > 0:
+            self.allowed -= 1
+            return True
+        return False
+
+
+def _flow_into(el: HtmlElement, articles: _Articles | None = None) -> Iterator[tuple[HtmlElement, str | None]]:
+    """``el`` and its subtree in reading order, without page furniture."""
     if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS or _is_noise(el):
+        return
+    if el.tag == "article" and (articles is None or not articles.enter()):
         return
     yield el, None
     if el.text and el.text.strip():
         yield el, el.text
     for child in el:
-        yield from _flow_into(child)
+        yield from _flow_into(child, articles)
         if child.tail and child.tail.strip():
             yield el, child.tail
 
@@ -1012,10 +1053,11 @@ class _Near:
     modified: list[_Cand]
     relative: list[_Cand]
     yearless: list[tuple[int, int]]
+    marked: list[_Cand]
 
     def published(self, lo: date, hi: date) -> list[_Cand]:
         """Dates printed as publication stamps, the one nearest the headline first."""
-        return _valid(self.after, lo, hi) + _valid(self.before, lo, hi)
+        return _valid(self.after + self.before + self.marked, lo, hi)
 
 
 def _chunk_candidates(
@@ -1058,11 +1100,15 @@ def _chunk_candidates(
     for pos, stamp, alt in found:
         label = prev_label + " " + text[max(0, pos - 40):pos]
         cand = _Cand(stamp, f"text {where}", alt)
-        if _is_update_label(label):
+        if _is_update_label(label) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
             near.modified.append(cand)
         else:
             bucket.append(cand)
     return ""
+
+
+# CJK put the label after the stamp: "2021年7月23日 9時30分 更新".
+_RE_UPDATE_AFTER = re.compile(r"更新|수정|업데이트|修改|修正")
 
 
 def _is_update_label(label: str) -> bool:
@@ -1105,37 +1151,40 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
     if container is None:
         return
     seen = 0
-    for el, text in _flow_into(container):
+    for el, text in _flow_into(container, _Articles(1)):
         if text is not None:
             continue
         seen += 1
         if seen > 400:
             return
         if el.tag == "time" or el.get("itemprop") in ("datePublished", "dateModified", "dateCreated"):
-            _chunk_candidates(el, None, "in article", mdy, lang, now, near, near.after, "")
-            if near.after or near.modified:
+            _chunk_candidates(el, None, "in article", mdy, lang, now, near, near.marked, "")
+            if near.marked:
                 return
         marks = f"{el.get('class') or ''} {el.get('id') or ''}"
         if el.tag == "time" or (len(marks) > 1 and _RE_DATE_MARK.search(marks)):
             text = el.text_content()
             if len(text) <= _MAX_CHUNK:
-                _chunk_candidates(el, text, "in article", mdy, lang, now, near, near.after, "")
-            if near.after or near.modified:
+                _chunk_candidates(el, text, "in article", mdy, lang, now, near, near.marked, "")
+            if near.marked:
                 return
 
 
+_HEADINGS = {"h1", "h2", "h3", "h4"}
 _MAX_LONG_RUNS = 3  # paragraphs of story text after which a byline is no longer expected
 _AFTER_FIRST_HIT = 4  # text runs still read after the first date ("Published X | Updated Y")
 
 
 def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> _Near:
     """Dates printed in the byline area: after the headline, then just above it."""
-    near = _Near([], [], [], [], [])
+    near = _Near([], [], [], [], [], [])
     boundary = next(heading.iterancestors("article"), None)
     label = ""
     texts = chars = long_runs = 0
     first_hit: int | None = None
     for el, text in _flow_after(heading, boundary):
+        if text is None and long_runs and el.tag in _HEADINGS:
+            break  # a section heading after story text: the byline is behind us
         label = _chunk_candidates(el, text, "near title", mdy, lang, now, near, near.after, label)
         if text is not None:
             texts += 1
@@ -1144,11 +1193,11 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
                 long_runs += 1
         if first_hit is None and (near.after or near.relative or near.modified):
             first_hit = texts
-        if (first_hit is not None and texts > first_hit + _AFTER_FIRST_HIT) or (
-                near.after or texts > 40 or chars > 3000 or long_runs >= _MAX_LONG_RUNS):
+        if (first_hit is not None and texts >= first_hit + _AFTER_FIRST_HIT) or (
+                texts > 40 or chars > 3000 or long_runs >= _MAX_LONG_RUNS):
             break
-    if not (near.after or near.relative or near.modified):
-        _marked_dates(heading, boundary, mdy, lang, now, near)
+    if near.after or near.relative:
+        return near
     texts = 0
     for el, text in _flow_before(heading, boundary):
         _chunk_candidates(el, text, "above title", mdy, lang, now, near, near.before, "")
@@ -1156,6 +1205,8 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
             texts += 1
         if near.before or texts >= 12:
             break
+    if not near.before:
+        _marked_dates(heading, boundary, mdy, lang, now, near)
     return near
 
 
@@ -1339,6 +1390,11 @@ def find_dates(
             pub = _resolve_ambiguous(valid[0], anchors)
         elif near.relative:
             pub = near.relative[0]
+        elif _valid(near.modified, lo, hi):
+            # Only an "Updated" stamp in the byline: the story is from that day or before,
+            # and most stamps are same-day edits, so it beats saying nothing.
+            updated = _valid(near.modified, lo, hi)[0]
+            pub = _Cand(updated.stamp, f"{updated.source} (updated stamp)")
         elif near.yearless:
             # "15 février" under the headline: the latest such day not in the future
             # (or in the year the URL names).
@@ -1349,12 +1405,6 @@ def find_dates(
                 if when is not None and lo <= when <= hi:
                     pub = _Cand(_Stamp(when), "text near title (day and month only)")
                     break
-        else:
-            # Only an "Updated" stamp in the byline: the story is from that day or before,
-            # and most stamps are same-day edits, so it beats saying nothing.
-            updated = _valid(near.modified, lo, hi)
-            if updated:
-                pub = _Cand(updated[0].stamp, f"{updated[0].source} (updated stamp)")
 
     # Modification: structured first, then a visible "Updated" stamp; never before publication.
     mod: _Cand | None = None
