@@ -1029,10 +1029,14 @@ def _page_lang(doc: HtmlElement, meta: dict[str, list[str]]) -> str:
 
 
 def _prefers_mdy(lang: str, url: str | None) -> bool:
-    """Whether an ambiguous 03/04/2021 most likely means March 4 on this page."""
+    """Whether an ambiguous 03/04/2021 most likely means March 4 on this page.
+
+    Month-first is American (and Philippine, and common in Canada); everybody else
+    writes the day first. A bare "en" page decides by its domain.
+    """
     if lang.startswith(("en-us", "en-ph", "fil", "en-ca")):
         return True
-    if lang and not lang.startswith("en"):
+    if lang and lang not in ("en", "en-"):
         return False
     host = urlsplit(url).netloc.lower() if url else ""
     tld = host.rsplit(".", 1)[-1] if host else ""
