@@ -63,8 +63,11 @@ class _Stamp:
 
     @property
     def utc_like(self) -> bool:
-        """True when the clock is UTC (or unknown), so the local day may differ by one."""
-        return self.clock is not None and self.offset in (None, "+00:00")
+        """True for a UTC clock: the publisher's local day may differ by one.
+
+        A clock without an offset is taken as local time (that is how CMSs print it).
+        """
+        return self.clock is not None and self.offset == "+00:00"
 
 
 @dataclass
@@ -385,7 +388,7 @@ def _yearless_in_text(text: str, lang: str = "") -> tuple[int, int] | None:
 
 _RE_ISO = re.compile(
     r"^\s*((?:19|20)\d\d)([-/.]?)(\d{1,2})\2(\d{1,2})"
-    r"(?:\s*[T\s|]\s*(\d{1,2})[:h]?(\d{2})(?::?(\d{2}))?(?:[.,]\d+)?)?"
+    r"(?:\s*[T\s|]\s*(\d{1,2})[:h]?(\d{2})(?::(\d\d?)|(\d{2}))?(?:[.,]\d+)?)?"
     r"\s*((?:GMT|UTC)\s*[+-]\d\d?(?::?\d\d)?|[+-]\d\d:?\d\d|[+-]\d\d(?!\d)|Z|UTC|GMT)?",
     re.IGNORECASE,
 )
@@ -453,10 +456,10 @@ def _parse_stamp(value: str, mdy: bool = False) -> _Stamp | None:
             return None
         if m.group(5) is None:
             return _Stamp(day)
-        h, mi, s = int(m.group(5)), int(m.group(6)), int(m.group(7) or 0)
+        h, mi, s = int(m.group(5)), int(m.group(6)), int(m.group(7) or m.group(8) or 0)
         if h > 23 or mi > 59 or s > 59:
             return _Stamp(day)
-        offset = _norm_offset(m.group(8))
+        offset = _norm_offset(m.group(9))
         if offset is None:
             word = _RE_TZ_WORD.search(value, m.end())
             offset = _TZ_ABBREVIATIONS[word.group(1)] if word else None
@@ -820,8 +823,12 @@ class _Articles:
 
 
 def _flow_into(el: HtmlElement, articles: _Articles | None = None) -> Iterator[tuple[HtmlElement, str | None]]:
-    """``el`` and its subtree in reading order, without page furniture."""
-    if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS or _is_noise(el):
+    """``el`` and its subtree in reading order, without page furniture.
+
+    A ``<header>`` entered from outside is the site's (or another story's) header,
+    with its "today" date; the headline's own header is an ancestor, never entered.
+    """
+    if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS or el.tag == "header" or _is_noise(el):
         return
     if el.tag == "article" and (articles is None or not articles.enter()):
         return
@@ -836,7 +843,7 @@ def _flow_into(el: HtmlElement, articles: _Articles | None = None) -> Iterator[t
 
 def _flow_back(el: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
     """``_flow_into`` in reverse reading order (last text first), lazily."""
-    if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS or _is_noise(el):
+    if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS or el.tag == "header" or _is_noise(el):
         return
     for child in reversed(el):
         if child.tail and child.tail.strip():
@@ -987,6 +994,11 @@ def _url_date(url: str | None) -> tuple[date | None, tuple[int, int] | None]:
         return None, None
     for m in re.finditer(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?=/|$|[-_.])", path):
         day = _mk_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if day:
+            return day, None
+    for m in re.finditer(r"/((?:19|20)\d\d)/([a-z]{3,9})/(\d{1,2})(?=/|$|[-_.])", path, re.IGNORECASE):
+        month = _MONTHS.get(m.group(2).lower())  # "/2019/nov/18/"
+        day = _mk_date(int(m.group(1)), month, int(m.group(3))) if month else None
         if day:
             return day, None
     for m in re.finditer(r"(?<![\d])((?:19|20)\d\d)([-_])(\d{1,2})\2(\d{1,2})(?!\d)", path):
@@ -1373,7 +1385,8 @@ def find_dates(
         if url_day is not None:
             local, why = url_day, "url path"
         elif near is not None:
-            visible = near.published(lo, hi)
+            # Printed dates (or stamps in a local offset) say which day readers saw.
+            visible = [c for c in near.published(lo, hi) if not c.stamp.utc_like]
             if visible:
                 first = _resolve_ambiguous(visible[0], anchors)
                 local, why = first.stamp.day, first.source
@@ -1409,6 +1422,19 @@ def find_dates(
                 if when is not None and lo <= when <= hi:
                     pub = _Cand(_Stamp(when), "text near title (day and month only)")
                     break
+
+    if pub is None and not root_page:
+        # Last resort: the lead image's upload path ("/uploads/2021/07/22/photo.jpg") is
+        # usually written the day the story was. Often right, but a stock photo lies.
+        for key in ("og:image", "twitter:image", "og:image:url"):
+            for image in meta.get(key, [])[:1]:
+                day, _ = _url_date(image)
+                if day is not None and lo <= day <= hi and (
+                        url_month is None or (day.year, day.month) == url_month):
+                    pub = _Cand(_Stamp(day), f"{key} url")
+                    break
+            if pub is not None:
+                break
 
     # Modification: structured first, then a visible "Updated" stamp; never before publication.
     mod: _Cand | None = None
