@@ -772,10 +772,10 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
         # No heading tag: sites that style a <div class="title"> or mark itemprop=headline.
         body = doc.find("body")
         if body is not None:
+            # One attribute test per element ("tit" covers title, titulo, titre, titel...).
             for el in body.xpath(
-                './/*[@itemprop="headline" or contains(@class, "title") or contains(@class, "headline")'
-                ' or contains(@class, "titulo") or contains(@class, "titolo") or contains(@class, "titre")'
-                ' or contains(@class, "titel") or contains(@id, "title") or contains(@id, "topic")]'
+                'descendant::*[contains(concat(@class, " ", @id), "tit") or @itemprop="headline"'
+                ' or contains(concat(@class, " ", @id), "headline") or contains(@id, "topic")]'
                 '[position() <= 80]'
             ):
                 if el.tag not in ("a", "img", "title", "meta", "link", "script", "style"):
