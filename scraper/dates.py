@@ -976,10 +976,9 @@ def _body_microdata(doc: HtmlElement) -> list[tuple[str, str]]:
     return out
 
 
-_RE_URL_YMD = re.compile(
-    r"(?<![\d])((?:19|20)\d\d)[/_\-.]?(0?[1-9]|1[0-2])[/_\-.]?(0?[1-9]|[12]\d|3[01])(?=[/_\-.]|$|[a-z])",
-    re.IGNORECASE,
-)
+_RE_URL_SLASHES = re.compile(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?=/|$|[-_.])")
+_RE_URL_MONTH_NAME = re.compile(r"/((?:19|20)\d\d)/([a-z]{3,9})/(\d{1,2})(?=/|$|[-_.])", re.IGNORECASE)
+_RE_URL_DASHES = re.compile(r"(?<!\d)((?:19|20)\d\d)([-_])(\d{1,2})\2(\d{1,2})(?!\d)")
 _RE_URL_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(\d*)")
 _RE_URL_YM = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/")
 
@@ -992,16 +991,16 @@ def _url_date(url: str | None) -> tuple[date | None, tuple[int, int] | None]:
         path = unquote(urlsplit(url).path)
     except ValueError:
         return None, None
-    for m in re.finditer(r"/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?=/|$|[-_.])", path):
+    for m in _RE_URL_SLASHES.finditer(path):
         day = _mk_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if day:
             return day, None
-    for m in re.finditer(r"/((?:19|20)\d\d)/([a-z]{3,9})/(\d{1,2})(?=/|$|[-_.])", path, re.IGNORECASE):
+    for m in _RE_URL_MONTH_NAME.finditer(path):
         month = _MONTHS.get(m.group(2).lower())  # "/2019/nov/18/"
         day = _mk_date(int(m.group(1)), month, int(m.group(3))) if month else None
         if day:
             return day, None
-    for m in re.finditer(r"(?<![\d])((?:19|20)\d\d)([-_])(\d{1,2})\2(\d{1,2})(?!\d)", path):
+    for m in _RE_URL_DASHES.finditer(path):
         day = _mk_date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
         if day:
             return day, None
@@ -1020,6 +1019,7 @@ def _url_date(url: str | None) -> tuple[date | None, tuple[int, int] | None]:
 
 
 def _is_root(url: str | None) -> bool:
+    """Whether the URL is a site's home page, which has no publication date."""
     if not url:
         return False
     try:
@@ -1031,6 +1031,7 @@ def _is_root(url: str | None) -> bool:
 
 
 def _page_lang(doc: HtmlElement, meta: dict[str, list[str]]) -> str:
+    """The page language as "de", "en-us"...: it decides day/month order and month names."""
     lang = doc.get("lang") or doc.get("xml:lang") or ""
     if not lang:
         for key in ("og:locale", "content-language", "language", "dc.language"):
@@ -1366,8 +1367,9 @@ def find_dates(
     root_page = _is_root(url)
     pick = _pick_structured(structured) if structured else None
     near: _Near | None = None
+    generic_only = not published and bool(generic)
     wants_near = not root_page and (
-        pick is None or (url_day is None and pick.stamp.utc_like))
+        pick is None or generic_only or (url_day is None and pick.stamp.utc_like))
     if wants_near:
         heading = _title_heading(doc, meta)
         if heading is not None:
@@ -1392,6 +1394,12 @@ def find_dates(
                 local, why = first.stamp.day, first.source
         if local is not None and local != pick.stamp.day and _local_day_matches(pick.stamp, local):
             pub = _Cand(_Stamp(local), f"{why} (local day of {pick.source})")
+        elif generic_only and url_day is None and near is not None and near.published(lo, hi):
+            # A bare <meta name="date"> may be anything (a build date, a page date);
+            # the stamp printed under the headline says what was published when.
+            first = _resolve_ambiguous(near.published(lo, hi)[0], anchors)
+            if abs((first.stamp.day - pick.stamp.day).days) > 1:
+                pub = first
     elif url_day is not None:
         pub = _Cand(_Stamp(url_day), "url path")
         if near is not None:

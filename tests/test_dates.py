@@ -516,3 +516,22 @@ def test_parse_date_string(value: str, expected: str | None):
 def test_parse_date_string_month_first():
     assert parse_date_string("03/04/2021") == "2021-04-03"
     assert parse_date_string("03/04/2021", month_first=True) == "2021-03-04"
+
+
+def test_generic_meta_date_loses_to_the_byline():
+    # <meta name="date"> says nothing about what it dates; the byline does.
+    doc = page(head='<meta name="date" content="2015-06-01">',
+               body='<div class="byline">By Staff · 21 July 2021</div>')
+    found = find_dates(doc, ARTICLE_URL, now=NOW)
+    assert found.published == "2021-07-21"
+    assert found.published_source == "text near title"
+
+
+def test_site_header_date_above_the_headline_is_ignored():
+    html = """<html lang="en-GB"><head><title>Pier reopens after storm repairs | Bay Times</title></head>
+    <body><header class="top"><a href="/">Bay Times</a><span class="date">Saturday 24 July 2021</span></header>
+    <main><h1>Pier reopens after storm repairs</h1><div class="byline">By Ann Lee</div>
+    <p>The pier reopened to visitors on Friday after eight months of repairs costing more than two
+    million pounds, the council said, with the arcade due to follow before the summer holidays.</p>
+    </main></body></html>"""
+    assert find_dates(parse_html(html), ARTICLE_URL, now=NOW).published is None
