@@ -185,6 +185,24 @@ _MONTH_WORDS: tuple[str, ...] = (
     "ژانویه|فوریه|مارس|آوریل|مه|ژوئن|ژوئیه|اوت|سپتامبر|اکتبر|نوامبر|دسامبر",
     # he
     "ינואר|פברואר|מרץ|אפריל|מאי|יוני|יולי|אוגוסט|ספטמבר|אוקטובר|נובמבר|דצמבר",
+    "בינואר|בפברואר|במרץ|באפריל|במאי|ביוני|ביולי|באוגוסט|בספטמבר|באוקטובר|בנובמבר|בדצמבר",
+    # hy (genitive), ka, kk
+    "հունվարի|փետրվարի|մարտի|ապրիլի|մայիսի|հունիսի|հուլիսի|օգոստոսի|սեպտեմբերի|"
+    "հոկտեմբերի|նոյեմբերի|դեկտեմբերի",
+    "იანვარი იანვარს|თებერვალი თებერვალს|მარტი მარტს|აპრილი აპრილს|მაისი მაისს|"
+    "ივნისი ივნისს|ივლისი ივლისს|აგვისტო აგვისტოს|სექტემბერი სექტემბერს|ოქტომბერი ოქტომბერს|"
+    "ნოემბერი ნოემბერს|დეკემბერი დეკემბერს",
+    "қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан",
+    # hi, bn
+    "जनवरी|फ़रवरी फरवरी|मार्च|अप्रैल|मई|जून|जुलाई|अगस्त|सितंबर सितम्बर|अक्टूबर अक्तूबर|"
+    "नवंबर नवम्बर|दिसंबर दिसम्बर",
+    "জানুয়ারি জানুয়ারী|ফেব্রুয়ারি ফেব্রুয়ারী|মার্চ|এপ্রিল|মে|জুন|জুলাই|আগস্ট|সেপ্টেম্বর|"
+    "অক্টোবর|নভেম্বর|ডিসেম্বর",
+    # tl, sw, is, gl
+    "enero|pebrero|marso|abril|mayo|hunyo|hulyo|agosto|setyembre|oktubre|nobyembre|disyembre",
+    "januari|februari|machi|aprili|mei|juni|julai|agosti|septemba|oktoba|novemba|desemba",
+    "janúar|febrúar|mars|apríl|maí|júní|júlí|ágúst|september|október|nóvember|desember",
+    "xaneiro|febreiro|marzo|abril|maio|xuño|xullo|agosto|setembro|outubro|novembro|decembro",
 )
 
 # Croatian "listopad" is October where Polish and Czech use it for November.
@@ -227,6 +245,9 @@ _RE_YMD_NAME = re.compile(
 _RE_CJK = re.compile(
     r"((?:19|20)\d\d)\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?"
 )
+# Vietnamese: "22 tháng 7, 2021", "ngày 22 tháng 7 năm 2021".
+_RE_VI = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,|năm)?\s*((?:19|20)\d\d)(?!\d)",
+                    re.IGNORECASE)
 _RE_YMD_NUM = re.compile(
     r"(?<![\d.])((?:19|20)\d\d)\s?([-/.])\s?(\d{1,2})\s?\2\s?(\d{1,2})(?![\d])"
 )
@@ -242,7 +263,7 @@ _RE_YEARLESS = re.compile(
 )
 # A clock right after a date: "· 14:05", "à 18h30", "um 9.15 Uhr", "at 5:02 p.m.", "14時05分".
 _RE_CLOCK = re.compile(
-    r"[\s,|·•\-–—@/(（）)]*(?:\w{1,3}\s*[,.]?\s*)??"
+    r"\.?[\s,|·•\-–—@/(（）)]*(?:\w{1,3}\s*[,.]?\s*)??"
     r"(?:at|um|à|a\s+las|a\s+la|alle|às|ás|в|o|kl\.?|klo|saat|-)?\s*(오후|오전|下午|上午|午後|午前)?\s*"
     r"(\d{1,2})\s?(?::|h|\.|時|시)\s?(\d{2}|\d(?=\s?[分분]))(?:\s?分|\s?분)?(?::(\d{2}))?(?!\d)\s*"
     r"(a\.?\s?m\.?|p\.?\s?m\.?|μμ|μ\.μ\.|πμ|π\.μ\.|مساءً?|صباحاً?)?",
@@ -253,7 +274,10 @@ _AM_WORDS = {"am", "πμ", "π.μ.", "صباحا", "صباحاً", "오전", "�
 
 _RE_JALALI = re.compile(r"(?<![\d.])(1[34]\d\d)\s?([-/.])\s?(\d{1,2})\s?\2\s?(\d{1,2})(?!\d)")
 # Persian, Arabic-Indic and full-width digits read as ASCII ones.
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩０１２３４５６７８９", "012345678901234567890123456789")
+_DIGITS = str.maketrans(
+    "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩０１２３４５６７８９०१२३४५६७८९০১২৩৪৫৬৭৮৯",
+    "01234567890123456789012345678901234567890123456789",
+)
 _JALALI_ANCHOR = date(2020, 3, 20)  # 1 Farvardin 1399
 
 
@@ -324,6 +348,8 @@ def _dates_in_text(text: str, mdy: bool, lang: str = "") -> list[tuple[int, _Sta
         add(m.start(), m.end(), _mk_date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
     for m in _RE_YMD_NUM.finditer(text):
         add(m.start(), m.end(), _mk_date(int(m.group(1)), int(m.group(3)), int(m.group(4))))
+    for m in _RE_VI.finditer(text):
+        add(m.start(), m.end(), _mk_date(int(m.group(3)), int(m.group(2)), int(m.group(1))))
     for m in _RE_JALALI.finditer(text):
         add(m.start(), m.end(), _from_jalali(int(m.group(1)), int(m.group(3)), int(m.group(4))))
     for m in _RE_DMY_NAME.finditer(text):
@@ -1077,23 +1103,44 @@ class _Near:
         return _valid(self.after + self.before + self.marked, lo, hi)
 
 
+_DATE_ATTRIBUTES = ("datetime", "data-datetime", "data-date", "data-published", "data-timestamp",
+                    "data-publish-date", "data-pubdate")
+
+
+def _machine_value(el: HtmlElement, prop: str) -> str | None:
+    """A machine-readable date carried by the element's attributes, if any.
+
+    ``<time datetime>``, ``<amp-timeago datetime>``, ``data-*`` stamps, microdata
+    ``content``, and hAtom's ``<abbr class="published" title="...">``.
+    """
+    attrib = el.attrib
+    if prop in ("datepublished", "datecreated", "datemodified"):
+        value = attrib.get("content") or attrib.get("datetime")
+        if value:
+            return value
+    for name in _DATE_ATTRIBUTES:
+        value = attrib.get(name)
+        if value:
+            return value
+    if el.tag in ("abbr", "time") and attrib.get("title"):
+        return attrib.get("title")
+    return None
+
+
 def _chunk_candidates(
     el: HtmlElement, text: str | None, where: str, mdy: bool, lang: str, now: datetime,
     near: _Near, bucket: list[_Cand], prev_label: str,
 ) -> str:
     """Read one element/text run; returns the label to carry to the next run."""
     if text is None:
-        value = None
         prop = (el.get("itemprop") or "").lower()
-        if el.tag == "time" or prop in ("datepublished", "datecreated", "datemodified"):
-            value = el.get("datetime") or el.get("content")
-            if not value and el.tag == "time":
-                value = el.get("data-datetime") or el.get("title")
+        value = _machine_value(el, prop)
         if value:
             stamp = _parse_stamp(value, mdy)
             if stamp is not None:
-                label = f"{prop} {el.text_content()[:40]} {prev_label}"
-                kind = "time[datetime]" if el.tag == "time" else f"itemprop {el.get('itemprop')}"
+                label = f"{prop} {el.get('class') or ''} {el.text_content()[:40]} {prev_label}"
+                kind = (f"itemprop {el.get('itemprop')}" if prop else
+                        "time[datetime]" if el.tag == "time" else f"{el.tag} date attribute")
                 cand = _Cand(stamp, f"{kind} {where}")
                 if prop == "datemodified" or (prop != "datepublished" and _is_update_label(label)):
                     near.modified.append(cand)
@@ -1168,22 +1215,22 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
     if container is None:
         return
     seen = 0
+    modified = len(near.modified)
     for el, text in _flow_into(container, _Articles(1)):
         if text is not None:
             continue
         seen += 1
         if seen > 400:
             return
-        if el.tag == "time" or el.get("itemprop") in ("datePublished", "dateModified", "dateCreated"):
-            _chunk_candidates(el, None, "in article", mdy, lang, now, near, near.marked, "")
-            if near.marked:
-                return
+        _chunk_candidates(el, None, "in article", mdy, lang, now, near, near.marked, "")
+        if near.marked or len(near.modified) > modified:
+            return  # the first marked date is the byline's, even an "Updated" one
         marks = f"{el.get('class') or ''} {el.get('id') or ''}"
         if el.tag == "time" or (len(marks) > 1 and _RE_DATE_MARK.search(marks)):
             text = el.text_content()
             if len(text) <= _MAX_CHUNK:
                 _chunk_candidates(el, text, "in article", mdy, lang, now, near, near.marked, "")
-            if near.marked:
+            if near.marked or len(near.modified) > modified:
                 return
 
 
@@ -1346,7 +1393,7 @@ def find_dates(
                          (_META_CREATED, created), (_META_MODIFIED, modified)):
         for key in keys:
             values = meta.get(key)
-            if values:
+            if values and len(set(values[:6])) < 3:  # a list of teasers' dates names nothing
                 stamp = _parse_stamp(values[0], mdy)
                 if ok(stamp):
                     bucket.append(_Cand(stamp, f"meta {key}"))

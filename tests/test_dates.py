@@ -535,3 +535,59 @@ def test_site_header_date_above_the_headline_is_ignored():
     million pounds, the council said, with the arcade due to follow before the summer holidays.</p>
     </main></body></html>"""
     assert find_dates(parse_html(html), ARTICLE_URL, now=NOW).published is None
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ('<amp-timeago datetime="2021-07-19T08:00:00Z" layout="fixed">Monday</amp-timeago>',
+         "2021-07-19T08:00:00+00:00"),
+        ('<span class="stamp" data-timestamp="1626681600">Monday</span>', "2021-07-19T08:00:00+00:00"),
+        ('<abbr class="published" title="2021-07-19T10:00:00+02:00">Monday</abbr>',
+         "2021-07-19T10:00:00+02:00"),
+    ],
+)
+def test_date_attributes_near_the_title(markup: str, expected: str):
+    found = find_dates(page(body=f'<div class="meta">{markup}</div>'), ARTICLE_URL, now=NOW)
+    assert found.published == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Thứ Năm, 22 tháng 7, 2021 14:05", "vi", "2021-07-22T14:05:00"),
+        ("פורסם ב-22 ביולי 2021", "he", "2021-07-22"),
+        ("22 जुलाई 2021", "hi", "2021-07-22"),
+        ("২২ জুলাই ২০২১", "bn", "2021-07-22"),
+        ("22 հուլիսի 2021", "hy", "2021-07-22"),
+        ("22 шілде 2021", "kk", "2021-07-22"),
+        ("Hulyo 22, 2021", "tl", "2021-07-22"),
+        ("22 iulie 2021, 14:05", "ro", "2021-07-22T14:05:00"),
+        ("2021. július 22. 14:05", "hu", "2021-07-22T14:05:00"),
+        ("22.7.2021 klo 14.05", "fi", "2021-07-22T14:05:00"),
+        ("22 Temmuz 2021 Perşembe", "tr", "2021-07-22"),
+        ("Kamis, 22 Juli 2021 14:05 WIB", "id", "2021-07-22T14:05:00"),
+        ("22 lipca 2021, 14:05", "pl", "2021-07-22T14:05:00"),
+        ("22. července 2021 14:05", "cs", "2021-07-22T14:05:00"),
+        ("22 juli 2021 kl. 14:05", "sv", "2021-07-22T14:05:00"),
+        ("22. juli 2021 kl. 14.05", "da", "2021-07-22T14:05:00"),
+        ("22 листопада 2021", "uk", "2021-11-22"),
+        ("22. listopada 2021.", "hr", "2021-10-22"),
+        ("22 listopada 2021", "pl", "2021-11-22"),
+        ("22 de julho de 2021 às 14h05", "pt", "2021-07-22T14:05:00"),
+        ("22 luglio 2021 alle 14:05", "it", "2021-07-22T14:05:00"),
+        ("22 juli 2021 om 14:05", "nl", "2021-07-22T14:05:00"),
+    ],
+)
+def test_visible_dates_in_many_languages(text: str, lang: str, expected: str):
+    doc = page(body=f'<div class="byline"><span class="date">{text}</span></div>', lang=lang)
+    found = find_dates(doc, ARTICLE_URL, now=datetime(2021, 12, 1, tzinfo=timezone.utc))
+    assert found.published == expected
+
+
+def test_meta_key_repeated_for_a_list_of_teasers_is_ignored():
+    teasers = "".join(
+        f'<div itemscope itemtype="https://schema.org/NewsArticle"><meta itemprop="datePublished" '
+        f'content="2021-07-{day:02d}"><a href="/s{day}">Story {day}</a></div>' for day in (3, 9, 14, 18))
+    doc = page(body=f'<div class="byline">By Staff · 21 July 2021</div><section>{teasers}</section>')
+    assert find_dates(doc, ARTICLE_URL, now=NOW).published == "2021-07-21"
