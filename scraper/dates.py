@@ -841,8 +841,9 @@ class _Articles:
     def __init__(self, allowed: int) -> None:
         self.allowed = allowed
 
-    def enter(self) -> bool:
-        if self.allowed > 0:
+    def enter(self, article: HtmlElement) -> bool:
+        # A teaser card has a linked headline of its own; the story body does not.
+        if self.allowed > 0 and not any(_is_teaser_heading(h) for h in article.iter("h1", "h2", "h3")):
             self.allowed -= 1
             return True
         return False
@@ -856,7 +857,7 @@ def _flow_into(el: HtmlElement, articles: _Articles | None = None) -> Iterator[t
     """
     if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS or el.tag == "header" or _is_noise(el):
         return
-    if el.tag == "article" and (articles is None or not articles.enter()):
+    if el.tag == "article" and (articles is None or not articles.enter(el)):
         return
     yield el, None
     if el.text and el.text.strip():
@@ -1220,7 +1221,7 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
         if text is not None:
             continue
         seen += 1
-        if seen > 400:
+        if seen > 400 or (el.tag in _HEADINGS and _is_teaser_heading(el, heading.text_content().strip())):
             return
         _chunk_candidates(el, None, "in article", mdy, lang, now, near, near.marked, "")
         if near.marked or len(near.modified) > modified:
@@ -1235,6 +1236,24 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4"}
+
+
+def _is_teaser_heading(el: HtmlElement, title: str = "") -> bool:
+    """A heading that is a link to another page: a teaser in a list of stories.
+
+    The page's own title repeated as a link to itself does not count.
+    """
+    link = el.find(".//a[@href]")
+    if link is None:
+        parent = el.getparent()
+        link = parent if parent is not None and parent.tag == "a" and parent.get("href") else None
+    if link is None:
+        return False
+    href = link.get("href", "").strip()
+    text = el.text_content().strip()
+    if not href or href.startswith(("#", "javascript:")) or (title and text == title):
+        return False
+    return len(link.text_content().strip()) >= 0.5 * len(text)
 _MAX_LONG_RUNS = 3  # paragraphs of story text after which a byline is no longer expected
 _AFTER_FIRST_HIT = 4  # text runs still read after the first date ("Published X | Updated Y")
 
@@ -1243,12 +1262,15 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
     """Dates printed in the byline area: after the headline, then just above it."""
     near = _Near([], [], [], [], [], [])
     boundary = next(heading.iterancestors("article"), None)
+    title = heading.text_content().strip()
     label = ""
     texts = chars = long_runs = 0
     first_hit: int | None = None
     for el, text in _flow_after(heading, boundary):
-        if text is None and long_runs and el.tag in _HEADINGS:
-            break  # a section heading after story text: the byline is behind us
+        if text is None and el.tag in _HEADINGS and (long_runs or _is_teaser_heading(el, title)):
+            # A section heading after story text, or another story's linked headline:
+            # whatever date follows is not this story's.
+            break
         label = _chunk_candidates(el, text, "near title", mdy, lang, now, near, near.after, label)
         if text is not None:
             texts += 1
@@ -1264,6 +1286,8 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
         return near
     texts = 0
     for el, text in _flow_before(heading, boundary):
+        if text is None and el.tag in _HEADINGS and _is_teaser_heading(el, title):
+            break
         _chunk_candidates(el, text, "above title", mdy, lang, now, near, near.before, "")
         if text is not None:
             texts += 1

@@ -139,6 +139,19 @@ def test_search_results_page_yields_nothing():
     assert found.published_source is None
 
 
+def test_section_front_with_teasers_yields_nothing():
+    # The <h1> "Política" matches the page title, but every date under it belongs to a
+    # teaser with its own linked headline.
+    found = dates_of("section_page.html", "https://www.jornaldovale.example/politica/")
+    assert found.published is None
+
+
+def test_title_repeated_as_a_self_link_is_not_a_teaser():
+    body = ('<h2><a href="/region/story-48213">Harbour works finish early</a></h2>'
+            '<div class="byline">22.07.2021 14:05</div>')
+    assert find_dates(page(body=body), ARTICLE_URL, now=NOW).published == "2021-07-22T14:05:00"
+
+
 def test_copyright_year_alone_is_not_a_date():
     doc = page(body='<div class="meta">By Staff</div>')
     assert find_dates(doc, ARTICLE_URL, now=NOW).published is None
