@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from scraper.structured import article_objects, json_ld, meta_tags, types_of
@@ -1139,11 +1140,12 @@ def _chunk_candidates(
         if value:
             stamp = _parse_stamp(value, mdy)
             if stamp is not None:
-                label = f"{prop} {el.get('class') or ''} {el.text_content()[:40]} {prev_label}"
+                label = f"{prev_label} {el.text_content()[:40]}"
                 kind = (f"itemprop {el.get('itemprop')}" if prop else
                         "time[datetime]" if el.tag == "time" else f"{el.tag} date attribute")
                 cand = _Cand(stamp, f"{kind} {where}")
-                if prop == "datemodified" or (prop != "datepublished" and _is_update_label(label)):
+                if prop == "datemodified" or (prop != "datepublished" and (
+                        _marked_updated(el) or _is_update_label(label))):
                     near.modified.append(cand)
                 else:
                     bucket.append(cand)
@@ -1162,14 +1164,27 @@ def _chunk_candidates(
                 near.yearless.append(month_day)
         # A bare label ("Updated:", "Publié le") applies to the next run.
         return text if len(text) < 40 else ""
+    updated_element = _marked_updated(el)
     for pos, stamp, alt in found:
         label = prev_label + " " + text[max(0, pos - 40):pos]
         cand = _Cand(stamp, f"text {where}", alt)
-        if _is_update_label(label) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
+        if updated_element or _is_update_label(label) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
             near.modified.append(cand)
         else:
             bucket.append(cand)
     return ""
+
+
+_RE_CLASS_UPDATED = re.compile(r"updated|modified|last-?mod|aktualisiert|actualizado|atualizado",
+                               re.IGNORECASE)
+_RE_CLASS_PUBLISHED = re.compile(r"publish|pubdate|created|posted|entry-date", re.IGNORECASE)
+
+
+def _marked_updated(el: HtmlElement) -> bool:
+    """``class="updated"`` (hAtom) marks a modification stamp, unless the same element
+    is also marked as the publication one (WordPress: "entry-date published updated")."""
+    marks = el.get("class") or ""
+    return bool(marks) and _RE_CLASS_UPDATED.search(marks) is not None and not _RE_CLASS_PUBLISHED.search(marks)
 
 
 # CJK put the label after the stamp: "2021年7月23日 9時30分 更新".
@@ -1188,6 +1203,12 @@ def _is_update_label(label: str) -> bool:
 _RE_DATE_MARK = re.compile(
     r"date|time|publish|posted|fecha|data|datum|tarih|dátum|datetime|timestamp|byline|meta",
     re.IGNORECASE,
+)
+
+
+_HAS_INNER_STAMP = etree.XPath(
+    "boolean(.//*[self::time or @datetime or contains(@class, 'date') or contains(@class, 'time')"
+    " or contains(@class, 'updated') or contains(@class, 'publish')])"
 )
 
 
@@ -1228,6 +1249,8 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
             return  # the first marked date is the byline's, even an "Updated" one
         marks = f"{el.get('class') or ''} {el.get('id') or ''}"
         if el.tag == "time" or (len(marks) > 1 and _RE_DATE_MARK.search(marks)):
+            if _HAS_INNER_STAMP(el):
+                continue  # "entry-meta" around <time class="updated">: let the inner one speak
             text = el.text_content()
             if len(text) <= _MAX_CHUNK:
                 _chunk_candidates(el, text, "in article", mdy, lang, now, near, near.marked, "")
