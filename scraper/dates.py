@@ -395,7 +395,7 @@ def _dates_in_text(text: str, mdy: bool, lang: str = "") -> list[tuple[int, _Sta
 def _yearless_in_text(text: str, lang: str = "") -> tuple[int, int] | None:
     """(month, day) of the first date written without a year in ``text``."""
     m = _RE_YEARLESS.search(text.translate(_DIGITS))
-    if not m:
+    if not m or m.start() > 12:
         return None
     overrides = _MONTH_OVERRIDES.get(lang, {})
     if m.group(1):
@@ -1158,7 +1158,8 @@ def _chunk_candidates(
         rel = _relative_in_text(text, now) if len(text) < 60 else None
         if rel is not None and not _is_update_label(prev_label + " " + text):
             near.relative.append(_Cand(_Stamp(rel), f"relative text {where}"))
-        elif len(text) < 60 and not near.yearless:
+        elif len(text) <= 32 and not near.yearless:
+            # Only a short run that is essentially the stamp ("Nov 18", "2月15日（土）").
             month_day = _yearless_in_text(text, lang)
             if month_day and not _is_update_label(prev_label + " " + text):
                 near.yearless.append(month_day)
