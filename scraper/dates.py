@@ -595,7 +595,7 @@ _RE_RELATIVE = re.compile(
         (
             rf"{_NUM}\s*({_UNIT_ALT})\s*(?:ago|geleden|назад|тому|temu|önce|sedan|siden|sitten|"
             rf"fa|atrás|(?:yang\s+)?lalu|前|전|ezelőtt)(?!\w)",
-            rf"(?<!\w)(?:vor|il\s+y\s+a|hace|há|ha|před|för|for|acum|prije|pre|منذ)\s+{_NUM}\s*"
+            rf"(?<!\w)(?:vor|il\s+y\s+a|hace|há|před|acum|prije|pre|منذ)\s+{_NUM}\s*"
             rf"({_UNIT_ALT})(?!\w)",
             r"(?<!\w)(\d{1,3})\s+(másodperce|perce|órája|napja|hete|hónapja|éve)(?!\w)",
         )

@@ -187,6 +187,10 @@ def test_polish_relative_stamp():
         ("Yesterday at 5:30 PM", "2021-07-23"),
         ("вчера в 18:20", "2021-07-23"),
         ("Dnes 9:44", "2021-07-24"),
+        ("for 2 dager siden", "2021-07-22"),
+        ("för 3 dagar sedan", "2021-07-21"),
+        ("acum 2 zile", "2021-07-22"),
+        ("2 napja", "2021-07-22"),
     ],
 )
 def test_relative_stamps_in_many_languages(text: str, expected: str):
@@ -199,6 +203,12 @@ def test_relative_stamps_in_many_languages(text: str, expected: str):
 def test_absolute_date_beats_relative_one():
     doc = page(body='<div class="byline"><span>20.07.2021</span> · <span>4 days ago</span></div>')
     assert find_dates(doc, ARTICLE_URL, now=NOW).published == "2021-07-20"
+
+
+@pytest.mark.parametrize("text", ["Reading time: for 5 minutes", "Mario, che ha 30 anni", "2 days"])
+def test_durations_are_not_relative_stamps(text: str):
+    doc = page(body=f'<div class="byline">{text}</div>')
+    assert find_dates(doc, ARTICLE_URL, now=NOW).published is None
 
 
 def test_today_as_a_section_name_is_not_a_date():
