@@ -1386,6 +1386,9 @@ def _pick_structured(cands: list[_Cand]) -> _Cand:
     return pick
 
 
+_URL_TRUST_DAYS = 7
+
+
 def find_dates(
     doc: HtmlElement,
     url: str | None = None,
@@ -1489,6 +1492,11 @@ def find_dates(
                 local, why = first.stamp.day, first.source
         if local is not None and local != pick.stamp.day and _local_day_matches(pick.stamp, local):
             pub = _Cand(_Stamp(local), f"{why} (local day of {pick.source})")
+        elif url_day is not None and abs((url_day - pick.stamp.day).days) > _URL_TRUST_DAYS:
+            # A story is published within days of getting its dated URL. Structured data
+            # weeks away from it describes something else: a republication, the wiki
+            # page's creation, a template default.
+            pub = _Cand(_Stamp(url_day), f"url path (not {pick.source})")
         elif generic_only and url_day is None and near is not None and near.published(lo, hi):
             # A bare <meta name="date"> may be anything (a build date, a page date);
             # the stamp printed under the headline says what was published when.

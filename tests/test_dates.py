@@ -351,6 +351,20 @@ def test_utc_stamp_after_midnight_takes_the_url_day():
     assert found.published_source.startswith("url path")
 
 
+def test_structured_date_weeks_away_from_the_url_date_yields_to_it():
+    # A republished story (or a template default) keeps its dated URL.
+    doc = page(head='<meta property="article:published_time" content="2021-06-30T09:00:00+02:00">')
+    found = find_dates(doc, "https://example.com/2019/11/18/harbour-works/", now=NOW)
+    assert found.published == "2019-11-18"
+    assert found.published_source.startswith("url path")
+
+
+def test_structured_date_a_day_after_the_url_date_is_kept():
+    doc = page(head='<meta property="article:published_time" content="2021-07-23T09:00:00+02:00">')
+    found = find_dates(doc, "https://example.com/2021/07/22/harbour-works/", now=NOW)
+    assert found.published == "2021-07-23T09:00:00+02:00"
+
+
 def test_stamp_with_an_offset_keeps_its_own_day():
     doc = page(head='<meta property="article:published_time" content="2021-07-23T00:30:00+03:00">')
     found = find_dates(doc, "https://example.com/2021/07/22/harbour-works/", now=NOW)
