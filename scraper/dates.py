@@ -945,24 +945,38 @@ def _norm_url(value: str) -> str:
     return host + parts.path.rstrip("/")
 
 
+def _refers_to(obj: dict, here: str) -> bool:
+    for ref in (obj.get("url"), obj.get("@id"), obj.get("mainEntityOfPage")):
+        if isinstance(ref, dict):
+            ref = ref.get("@id") or ref.get("url")
+        if isinstance(ref, str) and ref and _norm_url(ref.split("#")[0]) == here:
+            return True
+    return False
+
+
 def _main_ld_object(objects: list[dict], url: str | None) -> dict | None:
-    """The JSON-LD object describing this page's article (not a related one)."""
-    arts = [o for o in article_objects(objects) if any(k in o for k in _LD_PUBLISHED + ("dateModified",))]
+    """The JSON-LD object describing this page's article (not a related one).
+
+    An article type beats the generic WebPage around it; among several articles,
+    the one whose ``url``/``@id``/``mainEntityOfPage`` is this page wins.
+    """
+    dated = _LD_PUBLISHED + ("dateModified",)
+    arts = [o for o in article_objects(objects) if any(k in o for k in dated)]
     if not arts:
-        arts = [o for o in objects if types_of(o) & _LD_CONTENT_TYPES
-                and any(k in o for k in _LD_PUBLISHED)]
+        arts = [o for o in objects if types_of(o) & _LD_CONTENT_TYPES and any(k in o for k in dated)]
+    if not arts:
+        # Some sites forget the @type: an untyped object with a headline and a date.
+        arts = [o for o in objects if "@type" not in o and "headline" in o and any(k in o for k in dated)]
     if not arts:
         return None
-    if url and len(arts) > 1:
+    specific = [o for o in arts if not types_of(o) <= {"webpage", "creativework"}]
+    pool = specific or arts
+    if url and len(pool) > 1:
         here = _norm_url(url)
-        for obj in arts:
-            refs = [obj.get("url"), obj.get("@id"), obj.get("mainEntityOfPage")]
-            for ref in refs:
-                if isinstance(ref, dict):
-                    ref = ref.get("@id") or ref.get("url")
-                if isinstance(ref, str) and ref and _norm_url(ref.split("#")[0]) == here:
-                    return obj
-    return arts[0]
+        for obj in pool:
+            if _refers_to(obj, here):
+                return obj
+    return pool[0]
 
 
 _RE_LD_DATE = re.compile(r'"(datePublished|dateCreated|dateModified)"\s*:\s*"([^"]{6,40})"')

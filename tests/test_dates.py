@@ -430,6 +430,21 @@ def test_json_ld_article_beats_meta_and_related_objects():
     assert found.modified == "2021-07-22T10:00:00+01:00"
 
 
+def test_json_ld_article_beats_the_webpage_that_names_the_url():
+    ld = """<script type="application/ld+json">{"@graph": [
+      {"@type": "WebPage", "@id": "https://news.example.org/region/story-48213",
+       "datePublished": "2021-07-23T06:00:00+01:00"},
+      {"@type": "NewsArticle", "headline": "Harbour works finish early",
+       "datePublished": "2021-07-22T18:00:00+01:00"}]}</script>"""
+    assert find_dates(page(head=ld), ARTICLE_URL, now=NOW).published == "2021-07-22T18:00:00+01:00"
+
+
+def test_json_ld_without_type():
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", '
+          '"headline": "Harbour works finish early", "datePublished": "2021-07-21"}</script>')
+    assert find_dates(page(head=ld), ARTICLE_URL, now=NOW).published == "2021-07-21"
+
+
 def test_json_ld_date_created_when_no_date_published():
     ld = '<script type="application/ld+json">{"@type": "BlogPosting", "dateCreated": "2021-07-02"}</script>'
     found = find_dates(page(head=ld), ARTICLE_URL, now=NOW)
