@@ -1,21 +1,27 @@
 """Find when an article was first published (and last modified) from its page.
 
-The label we aim at is the day the article first appeared, not the last time it
-was touched. Signals are read from the most deliberate to the least:
+The answer we want is the day the story first appeared, not the last time it was
+touched. Signals are read from the most deliberate to the least:
 
-1. structured data the publisher writes for machines: JSON-LD ``datePublished``
-   on the article object, then publication ``<meta>`` tags (Open Graph, Dublin
-   Core, Parsely, Sailthru, itemprop...);
-2. the URL path (``/2021/07/22/``, ``/20210722/``): set once when the story is
-   created and never rewritten, so it also arbitrates day-boundary disagreements;
-3. ``<time datetime>`` / ``itemprop=datePublished`` and visible date text next to
-   the headline or byline, in many languages and numeric orders;
-4. relative stamps ("3 hours ago", "vor 2 Tagen") resolved against ``now``.
+1. structured data the publisher writes for machines: JSON-LD ``datePublished`` of
+   the page's own article object, then publication ``<meta>`` tags (Open Graph,
+   Dublin Core, Parsely, Sailthru, itemprop...). When several disagree the earliest
+   day wins (later ones are republications or modifications leaking in);
+2. the URL path (``/2021/07/22/``, ``/20210722/``, ``-2021-07-22``): set once when
+   the story is created. It settles day-boundary disagreements (a UTC stamp at
+   01:30 is the previous evening for the publisher) and overrules structured
+   data that is weeks away from it;
+3. what is printed around the headline: ``<time datetime>``, microdata and byline
+   text after (then just above) the title heading, in many languages, numeric
+   orders and calendars (Solar Hijri); then dates the markup labels as such
+   (``class="date"``) elsewhere in the story container;
+4. relative stamps ("3 hours ago", "vor 2 Tagen") resolved against ``now``, a lone
+   "Updated" stamp, a day and month without a year, the lead image's upload path.
 
-Everything outside the article proper (related stories, comments, footers, "today
-is..." banners, copyright lines) is ignored, "Updated:" stamps feed ``modified``
-only, and a page with no such signal (a home page, a search result) yields None
-rather than whatever date happens to be printed on it.
+Page furniture (related stories, teaser cards, comments, embedded posts, footers,
+"today is..." banners, copyright lines) is skipped, "Updated:" stamps feed
+``modified`` only, and a page with no such signal (a home page, a section front, a
+search result) yields None rather than whatever date happens to be printed on it.
 """
 
 from __future__ import annotations
