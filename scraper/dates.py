@@ -944,7 +944,10 @@ def _ld_value(value: object) -> str | None:
 
 
 def _norm_url(value: str) -> str:
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # "http://[bad" and friends
+        return value
     host = parts.netloc.lower()
     if host.startswith("www."):
         host = host[4:]
@@ -1099,7 +1102,10 @@ def _prefers_mdy(lang: str, url: str | None) -> bool:
         return True
     if lang and lang not in ("en", "en-"):
         return False
-    host = urlsplit(url).netloc.lower() if url else ""
+    try:
+        host = urlsplit(url).netloc.lower() if url else ""
+    except ValueError:
+        host = ""
     tld = host.rsplit(".", 1)[-1] if host else ""
     return tld in ("com", "us", "gov", "edu", "org", "net", "")
 

@@ -643,3 +643,29 @@ def test_meta_key_repeated_for_a_list_of_teasers_is_ignored():
         f'content="2021-07-{day:02d}"><a href="/s{day}">Story {day}</a></div>' for day in (3, 9, 14, 18))
     doc = page(body=f'<div class="byline">By Staff · 21 July 2021</div><section>{teasers}</section>')
     assert find_dates(doc, ARTICLE_URL, now=NOW).published == "2021-07-21"
+
+
+# ---------------------------------------------------------------------------
+# Robustness: pages and strings from the wild never make it raise
+# ---------------------------------------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(st.text(max_size=80))
+def test_parse_date_string_never_raises(value: str):
+    result = parse_date_string(value)
+    assert result is None or result[:4].isdigit()
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(
+    st.text(alphabet=st.sampled_from(list("<>/=\"' abcdhtmlpi1209.:-年月日") + ["<h1>", "<time datetime=\""]),
+            max_size=300),
+    st.one_of(st.none(), st.text(max_size=40), st.just("http://[bad")),
+)
+def test_find_dates_never_raises(html: str, url: str | None):
+    found = find_dates(parse_html(html), url, now=NOW)
+    assert isinstance(found, PageDates)
