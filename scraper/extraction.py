@@ -22,7 +22,7 @@ from .body import clean_region, drop, find_body, words_of
 from .dates import find_dates
 from .metadata import read_metadata, tag_line_label
 from .parsing import parse_html
-from .render import soup_of, tidy, to_html, to_markdown, to_text
+from .render import soup_of, tidy, tidy_region, to_markdown, to_text
 from .rules import Rules, SiteRule
 from .structured import article_objects, json_ld, meta_tags
 
@@ -92,9 +92,12 @@ def extract(html: str | bytes, url: str | None = None, *, headers: Mapping[str, 
 
 
 def render_region(el: HtmlElement) -> tuple[str, str]:
-    """Render an lxml region as (plain text, tidy HTML) through BeautifulSoup."""
-    root = tidy(soup_of(lxml.html.tostring(el, encoding="unicode")))
-    return to_text(root), to_html(root)
+    """Render an lxml region as (plain text, tidy HTML): tidied on the lxml side, the
+    text rendered from it by BeautifulSoup."""
+    tidy_region(el)
+    html = lxml.html.tostring(el, encoding="unicode", with_tail=False)
+    soup = soup_of(html)
+    return to_text(soup.body or soup), html
 
 
 def render_body(body_html: str, body_format: str = "text") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 
 import lxml.html
 from lxml import etree
@@ -32,6 +33,24 @@ _BOMS = (
 # Labels that browsers treat as windows-1252 (WHATWG encoding standard).
 _LATIN1_LABELS = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "l1", "ascii", "us-ascii",
                   "windows-1252", "cp1252", "iso_8859-1"}
+
+
+_local = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    """One parser per thread (lxml parsers must not be shared between threads).
+
+    Every element is a plain HtmlElement: lxml.html's default lookup picks a class per
+    tag in Python code on every element access, which costs more than the parse itself
+    on a large page, and the form-specific classes are never needed here.
+    """
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement))
+        _local.parser = parser
+    return parser
 
 
 class ParseError(ValueError):
@@ -104,9 +123,8 @@ def parse_html(html: str | bytes, declared_encoding: str | None = None) -> lxml.
     html = _XML_DECL.sub("", html, count=1)
     if not html.strip():
         return lxml.html.document_fromstring("<html><body></body></html>")
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
     try:
-        doc = lxml.html.document_fromstring(html, parser=parser)
+        doc = lxml.html.document_fromstring(html, parser=_parser())
     except (etree.ParserError, ValueError):
         doc = None
     if doc is None:
