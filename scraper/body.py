@@ -21,7 +21,7 @@ The fine work on the chosen region (rendering text, Markdown and HTML) happens i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -477,8 +477,9 @@ def score_tree(root: HtmlElement, blocks: list[Block]) -> tuple[dict[HtmlElement
                                                                 dict[HtmlElement, list[int]]]:
     """Sum block values up the tree: each element's score is the content value it holds.
 
-    Also returns each element's size as ``[characters, characters inside links]``, so
-    pruning never has to read an element's text again.
+    Also returns each element's size as ``[characters, characters inside links,
+    characters in blocks that appeal for money or sign-ups]``, so pruning never has to
+    read an element's text again.
     """
     prose: dict[HtmlElement, float] = {}
     for block in blocks:
@@ -494,15 +495,17 @@ def score_tree(root: HtmlElement, blocks: list[Block]) -> tuple[dict[HtmlElement
     for block in blocks:
         if flags.get(block.el, False):
             block.value = -float(block.chars)
+        appeal = block.chars if block.chars < 1200 and APPEAL.search(block.text) else 0
         el = block.el
         while el is not None:
             scores[el] = scores.get(el, 0.0) + block.value
             size = sizes.get(el)
             if size is None:
-                sizes[el] = [block.chars, block.link_chars]
+                sizes[el] = [block.chars, block.link_chars, appeal]
             else:
                 size[0] += block.chars
                 size[1] += block.link_chars
+                size[2] += appeal
             el = el.getparent()
     return scores, sizes
 
@@ -683,8 +686,8 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: d
     for el in region.iterdescendants():
         if not isinstance(el.tag, str) or _inside(el, doomed):
             continue
-        chars, link_chars = sizes.get(el, (0, 0))
-        if _is_furniture(el, scores.get(el, 0.0), region_score, chars, link_chars, is_tag_line):
+        size = sizes.get(el, _NO_SIZE)
+        if _is_furniture(el, scores.get(el, 0.0), region_score, size, is_tag_line):
             doomed.append(el)
     for el in doomed:
         drop(el)
@@ -705,14 +708,18 @@ def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
     return False
 
 
-def _is_furniture(el: HtmlElement, score: float, region_score: float, chars: int, link_chars: int,
+_NO_SIZE = (0, 0, 0)
+
+
+def _is_furniture(el: HtmlElement, score: float, region_score: float, size: Sequence[int],
                   is_tag_line: Callable[[str], object] | None) -> bool:
     tag = el.tag
+    chars, link_chars, _ = size
     if tag == "h1" or (tag in FURNITURE_TAGS and score < 0.35 * region_score):
         return True
     if tag in ("p", "br", "b", "i", "em", "strong", "a", "span", "sup", "sub"):
         if tag == "p":
-            return chars < 1200 and _is_boilerplate_text(el, is_tag_line)
+            return _is_boilerplate_text(el, size, is_tag_line)
         return False
     # A container that holds a big share of the article is never dropped on its name.
     protected = score > 0.35 * region_score
@@ -735,7 +742,7 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float, chars: int
         if link_chars > (0.5 if chars < 300 else 0.65) * chars and chars < 3000:
             return True
     if tag in ("div", "section", "li", "figure", "blockquote", "ul", "ol", "table", "dl"):
-        return chars < 1200 and _is_boilerplate_text(el, is_tag_line)
+        return _is_boilerplate_text(el, size, is_tag_line)
     if tag in HEADINGS:
         return bool(RELATED_HEADING.match(el.text_content() or ""))
     return False
@@ -759,23 +766,24 @@ def _is_teaser_list(el: HtmlElement) -> bool:
     return hits >= 3 and hits >= 0.6 * len(items)
 
 
-def _is_boilerplate_text(el: HtmlElement, is_tag_line: Callable[[str], object] | None) -> bool:
-    text = " ".join(el.text_content().split())
-    if not text:
+def _is_boilerplate_text(el: HtmlElement, size: Sequence[int],
+                         is_tag_line: Callable[[str], object] | None) -> bool:
+    """A tag line, a one-line label ("Advertisement", "Read more"), or an appeal box:
+    most of its text sits in blocks that ask for money or sign-ups."""
+    chars, _, appeal = size
+    if not chars or chars >= 1200:
         return False
-    if is_tag_line is not None and len(text) < 400 and is_tag_line(text):
+    if appeal > 0.6 * chars:
+        return True
+    if chars >= 400:
+        return False
+    text = " ".join(el.text_content().split())
+    if is_tag_line is not None and is_tag_line(text):
         return True
     if len(text) < 160 and BOILERPLATE_START.match(text):
         return True
-    if len(text) < 1200 and APPEAL.search(text):
-        # An appeal box, not a story that mentions subscribing once: most of its
-        # text sits in blocks that make the appeal or invite a click.
-        if len(text) < 300 and (el.find(".//a") is not None or el.tag == "a"):
-            return True
-        blocks = text_blocks(el)
-        appeal = sum(b.chars for b in blocks if APPEAL.search(b.text) or b.link_density > 0.5)
-        return appeal > 0.6 * sum(b.chars for b in blocks)
-    return False
+    # A short box that makes the appeal and links somewhere (a button, a form page).
+    return bool(appeal) and len(text) < 300 and (el.tag == "a" or el.find(".//a") is not None)
 
 
 def _drop_related_sections(region: HtmlElement) -> None:
