@@ -38,9 +38,11 @@ def tidy_region(root: HtmlElement) -> None:
     cheaper there, and the stored ``body_html`` comes out clean."""
     for el in root.iter():
         if el.attrib:
-            keep = KEEP_ATTRS.get(el.tag, ())
-            for name in [n for n in el.attrib if n not in keep]:
-                del el.attrib[name]
+            # Cleared wholesale: broken pages carry attribute names that lxml cannot
+            # address one by one.
+            kept = {name: el.get(name) for name in KEEP_ATTRS.get(el.tag, ()) if el.get(name) is not None}
+            el.attrib.clear()
+            el.attrib.update(kept)
     # Children come before their parents in reversed document order, so a wrapper
     # whose only content was empty wrappers is empty by the time it is reached.
     for el in reversed(list(root.iter(*EMPTIABLE))):
