@@ -178,7 +178,7 @@ def search(archive: Archive, query: str, filters: Filters | None = None, *, limi
         decoded = _decode({"tags": row[5]})
         hits.append(Hit(id=row[0], url=row[1], title=row[2], site=row[3], published=row[4],
                         tags=decoded["tags"] if isinstance(decoded["tags"], list) else [],
-                        score=round(-float(rank), 4), snippet=" ".join(str(row[6] or "").split())))
+                        score=float(f"{-float(rank):.6g}"), snippet=" ".join(str(row[6] or "").split())))
     return hits
 
 
