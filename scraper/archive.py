@@ -396,11 +396,11 @@ class Archive:
         source = source or ("fetch" if response is not None else "file")
         try:
             with self.transaction() as conn:
-                page_id = self._insert_page(conn, key, response, raw, when, source, source_ref)
+                page_id, known = self._insert_page(conn, key, response, raw, when, source, source_ref)
                 if response is not None:
                     self._insert_attempts(conn, key, response.attempts, page_id)
                 final_url = response.final_url if response is not None else article.url
-                return self._upsert_article(conn, key, article, page_id, final_url, when, source)
+                return self._upsert_article(conn, key, article, page_id, final_url, when, source, known)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 
@@ -445,16 +445,18 @@ class Archive:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 
     def _insert_page(self, conn: sqlite3.Connection, key: str, response: Response | None,
-                     raw: bytes | None, when: str, source: str, source_ref: str | None) -> int | None:
+                     raw: bytes | None, when: str, source: str,
+                     source_ref: str | None) -> tuple[int | None, bool]:
+        """The page's id and whether those exact bytes were already stored for this URL."""
         content = response.content if response is not None else raw
         if content is None:
-            return None
+            return None, False
         digest = hashlib.sha256(content).hexdigest()
         final_url = response.final_url if response is not None else key
-        latest = conn.execute("SELECT id, sha256 FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1",
-                              (key,)).fetchone()
-        if latest and latest[1] == digest:
-            return latest[0]  # the same bytes again: keep one copy
+        same = conn.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ? ORDER BY id DESC LIMIT 1",
+                            (key, digest)).fetchone()
+        if same:
+            return same[0], True  # the same bytes again: keep one copy
         cursor = conn.execute(
             "INSERT INTO pages (url, final_url, status, headers, redirects, content, compression, size, "
             "sha256, fetched_at, source, source_ref) VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?)",
@@ -462,7 +464,7 @@ class Archive:
              json.dumps(response.headers if response else {}, ensure_ascii=False),
              json.dumps(response.redirects if response else []),
              zlib.compress(content, 6), len(content), digest, when, source, source_ref))
-        return cursor.lastrowid
+        return cursor.lastrowid, False
 
     def _insert_attempts(self, conn: sqlite3.Connection, key: str, attempts: Sequence[Attempt],
                          page_id: int | None) -> None:
@@ -498,7 +500,7 @@ class Archive:
         }
 
     def _upsert_article(self, conn: sqlite3.Connection, key: str, article: Article, page_id: int | None,
-                        final_url: str | None, when: str, source: str) -> StoreResult:
+                        final_url: str | None, when: str, source: str, known_page: bool = False) -> StoreResult:
         values = self._extracted_values(article, key)
         values.update(final_url=final_url, page_id=page_id, last_fetched=when)
         row = _row(conn, "SELECT * FROM articles WHERE url = ?", (key,))
@@ -511,6 +513,9 @@ class Archive:
             self._set_tags(conn, article_id, article.tags)
             return StoreResult(article_id, "new", page_id)
         article_id = row["id"]
+        if known_page and page_id != row["page_id"] and not _earlier(row["last_fetched"], when):
+            # A capture already in the archive (say, the same WARC imported twice): nothing new.
+            return StoreResult(article_id, "unchanged", page_id)
         changed = _is_change(row, values)
         if _earlier(when, row["last_fetched"]):
             # An older capture (say, from a WARC) never replaces a newer one: it becomes history.

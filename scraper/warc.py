@@ -23,7 +23,9 @@ A WARC written here and imported into an empty archive gives the same articles.
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -154,6 +156,10 @@ def read_warc(path: str | Path, report: ImportReport | None = None, *,
 
     report = report if report is not None else ImportReport()
     name = Path(path).name
+    if not _looks_like_warc(path):
+        report.failed += 1
+        report.errors.append(f"{name}: not a readable WARC/ARC file (it starts with neither WARC/ nor filedesc://)")
+        return
     held: tuple[str | None, RawPage] | None = None
     with open(path, "rb") as stream:
         try:
@@ -183,6 +189,20 @@ def read_warc(path: str | Path, report: ImportReport | None = None, *,
             report.errors.append(f"{name}: not a readable WARC/ARC file ({str(exc).strip()[:160]})")
     if held is not None:
         yield held[1]
+
+
+def _looks_like_warc(path: str | Path) -> bool:
+    """Sniff the first bytes (inside the first gzip member if gzipped): warcio takes almost
+    any text for a record, so a stray file would otherwise import as junk records."""
+    with open(path, "rb") as stream:
+        head = stream.read(64)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as unzipped:
+                head = unzipped.read(16)
+        except (OSError, EOFError, zlib.error):
+            return False
+    return head.startswith((b"WARC/", b"filedesc://"))
 
 
 def _page_of(record: Any, name: str, record_id: str | None, report: ImportReport,
