@@ -29,7 +29,7 @@ from scraper.export import ALL_FIELDS, FORMATS, export_articles, parse_fields
 from scraper.extraction import render_body
 from scraper.fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, check_url
 from scraper.pipeline import Outcome, archive_file, archive_url
-from scraper.reextract import count_pages, default_jobs
+from scraper.reextract import WorkerError, count_pages, default_jobs
 from scraper.reextract import reextract as run_reextract
 from scraper.search import Filters, QueryError, check_query, date_bound
 from scraper.search import search as run_search
@@ -516,6 +516,8 @@ def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites
                                        stop=lambda: Stop.requested)
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
+    except WorkerError as exc:
+        raise fail(f"{exc}; articles re-extracted before it are kept", EXIT_FAILED) from None
     elapsed = time.monotonic() - started
     if fmt == "json":
         click.echo(json.dumps({**report.to_dict(), "seconds": round(elapsed, 3)}, ensure_ascii=False))
@@ -567,6 +569,8 @@ def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int
                                          stop=lambda: Stop.requested)
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
+    except WorkerError as exc:
+        raise fail(f"{exc}; pages imported before it are kept", EXIT_FAILED) from None
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     else:

@@ -15,13 +15,16 @@ a bounded process pool for more); WARC import uses the same pieces.
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
+import signal
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -33,7 +36,7 @@ from .extraction import extract
 from .search import Filters
 
 __all__ = ["RawPage", "Extracted", "Mapper", "extract_page", "local_mapper", "reextract", "ReextractReport",
-           "default_jobs", "close_results", "stored_pages", "count_pages"]
+           "default_jobs", "close_results", "WorkerError", "stored_pages", "count_pages"]
 
 Mapper = Callable[[Callable[["RawPage"], "Extracted"], Iterable["RawPage"]], Iterator["Extracted"]]
 
@@ -101,21 +104,39 @@ def _run_batch(fn: Callable[[Any], Any], batch: list[Any]) -> list[Any]:
     return [fn(item) for item in batch]
 
 
+class WorkerError(RuntimeError):
+    """A worker process died (killed, out of memory): the run stops, what was written stays."""
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when to stop (after the
+    # page in progress); a worker dying of KeyboardInterrupt would break the pool instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def local_mapper(jobs: int = 1, *, batch_size: int = 16) -> Mapper:
     """A mapper on this machine: inline for ``jobs == 1``, else a pool of ``jobs`` processes.
 
     The pool gets a few batches per worker at a time, never the whole input, so memory
     stays bounded however many pages there are. Workers are *spawned* (not forked): a
-    forked child would inherit the open SQLite connection.
+    forked child would inherit the open SQLite connection. Input that fits in one round
+    of batches is done inline: starting workers would cost more than it saves.
     """
+    def inline(fn: Callable[[RawPage], Extracted], items: Iterable[RawPage]) -> Iterator[Extracted]:
+        return (fn(item) for item in items)
+
     if jobs <= 1:
-        def inline(fn: Callable[[RawPage], Extracted], items: Iterable[RawPage]) -> Iterator[Extracted]:
-            return (fn(item) for item in items)
         return inline
 
     def pooled(fn: Callable[[RawPage], Extracted], items: Iterable[RawPage]) -> Iterator[Extracted]:
         source = iter(items)
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        first = list(islice(source, batch_size * jobs))
+        if len(first) < batch_size * jobs:
+            yield from inline(fn, first)
+            return
+        source = itertools.chain(first, source)
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_sigint)
         try:
             pending: deque[Future[list[Extracted]]] = deque()
             while True:
@@ -123,7 +144,10 @@ def local_mapper(jobs: int = 1, *, batch_size: int = 16) -> Mapper:
                 if batch:
                     pending.append(pool.submit(_run_batch, fn, batch))
                 if pending and (not batch or len(pending) >= jobs * 3):
-                    yield from pending.popleft().result()
+                    try:
+                        yield from pending.popleft().result()
+                    except BrokenProcessPool as exc:
+                        raise WorkerError(f"a worker process died ({exc})") from None
                 elif not batch:
                     break
         finally:  # on an early stop (Ctrl-C, a full disk) drop the queued batches

@@ -155,6 +155,29 @@ def test_parallel_import_matches_serial(source_archive, tmp_path):
     assert rows(parallel, sql) == rows(serial, sql)
 
 
+def test_parallel_import_of_a_larger_file_keeps_file_order(tmp_path):
+    """Enough pages for the process pool to start: results must still be written in file order."""
+    path = tmp_path / "many.warc.gz"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for i in range(60):
+            url = f"https://many.example/{i % 45}"  # 15 URLs captured twice: the later capture must win
+            html = page(f"Story {i}", [f"Capture {i}: " + PARAS[0]] + PARAS[1:4])
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=io.BytesIO(html), length=len(html), http_headers=http,
+                warc_headers_dict={"WARC-Date": f"2022-01-01T00:{i:02d}:00Z"}))
+    serial, parallel = tmp_path / "serial.db", tmp_path / "parallel.db"
+    assert run("import-warc", str(path), "--jobs", "1", "--db", str(serial)).exit_code == 0
+    result = run("import-warc", str(path), "--jobs", "2", "--db", str(parallel))
+    assert result.exit_code == 0, result.output
+    assert "60 pages archived (45 new, 15 updated)" in result.stderr
+    sql = "SELECT id, url, title, body, first_fetched, last_fetched FROM articles ORDER BY id"
+    assert rows(parallel, sql) == rows(serial, sql)
+    assert rows(parallel, "SELECT title FROM articles WHERE url = 'https://many.example/0'") == [{"title": "Story 45"}]
+    assert rows(parallel, "SELECT title FROM versions ORDER BY id")[0] == {"title": "Story 0"}
+
+
 def write_foreign_warc(path: Path, gzip_records: bool) -> None:
     """A WARC made with warcio's own writer, the way other crawlers write them."""
     with open(path, "wb") as stream:
