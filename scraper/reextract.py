@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -109,9 +110,28 @@ class WorkerError(RuntimeError):
 
 
 def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group: the parent decides when to stop (after the
-    # page in progress); a worker dying of KeyboardInterrupt would break the pool instead.
+    """Worker initializer: Ctrl-C reaches the whole process group, but the parent decides
+    when to stop (after the page in progress); a worker dying of KeyboardInterrupt would
+    break the pool instead. A SIGINT that came while the worker started is still pending
+    (see below) and is discarded here."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Around ``submit``, which may spawn a worker: the child inherits the blocked mask, so
+    it cannot die of a Ctrl-C before its initializer runs; in this process a SIGINT that
+    arrives meanwhile is only held back, and is handled as soon as the block ends."""
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except (AttributeError, ValueError, OSError):  # no pthread_sigmask here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def local_mapper(jobs: int = 1, *, batch_size: int = 16) -> Mapper:
@@ -142,7 +162,8 @@ def local_mapper(jobs: int = 1, *, batch_size: int = 16) -> Mapper:
             while True:
                 batch = list(islice(source, batch_size))
                 if batch:
-                    pending.append(pool.submit(_run_batch, fn, batch))
+                    with _sigint_blocked():
+                        pending.append(pool.submit(_run_batch, fn, batch))
                 if pending and (not batch or len(pending) >= jobs * 3):
                     try:
                         yield from pending.popleft().result()

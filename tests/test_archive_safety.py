@@ -247,3 +247,48 @@ def test_sigkill_at_random_moments_never_damages_the_archive(tmp_path):
         assert archive.count("articles") == total
         assert archive.count("pages") == total
         assert archive.check_integrity() == []
+
+
+@pytest.mark.parametrize("command", ["import-warc", "reextract"])
+def test_ctrl_c_stops_after_the_article_in_progress(tmp_path, command):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C does, workers included."""
+    total = 400
+    warc = tmp_path / "many.warc.gz"
+    write_warc(warc, total)
+    db = tmp_path / "archive.db"
+    env = {**os.environ, "SCRAPER_DB": str(db)}
+    if command == "reextract":
+        assert subprocess.run([str(SCRIPT), "import-warc", str(warc), "--jobs", "1"], env=env,
+                              capture_output=True, timeout=300).returncode == 0
+        conn = sqlite3.connect(db)
+        conn.execute("UPDATE articles SET title = 'stale'")
+        conn.commit()
+        conn.close()
+        args = [str(SCRIPT), "reextract", "--jobs", "2"]
+        progress_sql = "SELECT count(*) FROM versions"
+    else:
+        args = [str(SCRIPT), "import-warc", str(warc), "--jobs", "2"]
+        progress_sql = "SELECT count(*) FROM articles"
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            conn = sqlite3.connect(db)
+            done = conn.execute(progress_sql).fetchone()[0]
+            conn.close()
+        except sqlite3.Error:
+            continue
+        if done >= 20:
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "stopping after the page in progress" in stderr
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finished = conn.execute(progress_sql).fetchone()[0]
+    conn.close()
+    assert 20 <= finished < total
