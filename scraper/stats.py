@@ -50,15 +50,15 @@ def archive_stats(archive: Archive, *, top: int = 10) -> dict[str, Any]:
                                    "ELSE error END AS kind, count(*) AS n FROM fetches WHERE error IS NOT NULL "
                                    "GROUP BY kind ORDER BY n DESC, kind LIMIT ?", (top,))]
     # URLs whose latest attempt failed and that have no article: what a re-run should pick up.
-    unarchived = [{"url": r[0], "error": r[1], "at": r[2]} for r in conn.execute(
-        "SELECT f.url, f.error, f.started_at FROM fetches f "
-        "JOIN (SELECT url, max(id) AS last FROM fetches GROUP BY url) l ON l.last = f.id "
-        "WHERE f.error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = f.url) "
-        "ORDER BY f.id DESC")]
+    failing = ("FROM fetches f JOIN (SELECT url, max(id) AS last FROM fetches GROUP BY url) l ON l.last = f.id "
+               "WHERE f.error IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = f.url)")
+    unarchived = scalar(f"SELECT count(*) {failing}")
+    latest = [{"url": r[0], "error": r[1], "at": r[2]} for r in conn.execute(
+        f"SELECT f.url, f.error, f.started_at {failing} ORDER BY f.id DESC LIMIT ?", (top,))]
     return {
         "totals": totals,
         "sites": sites,
         "months": months,
         "tags": tags,
-        "failures": {"by_kind": kinds, "unarchived_urls": len(unarchived), "latest": unarchived[:top]},
+        "failures": {"by_kind": kinds, "unarchived_urls": unarchived, "latest": latest},
     }
