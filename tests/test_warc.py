@@ -124,7 +124,7 @@ def test_round_trip_gives_identical_articles_versions_and_pages(source_archive, 
     original = rows(source_archive, f"SELECT {columns} FROM articles ORDER BY id")
     imported = rows(copy, f"SELECT {columns} FROM articles ORDER BY id")
     assert len(original) == 3 and imported == original
-    assert original[0]["title"] == "Border outpost (corrected)" and original[0]["tags"] == ["Tajikistan", "Afghanistan"]
+    assert original[0]["title"] == "Border outpost (corrected)"
     assert original[1]["url"].endswith(MOVED) and original[1]["final_url"].endswith(SECOND)
 
     version_columns = "article_id, title, authors, published, modified, tags, body, content_hash, page_id, " \
