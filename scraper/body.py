@@ -188,9 +188,12 @@ APPEAL = re.compile(
     r"|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
     r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your inbox"
     r"|subscribe to [\w.’']+ newsletters?|(?:may|might) earn (?:an? )?(?:affiliate )?commission"
-    r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links))",
+    r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links)"
+    r"|ctrl\s*\+\s*enter)",
     re.IGNORECASE,
 )
+_LETTER = re.compile(r"[^\W\d_]")
+_SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 # A teaser ends with a link to the rest of the story.
 READ_MORE_END = re.compile(
     r"(?:read (?:the )?(?:rest|more|full (?:story|article))|continue reading|keep reading|more\s*[»›>]"
@@ -872,6 +875,9 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
     def furniture(block: Block, leading: bool) -> bool:
         if block.link_density > (0.3 if leading else 0.5) or BOILERPLATE_START.match(block.text):
             return True
+        if (not _LETTER.search(block.text) and any(ch.isdigit() for ch in block.text)) \
+                or _SLUG.match(block.text):
+            return True  # "0 : 0", "narrow-browser-and-phone": widget state, not words
         if is_tag_line is not None and len(block.text) < 400 and is_tag_line(block.text):
             return True
         if APPEAL.search(block.text):
