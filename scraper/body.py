@@ -275,9 +275,14 @@ def is_hidden(el: HtmlElement) -> bool:
 
 # -- step 1: cleaning -----------------------------------------------------------------
 
-def clean_tree(root: HtmlElement) -> None:
-    """Remove, in place, elements that are never article text."""
+def clean_tree(root: HtmlElement) -> list[HtmlElement]:
+    """Remove, in place, elements that are never article text.
+
+    Returns the elements that name themselves the article body, noticed on the way
+    (this is the one walk over every element, so the scoring needs no other).
+    """
     doomed = []
+    named = []
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):  # comments, processing instructions, entities
@@ -285,12 +290,16 @@ def clean_tree(root: HtmlElement) -> None:
         elif tag in DROP_TAGS:
             if tag != "img" and tag != "picture":  # images stay for the HTML rendering
                 doomed.append(el)
-        elif (tag == "span" and len(el) > 2 and _is_link_card(el)) or (
-                el.attrib and el.get("role") in FURNITURE_ROLES) or (
-                el.attrib and is_hidden(el)):
+        elif tag == "span" and len(el) > 2 and _is_link_card(el):
             doomed.append(el)
+        elif el.attrib:
+            if el.get("role") in FURNITURE_ROLES or is_hidden(el):
+                doomed.append(el)
+            elif names_body(el):
+                named.append(el)
     for el in doomed:
         drop(el)
+    return [el for el in named if _is_ancestor(root, el)]
 
 
 def _is_link_card(el: HtmlElement) -> bool:
@@ -423,15 +432,14 @@ class Region:
     total: float  # the content value of the whole page, for "is this an article?"
 
 
-def _anchors(root: HtmlElement, blocks: list[Block]) -> set[HtmlElement]:
+def _anchors(root: HtmlElement, named: list[HtmlElement]) -> set[HtmlElement]:
     """Elements that hold the page's headline or a named article body, with all their ancestors.
 
     A container around the headline or the article body is never furniture, whatever
     its class says (``<div class="page ad-margins">`` wraps whole pages).
     """
     marked: set[HtmlElement] = set()
-    starts = [el for el in root.iter("h1", "article", "main")]
-    starts += [el for el in root.iter() if el.attrib and names_body(el)]
+    starts = [*root.iter("h1", "article", "main"), *named]
     for el in starts:
         while el is not None and el not in marked:
             marked.add(el)
@@ -439,13 +447,13 @@ def _anchors(root: HtmlElement, blocks: list[Block]) -> set[HtmlElement]:
     return marked
 
 
-def _context_flags(root: HtmlElement, blocks: list[Block],
+def _context_flags(root: HtmlElement, named: list[HtmlElement],
                    prose: dict[HtmlElement, float]) -> dict[HtmlElement, bool]:
     """For each element: is it inside a container named as furniture (comments, related…)?
 
     See :data:`LARGE_CONTEXT` and :data:`SMALL_CONTEXT` for how size matters.
     """
-    anchors = _anchors(root, blocks)
+    anchors = _anchors(root, named)
     page_prose = prose.get(root, 0.0)
     flags: dict[HtmlElement, bool] = {}
     # (element, inherited flag, prose of the named article body it is inside, or None)
@@ -476,8 +484,8 @@ def _context_flags(root: HtmlElement, blocks: list[Block],
     return flags
 
 
-def score_tree(root: HtmlElement, blocks: list[Block]) -> tuple[dict[HtmlElement, float],
-                                                                dict[HtmlElement, list[int]]]:
+def score_tree(root: HtmlElement, blocks: list[Block], named: list[HtmlElement]
+               ) -> tuple[dict[HtmlElement, float], dict[HtmlElement, list[int]]]:
     """Sum block values up the tree: each element's score is the content value it holds.
 
     Also returns each element's size as ``[characters, characters inside links,
@@ -492,7 +500,7 @@ def score_tree(root: HtmlElement, blocks: list[Block]) -> tuple[dict[HtmlElement
             while el is not None:
                 prose[el] = prose.get(el, 0.0) + block.value
                 el = el.getparent()
-    flags = _context_flags(root, blocks, prose)
+    flags = _context_flags(root, named, prose)
     scores: dict[HtmlElement, float] = {}
     sizes: dict[HtmlElement, list[int]] = {}
     for block in blocks:
@@ -911,18 +919,18 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
 
 def clean_region(region: HtmlElement, *, is_tag_line: Callable[[str], object] | None = None) -> None:
     """Clean and prune a region chosen by someone else (a site rule), in place."""
-    clean_tree(region)
+    named = clean_tree(region)
     blocks = text_blocks(region)
-    scores, sizes = score_tree(region, blocks)
+    scores, sizes = score_tree(region, blocks, named)
     prune_region(region, scores, sizes, is_tag_line)
 
 
 def find_body(root: HtmlElement, *, reference: str | None = None,
               is_tag_line: Callable[[str], object] | None = None) -> Region | None:
     """Clean ``root`` in place and return the pruned article region, or None."""
-    clean_tree(root)
+    named = clean_tree(root)
     blocks = text_blocks(root)
-    scores, sizes = score_tree(root, blocks)
+    scores, sizes = score_tree(root, blocks, named)
     region = choose_region(root, blocks, scores, reference)
     if region is None:
         return None
