@@ -708,15 +708,9 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: d
 
 
 def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
-    if not doomed:
-        return False
-    last = doomed[-1]
-    parent = el.getparent()
-    while parent is not None:
-        if parent is last:
-            return True
-        parent = parent.getparent()
-    return False
+    """Is ``el`` inside the last element marked for removal (document order makes that
+    the only one that can hold it)?"""
+    return bool(doomed) and _is_ancestor(doomed[-1], el)
 
 
 _NO_SIZE = (0, 0, 0)
