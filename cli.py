@@ -692,6 +692,64 @@ def migrate(db_path: str) -> None:
             click.echo(f"{db_path}: migrated from schema v{archive.migrated_from} to v{SCHEMA_VERSION}", err=True)
 
 
+# -- serve ---------------------------------------------------------------------------
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; a non-loopback one needs --public.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--live", is_flag=True,
+              help="Show what a running crawl adds (read-only, but SQLite may create -wal/-shm files).")
+@click.option("--public", is_flag=True, help="Allow a --host other machines can reach.")
+@click.option("--expose-raw", is_flag=True,
+              help="Also serve raw pages and fetch headers (pages.content, pages.headers) and the file.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the articles in a web browser.")
+def serve(db_path: str, host: str, port: int, live: bool, public: bool, expose_raw: bool,
+          open_browser: bool) -> None:
+    """Browse, search and read the archive in a web browser (Datasette).
+
+    Read-only: the archive is opened immutable, so the file is never touched
+    (--live instead sees new articles while a crawl runs). Raw pages and fetch
+    headers are withheld unless --expose-raw. Needs the web extra:
+    pip install 'scraper[web]'. Ctrl-C stops it.
+
+    \b
+    Examples:
+      scraper serve
+      scraper serve --db news.db --port 8080 --open
+      scraper serve --host 0.0.0.0 --public
+    """
+    try:
+        import datasette  # noqa: F401
+    except ImportError:
+        raise fail("scraper serve needs Datasette: pip install 'scraper[web]'", EXIT_USAGE) from None
+    from scraper.web import server
+
+    try:
+        if not public and not server.is_loopback(host):
+            raise fail(f"--host {host} is not a loopback address: anyone who can reach it could read "
+                       "the archive; add --public to serve it anyway", EXIT_USAGE)
+        server.check_archive(Path(db_path), live=live)
+        ds = server.make_datasette(Path(db_path), live=live, expose_raw=expose_raw)
+        sock = server.listen(host, port)
+    except server.ServeError as exc:
+        raise fail(str(exc), exc.code) from None
+    url = server.url_for(sock, ds.urls.table(ds.get_database().name, "articles"))
+    notes = ["live, read-only" if live else "read-only, immutable"]
+    if public:
+        notes.append(f"public on {host}")
+    if expose_raw:
+        notes.append("raw pages exposed")
+    click.echo(f"Serving {db_path} ({', '.join(notes)}) at {url} (Ctrl-C to stop)", err=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    server.run(ds, sock)
+
+
 def main() -> None:
     cli()
 

@@ -1,0 +1,277 @@
+"""The Datasette plugin ``scraper serve`` registers: the article reading page, readable
+cells, and the guard that keeps raw pages and fetch headers out of every response.
+
+Raw data is withheld at the SQLite level, not in templates: an authorizer on every
+connection makes ``pages.content`` and ``pages.headers`` read as NULL, so the table
+and row pages, JSON, CSV, facets, filters, blob downloads and arbitrary SQL all get
+nothing, whichever endpoint asks. The guard is on unless the plugin's configuration
+says ``expose_raw: true``, so a missing configuration fails closed.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from datasette import hookimpl
+from datasette.facets import ArrayFacet
+from datasette.utils import escape_sqlite, tilde_decode
+from datasette.utils.asgi import NotFound, Response
+from datasette.version import __version__ as datasette_version
+from markupsafe import Markup
+
+from .article import article_context, display_date, json_list, text_paragraphs_html
+from .metadata import PLUGIN_NAME, RAW_COLUMNS
+
+__all__ = ["KeyedArrayFacet", "withhold_raw", "article_path"]
+
+_URL_COLUMNS = {"url", "final_url", "canonical_url", "image", "request_url", "original_url"}
+_RAW = {(table, column) for table, columns in RAW_COLUMNS.items() for column in columns}
+# Virtual tables that hand out raw database pages (when SQLite is built with them).
+_RAW_TABLES = {"sqlite_dbpage", "sqlite_dbdata", "sqlite_dbptr"}
+_PREVIEW_CHARS = 360
+_CSS = "scraper-web.css"
+
+
+def _config(datasette: Any) -> dict[str, Any]:
+    return datasette.plugin_config(PLUGIN_NAME) or {}
+
+
+def _exposes_raw(datasette: Any) -> bool:
+    return _config(datasette).get("expose_raw") is True
+
+
+def _is_archive(datasette: Any, database: str | None) -> bool:
+    """Cells are dressed up only in the archive (any database when not configured)."""
+    wanted = _config(datasette).get("database")
+    return wanted is None or database == wanted
+
+
+def withhold_raw(action: int, arg1: str | None, arg2: str | None, dbname: str | None,
+                 source: str | None) -> int:
+    """SQLite authorizer: raw page bytes and headers read as NULL; raw-page virtual tables
+    and ATTACH are refused. Everything else is allowed."""
+    if action == sqlite3.SQLITE_READ:
+        table, column = (arg1 or "").lower(), (arg2 or "").lower()
+        if (table, column) in _RAW:
+            return sqlite3.SQLITE_IGNORE
+        if table in _RAW_TABLES:
+            return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_ATTACH:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def _casefold(value: Any) -> Any:
+    """Tags are matched by their case-folded form, as the archive stores them in tags.key."""
+    return value.casefold().strip() if isinstance(value, str) else value
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
+    conn.create_function("scraper_casefold", 1, _casefold, deterministic=True)
+    if not _exposes_raw(datasette):
+        conn.set_authorizer(withhold_raw)
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
+    env.filters["scraper_date"] = display_date
+    env.filters["scraper_paragraphs"] = text_paragraphs_html
+
+
+@hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:
+    return [datasette.urls.path(f"/-/{_CSS}")]
+
+
+# Datasette lists every column's description above a table; folded, the rows come first.
+_FOLD_COLUMN_HELP = """
+document.querySelectorAll("dl.column-descriptions").forEach(function (dl) {
+  var details = document.createElement("details");
+  var summary = document.createElement("summary");
+  details.className = "scraper-column-help";
+  summary.textContent = "What the columns mean";
+  dl.parentNode.insertBefore(details, dl);
+  details.appendChild(summary);
+  details.appendChild(dl);
+});
+"""
+
+
+@hookimpl
+def extra_body_script(template: str, datasette: Any) -> str | None:
+    return _FOLD_COLUMN_HELP if template == "table.html" else None
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    return [
+        (rf"^/-/{re.escape(_CSS)}$", stylesheet),
+        (r"^/(?P<database>[^/]+)/article/(?P<article_id>\d+)$", article_page),
+    ]
+
+
+def article_path(datasette: Any, database: str, article_id: Any) -> str:
+    """Where an article's reading page is."""
+    return f"{datasette.urls.database(database)}/article/{int(article_id)}"
+
+
+async def stylesheet() -> Response:
+    css = resources.files(__package__).joinpath("static", _CSS).read_text(encoding="utf-8")
+    return Response(css, content_type="text/css; charset=utf-8",
+                    headers={"cache-control": "max-age=300"})
+
+
+async def article_page(request: Any, datasette: Any) -> Response:
+    """Title, byline, date, tags and body of one article, then its versions with diffs."""
+    try:
+        db = datasette.get_database(route=tilde_decode(request.url_vars["database"]))
+    except KeyError:
+        raise NotFound("Database not found") from None
+    await datasette.ensure_permissions(request.actor, [
+        ("view-table", (db.name, "articles")), ("view-database", db.name), "view-instance"])
+    article_id = int(request.url_vars["article_id"])
+    row = (await db.execute("select * from articles where id = ?", [article_id])).first()
+    if row is None:
+        raise NotFound(f"No article {article_id} in {db.name}")
+    versions = (await db.execute("select * from versions where article_id = ?", [article_id])).rows
+    context = article_context(dict(row), [dict(v) for v in versions])
+    context.update(database=db.name, table="articles", datasette_version=datasette_version)
+    html = await datasette.render_template("scraper/article.html", context, request=request,
+                                           view_name="scraper-article")
+    return Response.html(html)
+
+
+# -- the tags facet on a large archive ---------------------------------------------
+
+class KeyedArrayFacet(ArrayFacet):
+    """Datasette's array facet, same counts, counted on (value, primary key) pairs.
+
+    Datasette 0.65 removes a value repeated within one row with a DISTINCT over the whole
+    row, article bodies included: 8.7 s for the tags of 20,000 articles, far past the
+    facet time limit. Narrowing the rows to their key and the faceted columns first gives
+    the same counts in 0.15 s.
+    """
+
+    async def facet_results(self) -> Any:
+        columns = [c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()]
+        keys = await self.ds.get_database(self.database).primary_keys(self.table) if self.table else []
+        if not columns or not keys:
+            return await super().facet_results()
+        full = self.sql
+        narrow = ", ".join(escape_sqlite(c) for c in dict.fromkeys([*keys, *columns]))
+        self.sql = f"select {narrow} from ({full})"
+        try:
+            return await super().facet_results()
+        finally:
+            self.sql = full
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes() -> Any:
+    """Put :class:`KeyedArrayFacet` where Datasette registers its own array facet."""
+    outcome = yield
+    groups = outcome.get_result()
+    outcome.force_result([[KeyedArrayFacet if klass is ArrayFacet else klass for klass in group]
+                          for group in groups])
+
+
+# -- cells ----------------------------------------------------------------------------
+
+def _get(row: Any, key: str) -> Any:
+    try:
+        value = row[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return value.get("value") if isinstance(value, dict) else value  # an expanded foreign key
+
+
+def _has(row: Any, key: str) -> bool:
+    try:
+        return key in row.keys()  # noqa: SIM118 (``in`` on a sqlite3.Row looks at values)
+    except AttributeError:
+        return False
+
+
+def _link(url: str) -> Markup | None:
+    url = url.strip()
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    shown = url if len(url) <= 80 else url[:77] + "…"
+    return Markup('<a href="{}" rel="nofollow noopener noreferrer">{}</a>').format(url, shown)
+
+
+def _preview(body: str, link: str | None) -> Markup:
+    """The first paragraphs of a body, cut at a word near ``_PREVIEW_CHARS`` characters."""
+    paras = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    shown: list[str] = []
+    used = 0
+    for para in paras:
+        if used + len(para) > _PREVIEW_CHARS:
+            room = max(_PREVIEW_CHARS - used, 80)
+            if len(para) > room:
+                para = para[:room].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+            shown.append(para)
+            break
+        shown.append(para)
+        used += len(para)
+    html = Markup("").join(Markup("<p>{}</p>").format(p) for p in shown)
+    more = len(paras) - len(shown)
+    if link:
+        label = f"Read the article ({more} more paragraph{'s' if more != 1 else ''}) →" if more else "Read →"
+        html += Markup('<p class="scraper-read"><a href="{}">{}</a></p>').format(link, label)
+    elif more:
+        html += Markup('<p class="scraper-muted">… {} more paragraph{}</p>').format(more, "s" if more != 1 else "")
+    return Markup('<div class="scraper-cell-body">{}</div>').format(html)
+
+
+def _chips(items: list[str], href: Any = None) -> Markup:
+    if not items:
+        return Markup('<span class="scraper-muted">none</span>')
+    parts = [Markup('<a class="scraper-tag" href="{}">{}</a>').format(href(i), i) if href else
+             Markup('<span class="scraper-tag">{}</span>').format(i) for i in items]
+    return Markup(" ").join(parts)
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
+                datasette: Any) -> Markup | None:
+    """Readable cells: titles open the reading page, bodies read as paragraphs, addresses
+    are links, tags are chips that filter, raw columns say they are withheld."""
+    if not _is_archive(datasette, database):
+        return None
+    if (table, column) in _RAW and value is None and not _exposes_raw(datasette):
+        return Markup('<span class="scraper-withheld" title="serve with --expose-raw to show it">'
+                      'withheld</span>')
+    if isinstance(value, dict):
+        return None  # an expanded foreign key: Datasette links it
+    read = None
+    if table == "articles" and _get(row, "id") is not None:
+        read = article_path(datasette, database, _get(row, "id"))
+    elif table is None and _has(row, "article_id") and isinstance(_get(row, "article_id"), int):
+        read = article_path(datasette, database, _get(row, "article_id"))
+    if column == "title" and read and value:
+        return Markup('<a class="scraper-title-link" href="{}">{}</a>').format(read, value)
+    if column == "article_id" and table is None and read:
+        return Markup('<a href="{}">read #{}</a>').format(read, value)
+    if column in _URL_COLUMNS and isinstance(value, str) and value:
+        return _link(value)
+    if column == "body" and isinstance(value, str) and table in ("articles", "versions", None):
+        return _preview(value, read)
+    if column == "body_html" and isinstance(value, str) and table == "articles":
+        return Markup('<span class="scraper-muted">HTML, {:,} characters</span>').format(len(value))
+    if column in ("tags", "authors") and isinstance(value, str) and value.startswith("[") and \
+            table in ("articles", "versions", None):
+        items = json_list(value)
+        if column == "authors":
+            return Markup("{}").format(", ".join(items)) if items else Markup(
+                '<span class="scraper-muted">none</span>')
+        if table == "articles" or (table is None and read):
+            base = datasette.urls.table(database, "articles")
+            return _chips(items, lambda t: f"{base}?{urlencode({'tags__arraycontains': t})}")
+        return _chips(items)
+    return None
