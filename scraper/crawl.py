@@ -755,7 +755,10 @@ class Crawler:
         self.extract_inline = options.extraction_processes() == 0
         self.run_id: int | None = None
         self._private: dict[str, bool] = {}
-        self._timings = {"fetch": 0.0, "extract": 0.0, "write": 0.0, "discover": 0.0}
+        # seconds summed over threads/processes: network wait for pages and for sources,
+        # extraction (CPU, in the pool), archive writes and discovery (main thread)
+        self._timings = {"fetch_pages": 0.0, "fetch_sources": 0.0, "extract": 0.0, "write": 0.0,
+                         "discover": 0.0}
 
     # -- public ----------------------------------------------------------------------
 
@@ -793,7 +796,8 @@ class Crawler:
                         task = fetching.pop(future)
                         self.scheduler.release(task.origin)
                         result = self._outcome(future, task)
-                        self._timings["fetch"] += result.fetch_seconds
+                        self._timings["fetch_pages" if task.kind == "page" else "fetch_sources"] += \
+                            result.fetch_seconds
                         if result.needs_extraction and extract_pool is not None:
                             extracting[extract_pool.submit(extract_result, result)] = task
                             continue
