@@ -107,11 +107,13 @@ def start_servers(n_hosts: int, pages: int, latency: float, processes: int) -> t
 
 
 class MemoryWatch:
-    """Peak RSS of this process plus its children (the extraction processes), sampled."""
+    """Peak RSS of this process plus its children (the extraction processes), sampled;
+    the site's server processes are left out."""
 
-    def __init__(self) -> None:
+    def __init__(self, exclude: set[int]) -> None:
         import psutil
         self.proc = psutil.Process()
+        self.exclude = exclude
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -122,6 +124,8 @@ class MemoryWatch:
             try:
                 total = self.proc.memory_info().rss
                 for child in self.proc.children(recursive=True):
+                    if child.pid in self.exclude:
+                        continue
                     try:
                         total += child.memory_info().rss
                     except Exception:
@@ -147,7 +151,7 @@ def run_crawl(ports: list[int], workers: int, processes: int | None, server_pids
                         sitemaps=[f"http://127.0.0.1:{p}/sitemap_index.xml"]) for i, p in enumerate(ports)]
     options = CrawlOptions(sites=sites, workers=workers, processes=processes, delay=0.0, retries=0,
                            timeout=30)
-    with tempfile.TemporaryDirectory() as tmp, MemoryWatch() as memory:
+    with tempfile.TemporaryDirectory() as tmp, MemoryWatch(server_pids) as memory:
         started = time.perf_counter()
         summary = crawl(Path(tmp) / "bench.db", options)
         wall = time.perf_counter() - started

@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import (
     FIRST_COMPLETED,
+    Executor,
     Future,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
@@ -671,15 +672,31 @@ class CrawlSummary:
 
 # -- the crawler ---------------------------------------------------------------------------
 
-def _worker_init() -> None:
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed process nobody has reaped yet is a zombie: gone for our purpose
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _worker_init(main_pid: int) -> None:
     """Extraction processes ignore Ctrl-C/SIGTERM (the main process finishes the page in
-    progress, then stops them) and exit by themselves if the main process is killed."""
+    progress, then stops them) and exit by themselves if the main process is killed.
+
+    They watch the crawl's process itself, not their parent: that is the forkserver,
+    which in turn waits for its children, so neither would ever notice on its own.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    parent = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while _process_alive(main_pid):
             time.sleep(0.5)
         os._exit(0)
 
@@ -692,15 +709,27 @@ def _process_pool(size: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
     else:  # pragma: no cover - Windows
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(size, mp_context=context, initializer=_worker_init)
+    pool = ProcessPoolExecutor(size, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),))
     # Start the processes now, off the main thread: the first page is then extracted
     # without waiting for the server process to import lxml and friends.
-    threading.Thread(target=lambda: [pool.submit(_noop) for _ in range(size)], daemon=True).start()
+    def warm() -> None:
+        try:
+            for _ in range(size):
+                pool.submit(_noop)
+        except RuntimeError:  # the crawl already ended
+            pass
+
+    threading.Thread(target=warm, daemon=True).start()
     return pool
 
 
 def _noop() -> None:
     """Warm-up task for a new extraction process."""
+
+
+def _say(level: int, label: str, status: int | str | None, url: str, detail: str) -> None:
+    """One aligned log line per URL: what happened, the HTTP status, the URL, details."""
+    log.log(level, "%-9s %-4s %s  %s", label, status or "-", url, detail)
 
 
 def _now_iso() -> str:
@@ -728,10 +757,15 @@ class Crawler:
 
     ``stop()`` is polled: once true, no new request starts and the run ends when the
     requests in flight are written. ``progress(summary)`` is called about twice a second.
+
+    ``executor`` plugs in another place to run the work: any ``concurrent.futures``
+    Executor (a Dask ``Client.get_executor()``, say) gets whole :func:`process_task`
+    calls, at most ``workers`` at a time and one per origin; it is not shut down here.
+    Without it, fetching runs in a thread pool and extraction in a process pool.
     """
 
     def __init__(self, archive: Archive, options: CrawlOptions, *, stop: Callable[[], bool] = lambda: False,
-                 progress: Callable[[CrawlSummary], None] | None = None) -> None:
+                 progress: Callable[[CrawlSummary], None] | None = None, executor: Executor | None = None) -> None:
         _validate(options)
         self.archive = archive
         self.options = options
@@ -752,7 +786,8 @@ class Crawler:
         self.pages_started = 0
         self.pages_per_site: dict[str, int] = {}
         self.limit_hit = False
-        self.extract_inline = options.extraction_processes() == 0
+        self.executor = executor
+        self.extract_inline = executor is not None or options.extraction_processes() == 0
         self.run_id: int | None = None
         self._private: dict[str, bool] = {}
         # seconds summed over threads/processes: network wait for pages and for sources,
@@ -769,9 +804,9 @@ class Crawler:
         summary.started_at = _now_iso()
         self.run_id = self.frontier.start_run(asdict(self.options))
         summary.run_id = self.run_id
-        processes = self.options.extraction_processes()
-        fetch_pool = ThreadPoolExecutor(self.options.workers, thread_name_prefix="crawl-fetch")
-        extract_pool = _process_pool(processes) if processes else None
+        processes = 0 if self.executor is not None else self.options.extraction_processes()
+        fetch_pool = self.executor or ThreadPoolExecutor(self.options.workers, thread_name_prefix="crawl-fetch")
+        extract_pool: ProcessPoolExecutor | None = None  # started with the first page request
         fetching: dict[Future[TaskResult], Task] = {}
         extracting: dict[Future[TaskResult], Task] = {}
         backlog = self.options.workers + 2 * max(processes, 1)
@@ -782,6 +817,8 @@ class Crawler:
                 stopping = self.stop()
                 if not stopping:
                     self._dispatch(fetch_pool, fetching, backlog - len(extracting))
+                    if processes and extract_pool is None and self.pages_started:
+                        extract_pool = _process_pool(processes)
                 if not fetching and not extracting and (stopping or self.scheduler.wake_in() is None):
                     break
                 timeout = self.scheduler.wake_in()
@@ -821,7 +858,8 @@ class Crawler:
             summary.status = "error"
             raise
         finally:
-            fetch_pool.shutdown(wait=summary.status != "interrupted", cancel_futures=True)
+            if self.executor is None:
+                fetch_pool.shutdown(wait=summary.status != "interrupted", cancel_futures=True)
             if extract_pool is not None:
                 extract_pool.shutdown(wait=True, cancel_futures=True)
             self._refresh_summary(started)
@@ -895,7 +933,7 @@ class Crawler:
 
     # -- dispatch --------------------------------------------------------------------
 
-    def _dispatch(self, pool: ThreadPoolExecutor, fetching: dict[Future[TaskResult], Task], room: int) -> None:
+    def _dispatch(self, pool: Executor, fetching: dict[Future[TaskResult], Task], room: int) -> None:
         while len(fetching) < self.options.workers and room > 0:
             task = self.scheduler.next_task()
             if task is None:
@@ -925,7 +963,7 @@ class Crawler:
             if task.kind == "page":
                 self.summary.skipped_robots += 1
                 self.frontier.mark(task.key, ROBOTS, run_id=self.run_id, error="disallowed by robots.txt")
-                log.info("robots   -    %s  disallowed by robots.txt: not fetched", task.url)
+                _say(logging.INFO, "robots", None, task.url, "disallowed by robots.txt: not fetched")
             else:
                 self.summary.sources_failed += 1
                 log.error("%s %s is disallowed by robots.txt: not fetched", task.kind, task.url)
@@ -1004,19 +1042,19 @@ class Crawler:
         if result.error is not None:
             self.summary.sources_failed += 1
             status = result.error.status or "-"
-            log.error("failed   %-4s %s  %s %s: %s", status, task.url, task.kind, result.error.kind,
-                      result.error.message)
+            _say(logging.ERROR, "failed", status, task.url,
+                 f"{task.kind} {result.error.kind}: {result.error.message}")
             self.frontier.record_source(task.url, task.kind, status=result.error.status,
                                         error=f"{result.error.kind}: {result.error.message}", entries=0,
                                         etag=None, last_modified=None, fingerprint=site.fingerprint)
             return
         assert response is not None
         if result.not_modified:
-            log.info("%-8s 304  %s  unchanged since the last run", task.kind, task.url)
+            _say(logging.INFO, task.kind, 304, task.url, "unchanged since the last run")
             return
         rows: list[dict[str, Any]] = []
         if result.feeds:
-            log.info("feed     %-4s %s  announces %s", response.status, task.url, ", ".join(result.feeds))
+            _say(logging.INFO, "feed", response.status, task.url, "announces " + ", ".join(result.feeds))
             if task.level == 0:
                 for url in result.feeds:
                     if not self._refuse_private(url, task.url, site):
@@ -1039,8 +1077,12 @@ class Crawler:
         else:
             rows = self._discover(result.entries, site, source=f"{task.kind}:{task.url}", depth=0,
                                   origin_url=task.url, write=False)
+        if result.feeds or result.sitemaps:
+            # a home page or a sitemap index can stay the same while the feeds and sitemaps it
+            # points to change: never skip it on a 304, read it whole and ask its children instead
+            etag = modified = None
         count = len(result.entries) or len(result.links)
-        log.info("%-8s %-4s %s  %d entr%s", task.kind, response.status, task.url, count, "y" if count == 1 else "ies")
+        _say(logging.INFO, task.kind, response.status, task.url, f"{count} entr{'y' if count == 1 else 'ies'}")
         self.frontier.record_source(task.url, task.kind, status=response.status, error=None,
                                     entries=count, etag=etag, last_modified=modified,
                                     fingerprint=site.fingerprint, discovered=rows)
@@ -1064,11 +1106,11 @@ class Crawler:
                     summary.skipped_private += 1
                 else:
                     summary.skipped_other += 1
-                log.warning("skipped  %-4s %s  %s: %s", status, task.url, error.kind, error.message)
+                _say(logging.WARNING, "skipped", status, task.url, f"{error.kind}: {error.message}")
                 self.frontier.mark(key, SKIPPED, run_id=self.run_id, error=f"{error.kind}: {error.message}")
                 return
             summary.failed += 1
-            log.error("failed   %-4s %s  %s: %s", status, task.url, error.kind, error.message)
+            _say(logging.ERROR, "failed", status, task.url, f"{error.kind}: {error.message}")
             self.frontier.mark(key, FAILED, run_id=self.run_id, error=f"{error.kind}: {error.message}", tried=True)
             return
         response = result.response
@@ -1076,7 +1118,7 @@ class Crawler:
         if result.not_modified:
             self.archive.record_attempts(task.url, response.attempts)
             summary.unchanged += 1
-            log.info("%-8s 304  %s", "unchanged", task.url)
+            _say(logging.INFO, "unchanged", 304, task.url, "not modified")
             self.frontier.mark(key, DONE, run_id=self.run_id)
             return
         article = result.article
@@ -1085,7 +1127,7 @@ class Crawler:
         if duplicate is not None:
             self.archive.record_attempts(task.url, response.attempts)
             summary.duplicates += 1
-            log.info("%-8s %-4s %s  same article as #%d", "duplicate", response.status, task.url, duplicate)
+            _say(logging.INFO, "duplicate", response.status, task.url, f"same article as #{duplicate}")
             self.frontier.mark(key, DUPLICATE, run_id=self.run_id, article_id=duplicate)
             return
         stored = self.archive.store(article, response)
@@ -1095,7 +1137,7 @@ class Crawler:
             detail += f" ({article.published[:10]})"
         if not article.is_article:
             detail += " [not an article]"
-        log.info("%-8s %-4s %s  %s", stored.status, response.status, task.url, detail)
+        _say(logging.INFO, stored.status, response.status, task.url, detail)
         aliases = []
         final = normalize_url(response.final_url)
         if final != key:
@@ -1121,8 +1163,8 @@ class Crawler:
             return False
         host = urlsplit(url).hostname or ""
         if self._is_private(host) and not self._is_private(urlsplit(found_on).hostname or ""):
-            log.warning("refused  -    %s  private address %s found on public %s (use --allow-private to "
-                        "permit)", url, host, urlsplit(found_on).hostname)
+            _say(logging.WARNING, "refused", None, url, f"private address {host} found on public "
+                 f"{urlsplit(found_on).hostname} (use --allow-private to permit)")
             return True
         return False
 
@@ -1208,9 +1250,10 @@ def row_task(row: FrontierRow) -> Task:
 
 def crawl(db_path: str | Path, options: CrawlOptions, *, wait: bool = False,
           stop: Callable[[], bool] = lambda: False, progress: Callable[[CrawlSummary], None] | None = None,
-          on_wait: Callable[[str], None] | None = None) -> CrawlSummary:
+          on_wait: Callable[[str], None] | None = None, executor: Executor | None = None) -> CrawlSummary:
     """Lock the archive, run one crawl, unlock. Raises :class:`CrawlLocked` when another
-    crawl holds the archive (unless ``wait``), :class:`ArchiveError` for archive trouble."""
+    crawl holds the archive (unless ``wait``), :class:`ArchiveError` for archive trouble.
+    ``executor``: see :class:`Crawler`."""
     path = Path(db_path)
     if path.is_dir():
         raise ArchiveError(f"archive path is a directory: {path}")
@@ -1219,5 +1262,5 @@ def crawl(db_path: str | Path, options: CrawlOptions, *, wait: bool = False,
     with CrawlLock(path) as lock:
         lock.acquire(wait=wait, should_stop=stop, on_wait=on_wait)
         with Archive(path) as archive:
-            return Crawler(archive, options, stop=stop, progress=progress).run()
+            return Crawler(archive, options, stop=stop, progress=progress, executor=executor).run()
 

@@ -210,12 +210,14 @@ def test_second_run_fetches_only_sources_and_refresh_gets_304(site, tmp_path):
     assert second.exit_code == EXIT_OK, second.output
     requested = {f"http://127.0.0.1:{site.hosts[h.host].port}{h.path}" for h in site.log}
     assert not requested & archived  # no GET for any archived page
-    # robots.txt and the sources given, asked conditionally: unchanged ones answer 304, so the
-    # sitemap index's children and the feed the home page announces are not even read again;
+    # robots.txt and the sources, asked conditionally: unchanged ones answer 304 (the sitemap
+    # index and the home page that announces a feed are read whole, their children asked);
     # the changed RSS feed is read whole, and only its new story is fetched
-    sources = {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/news/", "/atom.xml", "/"}
+    sources = {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/sitemap-1.xml", "/sitemap-news.xml.gz",
+               "/news/", "/atom.xml", "/", "/feed.json"}
     assert {h.path for h in site.log} == sources | {"/news/a9", "/news/broken", "/news/gone"}
-    assert {h.path for h in site.log if h.status == 304} == sources - {"/robots.txt", "/feed.xml"}
+    assert {h.path for h in site.log if h.status == 304} == \
+        sources - {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/"}
     s2 = json.loads((tmp_path / "s2.json").read_text())
     assert {k: s2[k] for k in ("discovered", "fetched", "new", "failed", "skipped_archived", "skipped_robots")} == {
         "discovered": 11, "fetched": 3, "new": 3, "failed": 0, "skipped_archived": 6, "skipped_robots": 2}
