@@ -1077,9 +1077,10 @@ class Crawler:
         else:
             rows = self._discover(result.entries, site, source=f"{task.kind}:{task.url}", depth=0,
                                   origin_url=task.url, write=False)
-        if result.feeds or result.sitemaps:
-            # a home page or a sitemap index can stay the same while the feeds and sitemaps it
-            # points to change: never skip it on a 304, read it whole and ask its children instead
+        if result.feeds or result.sitemaps or (task.kind == "start" and site.config.depth > 1):
+            # a home page, a sitemap index or a start page whose section pages are followed
+            # can stay the same while what it points to changes: never skip it on a 304,
+            # read it whole and ask its children instead
             etag = modified = None
         count = len(result.entries) or len(result.links)
         _say(logging.INFO, task.kind, response.status, task.url, f"{count} entr{'y' if count == 1 else 'ies'}")

@@ -28,6 +28,7 @@ from sites import (
 )
 
 from cli import EXIT_FAILED, EXIT_OK, cli
+from scraper.fetching import DEFAULT_USER_AGENT
 
 DELAY = 0.15        # --delay for the tests
 BETA_DELAY = 0.3    # beta's robots.txt Crawl-delay
@@ -161,6 +162,8 @@ def test_crawl_archives_every_article_once_politely(site, tmp_path):
     for never in ("alpha/private/secret", "alpha/drafts/x", "beta/news/hidden", "beta/about"):
         assert never not in gets, never
     assert not site.hits("beta", "/about")
+    assert {h.headers["user-agent"] for h in site.log} == {DEFAULT_USER_AGENT}
+    assert DEFAULT_USER_AGENT.startswith("scraper/") and "(+https://" in DEFAULT_USER_AGENT  # a contact URL
 
     # one request at a time per host, DELAY apart (beta: its Crawl-delay), 429's Retry-After honoured;
     # a redirect hop is part of the same fetch and follows at once
@@ -231,3 +234,37 @@ def test_second_run_fetches_only_sources_and_refresh_gets_304(site, tmp_path):
                              if h.path not in ("/old/a5",))
     s3 = json.loads((tmp_path / "s3.json").read_text())
     assert s3["unchanged"] == 19 and s3["new"] == 0 and s3["updated"] == 0
+
+
+def test_config_sitemap_auto_input_and_section_pages_two_deep(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as s:
+        host = s.host("h")
+        host.add("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {host.url('/sm.xml')}\n", content_type="text/plain")
+        host.add("/sm.xml", urlset([(host.url("/story/p1"), None)]), content_type="application/xml")
+        host.add("/sections/", section_html("Sections", [("/sections/world", "World"), ("/elsewhere", "x")]))
+        world = host.add("/sections/world", section_html("World", [("/story/w1", "w1"), ("/story/w2", "w2")]))
+        for name in ("p1", "w1", "w2", "w3", "i1"):
+            host.add(f"/story/{name}", article_html(f"Story {name}", seed=name))
+        config = tmp_path / "sites.toml"
+        config.write_text(f'delay = 0.05\n\n[[site]]\nname = "h"\nsitemaps = ["auto"]\nstart = ["{host.url("/sections/")}"]\n'
+                          'follow = ["/sections/*", "/story/*"]\ndepth = 2\n')
+        seeds = tmp_path / "seeds.txt"
+        seeds.write_text(f"# one page by hand\n{host.url('/story/i1')}\n")
+        args = ["crawl", "--db", str(db), "--config", str(config), "--input", str(seeds)]
+        first = run(*args)
+        assert first.exit_code == EXIT_OK, first.output
+        with sqlite3.connect(db) as conn:
+            rows = dict(conn.execute("SELECT url, is_article FROM articles"))
+        assert rows == {host.url("/story/p1"): 1, host.url("/story/w1"): 1, host.url("/story/w2"): 1,
+                        host.url("/story/i1"): 1, host.url("/sections/world"): 0}
+        assert not s.hits("h", "/elsewhere")  # not matching --follow
+
+        # next night: the section page lists one more story; the start page is unchanged
+        world.body = section_html("World", [("/story/w1", "w1"), ("/story/w2", "w2"), ("/story/w3", "w3")])
+        s.clear_log()
+        second = run(*args)
+        assert second.exit_code == EXIT_OK, second.output
+        story_hits = [h.path for h in s.log if h.path.startswith("/story/")]
+        assert story_hits == ["/story/w3"]  # found through the section page, which was read again
+        assert [h.status for h in s.hits("h", "/sections/world")] == [200]

@@ -184,9 +184,12 @@ def test_limits_since_and_patterns(tmp_path):
         s1 = json.loads((tmp_path / "s.json").read_text())
         assert (s1["fetched"], s1["skipped_old"], s1["skipped_filtered"], s1["left_queued"]) == (3, 2, 1, 3)
         assert s1["status"] == "limit"
-        second = CliRunner().invoke(cli, base)  # the sitemap answers 304; the queue carries the rest
+        second = CliRunner().invoke(cli, [*base, "--max-pages-per-site", "2"])  # the queue carries the rest
         s2 = json.loads((tmp_path / "s.json").read_text())
-        assert second.exit_code == EXIT_OK and (s2["fetched"], s2["left_queued"]) == (3, 0)
+        assert second.exit_code == EXIT_OK and (s2["fetched"], s2["left_queued"], s2["status"]) == (2, 1, "limit")
+        third = CliRunner().invoke(cli, base)
+        s3 = json.loads((tmp_path / "s.json").read_text())
+        assert third.exit_code == EXIT_OK and (s3["fetched"], s3["left_queued"], s3["status"]) == (1, 0, "finished")
         assert sorted(h.path for h in site.log if h.path.startswith(("/news/", "/live/"))) == \
             [f"/news/{n}" for n in range(2, 8)]
 
@@ -230,3 +233,28 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_progress_line_on_a_terminal_only(tmp_path):
+    import pty
+
+    with LocalSite() as site:
+        feeds = slow_site(site, hosts=1, per_host=4, latency=0.2)
+        master, slave = pty.openpty()
+        args = [str(SCRIPT), "crawl", "--db", str(tmp_path / "a.db"), "--delay", "0", "--feed", feeds[0]]
+        crawl = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(master)
+        assert crawl.wait(timeout=30) == EXIT_OK
+    text = seen.decode()
+    assert "\r\x1b[Kcrawling: " in text and " fetched, " in text
+    assert "crawl finished in " in text and text.count("new       200") == 4
