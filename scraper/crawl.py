@@ -22,6 +22,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -61,6 +62,7 @@ from .frontier import (
     DONE,
     DUPLICATE,
     FAILED,
+    MAX_TRIES,
     QUEUED,
     ROBOTS,
     CrawlLock,
@@ -103,7 +105,6 @@ SKIPPED = "skipped"
 MAX_SITEMAP_LEVELS = 4          # index → index → … → urlset
 MAX_SITEMAPS_PER_SITE = 2000    # a sitemap trap stops here
 MIN_HASH_WORDS = 50             # shorter bodies are too alike to call duplicates by hash
-SOURCE_KINDS = ("feed", "sitemap", "start")
 
 
 class ConfigError(ValueError):
@@ -167,6 +168,11 @@ _GLOBAL_KEYS = {"workers", "processes", "delay", "max_pages", "max_pages_per_sit
                 "depth", "site"}
 
 
+def _since(value: Any) -> str | None:
+    """TOML reads an unquoted 2024-05-01 as a date: keep dates as text like the command line's."""
+    return None if value is None else str(value)
+
+
 def _as_list(value: Any, key: str, where: str) -> list[str]:
     if value is None:
         return []
@@ -213,7 +219,7 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], list[SiteConfig]]:
             exclude=_as_list(table.get("exclude", data.get("exclude")), "exclude", where),
             delay=float(table["delay"]) if "delay" in table else None,
             max_pages=table.get("max_pages_per_site", table.get("max_pages")),
-            since=table.get("since", data.get("since")),
+            since=_since(table.get("since", data.get("since"))),
         )
         sites.append(site)
     return data, sites
@@ -236,14 +242,19 @@ def build_options(*, config: str | Path | None = None, explicit: Mapping[str, An
     cli_site = SiteConfig(
         feeds=list(merged.pop("feeds", []) or []), sitemaps=list(merged.pop("sitemaps", []) or []),
         start=list(merged.pop("start", []) or []), urls=list(merged.pop("urls", []) or []),
-        follow=list(merged.get("follow") or []), depth=int(merged.get("depth") or 1),
+        follow=list(merged.get("follow") or []),
+        depth=int(merged["depth"]) if merged.get("depth") is not None else 1,
         include=list(merged.get("include") or []), exclude=list(merged.get("exclude") or []),
-        since=merged.get("since"))
-    for site in sites:  # command-line rules apply to config sites too
+        since=_since(merged.get("since")))
+    for site in sites:  # what the command line says wins, for every site of the file too
         for name in ("follow", "include", "exclude", "since", "depth"):
-            if name in explicit and explicit[name] not in (None, (), []):
-                setattr(site, name, list(explicit[name]) if isinstance(explicit[name], (list, tuple))
-                        else explicit[name])
+            if explicit.get(name) not in (None, (), []):
+                value = explicit[name]
+                setattr(site, name, list(value) if isinstance(value, (list, tuple)) else value)
+        if explicit.get("delay") is not None:
+            site.delay = None
+        if explicit.get("max_pages_per_site") is not None:
+            site.max_pages = None
     if cli_site.feeds or cli_site.sitemaps or cli_site.start or cli_site.urls:
         sites.append(cli_site)
     if not sites:
@@ -284,7 +295,7 @@ def _validate(options: CrawlOptions) -> None:
         for patterns in (site.follow, site.include, site.exclude):
             try:
                 url_matcher(patterns)
-            except Exception as exc:  # re.error
+            except re.error as exc:
                 raise ConfigError(f"site {site.name}: bad pattern: {exc}") from None
 
 
@@ -1201,8 +1212,9 @@ class Crawler:
             existing = self.frontier.get(key)
             # the normalised address is the one requested: no tracking parameters sent back
             task = Task(key, "page", site.name, depth=depth, follow=follow, source=source, seed=seed)
-            if existing is not None and existing.state == SKIPPED and not self.options.refresh:
-                summary.skipped_other += 1
+            if existing is not None and not self.options.refresh and (
+                    existing.state == SKIPPED or (existing.state == FAILED and existing.tries >= MAX_TRIES)):
+                summary.skipped_other += 1  # not HTML, or failed on MAX_TRIES runs: --refresh tries again
                 continue
             if existing is not None and existing.state in (QUEUED, FAILED, ROBOTS, SKIPPED):
                 if key in self.scheduled:

@@ -258,3 +258,20 @@ def test_progress_line_on_a_terminal_only(tmp_path):
     text = seen.decode()
     assert "\r\x1b[Kcrawling: " in text and " fetched, " in text
     assert "crawl finished in " in text and text.count("new       200") == 4
+
+
+def test_a_page_that_keeps_failing_is_given_up_after_three_runs(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        host.add("/feed.xml", rss_feed([(host.url("/missing"), "")]), content_type="application/rss+xml",
+                 conditional=False)
+        args = ["crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--feed", host.url("/feed.xml"),
+                "--summary-json", str(tmp_path / "s.json")]
+        codes = [CliRunner().invoke(cli, args).exit_code for _ in range(4)]
+        assert codes == [EXIT_FAILED, EXIT_FAILED, EXIT_FAILED, EXIT_OK]
+        assert len(site.hits("h", "/missing")) == 3
+        assert json.loads((tmp_path / "s.json").read_text())["skipped_other"] == 1
+        assert CliRunner().invoke(cli, [*args, "--refresh"]).exit_code == EXIT_FAILED  # tried once more
+        assert len(site.hits("h", "/missing")) == 4

@@ -194,6 +194,7 @@ name = "one"
 feed = "https://one.example/feed"
 sitemaps = ["auto"]
 max_pages = 50
+since = 2024-05-01
 
 [[site]]
 name = "two"
@@ -207,12 +208,16 @@ since = "2d"
     assert settings == {"workers": 6, "delay": 2.0, "exclude": ["*/live/*"]}
     assert [s.name for s in sites] == ["one", "two"]
     assert sites[0].feeds == ["https://one.example/feed"] and sites[0].sitemaps == ["auto"]
-    assert sites[0].exclude == ["*/live/*"] and sites[0].max_pages == 50
+    assert sites[0].exclude == ["*/live/*"] and sites[0].max_pages == 50 and sites[0].since == "2024-05-01"
     assert sites[1].depth == 2 and sites[1].delay == 5 and sites[1].since == "2d"
 
     options = build_options(config=config, explicit={"workers": 2, "feeds": ["https://three.example/rss"]})
     assert options.workers == 2 and options.delay == 2.0
     assert [s.name for s in options.sites] == ["one", "two", "cli"]
+    assert options.sites[1].delay == 5  # a site's own delay beats the file's top level...
+    options = build_options(config=config, explicit={"delay": 0.5, "depth": 0})
+    assert options.sites[1].delay is None and options.delay == 0.5  # ...and the command line beats both
+    assert [s.depth for s in options.sites] == [0, 0]
 
     config.write_text('[[site]]\nname = "x"\nfeeds = ["https://x.example/f"]\nfollw = ["/a"]\n')
     with pytest.raises(ConfigError, match="unknown setting 'follw'"):
