@@ -156,6 +156,7 @@ class CrawlOptions:
     backoff: float = 1.0  # first retry wait when a server gives no Retry-After (doubles each time)
 
     def extraction_processes(self) -> int:
+        """How many extraction processes the run uses (0: extract in the fetching threads)."""
         if self.processes is not None:
             return max(0, self.processes)
         return 0 if self.workers <= 1 else min(self.workers, os.cpu_count() or 1)
@@ -318,10 +319,12 @@ class Task:
 
     @property
     def key(self) -> str:
+        """The normalised URL: the frontier's key."""
         return normalize_url(self.url)
 
     @property
     def origin(self) -> str:
+        """Scheme, host and port: the unit of politeness."""
         return origin_of(self.url)
 
 
@@ -367,14 +370,17 @@ class TaskResult:
 
     @property
     def ok(self) -> bool:
+        """True unless the fetch or the parse failed."""
         return self.error is None
 
     @property
     def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional request."""
         return self.response is not None and self.response.status == 304
 
     @property
     def needs_extraction(self) -> bool:
+        """True for a fetched article page not yet extracted."""
         return (self.task.kind == "page" and self.ok and not self.not_modified and self.article is None
                 and self.response is not None)
 
@@ -547,6 +553,7 @@ class HostScheduler:
         return host
 
     def known(self, origin: str) -> bool:
+        """Has this origin been seen (its robots.txt queued or read)?"""
         return origin in self._hosts
 
     def set_delay(self, origin: str, seconds: float) -> None:
@@ -558,9 +565,11 @@ class HostScheduler:
             host.ready_at = host.last_end + host.delay
 
     def delay(self, origin: str) -> float:
+        """The origin's current delay between requests, in seconds."""
         return self._host(origin).delay
 
     def add(self, task: Task, *, first: bool = False) -> None:
+        """Queue a task on its origin (``first``: ahead of the others, for robots.txt)."""
         host = self._host(task.origin)
         queue = host.pages if task.kind == "page" else host.sources
         if first:
@@ -617,10 +626,12 @@ class HostScheduler:
 
     @property
     def queued(self) -> int:
+        """Tasks waiting in all origins."""
         return sum(len(h.sources) + len(h.pages) for h in self._hosts.values())
 
     @property
     def busy(self) -> int:
+        """Origins with a request in flight."""
         return sum(1 for h in self._hosts.values() if h.busy)
 
 
@@ -658,6 +669,7 @@ class CrawlSummary:
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The counts as JSON-ready values, durations rounded to milliseconds."""
         data = asdict(self)
         data["duration"] = round(self.duration, 3)
         data["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
@@ -665,6 +677,7 @@ class CrawlSummary:
 
     @property
     def any_failed(self) -> bool:
+        """Did any page or source fail? (exit code 1)"""
         return bool(self.failed or self.sources_failed)
 
     def line(self) -> str:

@@ -116,6 +116,7 @@ class CrawlLock:
     def acquire(self, *, wait: bool = False, poll: float = 0.2,
                 should_stop: Callable[[], bool] = lambda: False,
                 on_wait: Callable[[str], None] | None = None) -> None:
+        """Take the lock, or raise :class:`CrawlLocked` (see the class docstring for ``wait``)."""
         if fcntl is None:  # pragma: no cover
             return
         try:
@@ -150,6 +151,7 @@ class CrawlLock:
         return text or "pid unknown"
 
     def release(self) -> None:
+        """Unlock (the kernel does the same if the process dies)."""
         if self._fd is not None and fcntl is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
@@ -211,6 +213,7 @@ class Frontier:
             return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        """Close a run's log row with its status and counts."""
         with self._write() as conn:
             conn.execute("UPDATE crawl_runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                          (_now(), status, json.dumps(summary, ensure_ascii=False), run_id))
@@ -218,6 +221,7 @@ class Frontier:
     # -- rows ------------------------------------------------------------------------
 
     def get(self, url: str) -> FrontierRow | None:
+        """The row of a normalised URL, if it was ever found."""
         row = self.conn.execute(
             "SELECT url, fetch_url, origin, site, source, depth, follow, date, state, tries, run_id "
             "FROM crawl_frontier WHERE url = ?", (url,)).fetchone()

@@ -41,15 +41,18 @@ class RobotsRules:
 
     @classmethod
     def from_text(cls, text: str, user_agent: str) -> RobotsRules:
+        """Rules parsed from a robots.txt body (first 512 KiB)."""
         text = text[:MAX_ROBOTS_BYTES]
         return cls("parsed", user_agent, text, _parser=Protego.parse(text))
 
     @classmethod
     def missing(cls, user_agent: str, reason: str = "") -> RobotsRules:
+        """No robots.txt: everything is allowed."""
         return cls("missing", user_agent, reason=reason)
 
     @classmethod
     def unreachable(cls, user_agent: str, reason: str) -> RobotsRules:
+        """robots.txt could not be read: nothing is allowed for now."""
         return cls("unreachable", user_agent, reason=reason)
 
     @classmethod
