@@ -4,10 +4,11 @@ the new ones — incrementally, politely and safely enough to run from cron ever
 The crawl is three separable parts, so another backend (a Dask cluster, issue 8) can
 reuse two of them unchanged:
 
-* :class:`HostScheduler` decides which URL may be requested next: one request at a
-  time per origin, a delay between requests to it, robots.txt first.
-* :func:`process_task` is the work on one URL — fetch, then parse (feed, sitemap,
-  robots.txt) or extract (article) — and returns a picklable :class:`TaskResult`.
+* :class:`~scraper.scheduler.HostScheduler` decides which URL may be requested next:
+  one request at a time per origin, a delay between requests to it, robots.txt first.
+* :func:`~scraper.worker.process_task` is the work on one URL — fetch, then parse
+  (feed, sitemap, robots.txt) or extract (article) — and returns a picklable
+  :class:`~scraper.worker.TaskResult`.
   It never touches the archive. Locally it is split in two: :func:`fetch_task` in a
   thread (network wait) and :func:`extract_result` in a process pool (CPU work that
   holds the GIL), so both cores extract while threads wait on servers.
@@ -26,7 +27,6 @@ import re
 import signal
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -41,23 +41,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from . import fetching
-from .archive import Archive, ArchiveError, content_hash
-from .article import Article
-from .extraction import extract
+from .archive import Archive, ArchiveError
 from .feeds import (
-    MAX_XML_BYTES,
     Entry,
-    FeedError,
-    discover_feeds,
-    looks_like_html,
     parse_date,
-    parse_feed,
-    parse_sitemap,
 )
-from .fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, Response, check_url
+from .fetching import DEFAULT_USER_AGENT, FetchError, check_url
 from .frontier import (
     DONE,
     DUPLICATE,
@@ -70,9 +62,21 @@ from .frontier import (
     Frontier,
     FrontierRow,
 )
-from .parsing import parse_html
 from .robots import RobotsRules, product_token
+from .scheduler import HostScheduler
 from .urls import normalize_url, origin_of, site_key, url_matcher
+from .worker import (
+    ErrorInfo,
+    Task,
+    TaskResult,
+    WorkerSettings,
+    extract_result,
+    fetch_task,
+    header_value,
+    page_links,
+    process_fetch,
+    process_task,
+)
 
 try:
     import tomllib
@@ -104,7 +108,6 @@ log = logging.getLogger("scraper.crawl")
 SKIPPED = "skipped"
 MAX_SITEMAP_LEVELS = 4          # index → index → … → urlset
 MAX_SITEMAPS_PER_SITE = 2000    # a sitemap trap stops here
-MIN_HASH_WORDS = 50             # shorter bodies are too alike to call duplicates by hash
 
 
 class ConfigError(ValueError):
@@ -279,360 +282,26 @@ def _validate(options: CrawlOptions) -> None:
         if site.name in names:
             raise ConfigError(f"two sites are called {site.name!r}")
         names.add(site.name)
+        where = "" if site.name == "cli" else f"site {site.name}: "  # command-line errors need no prefix
         if site.depth < 0:
-            raise ConfigError(f"site {site.name}: depth cannot be negative")
+            raise ConfigError(f"{where}depth cannot be negative")
         if site.since is not None and parse_date(str(site.since)) is None:
-            raise ConfigError(f"site {site.name}: cannot read the date {site.since!r} "
+            raise ConfigError(f"{where}cannot read the date {site.since!r} "
                               "(use YYYY-MM-DD, an ISO 8601 time, or 36h / 2d / 1w)")
         for url in site.feeds + site.start + site.urls + [s for s in site.sitemaps if s != "auto"]:
             try:
                 check_url(url)
             except FetchError as exc:
-                raise ConfigError(f"site {site.name}: {exc.message}") from None
+                raise ConfigError(f"{where}{exc.message}") from None
         if "auto" in site.sitemaps and not (site.feeds + site.start + site.urls
                                             + [s for s in site.sitemaps if s != "auto"]):
-            raise ConfigError(f"site {site.name}: --sitemap auto reads robots.txt of the site's other "
+            raise ConfigError(f"{where}--sitemap auto reads robots.txt of the site's other "
                               "sources; give a --start, --feed or --input URL too")
         for patterns in (site.follow, site.include, site.exclude):
             try:
                 url_matcher(patterns)
             except re.error as exc:
-                raise ConfigError(f"site {site.name}: bad pattern: {exc}") from None
-
-
-# -- the unit of work ----------------------------------------------------------------------
-
-@dataclass
-class Task:
-    """One request to make: what, where from, and what to do with the answer."""
-
-    url: str
-    kind: str                    # robots | feed | sitemap | start | page
-    site: str = ""
-    depth: int = 0
-    follow: bool = False         # extract links from the page (start lineage, depth < max)
-    source: str = ""
-    seed: bool = False           # given by the user (private addresses allowed, said so in the log)
-    level: int = 0               # sitemap nesting / feed discovery level
-    etag: str | None = None
-    last_modified: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The normalised URL: the frontier's key."""
-        return normalize_url(self.url)
-
-    @property
-    def origin(self) -> str:
-        """Scheme, host and port: the unit of politeness."""
-        return origin_of(self.url)
-
-
-@dataclass
-class WorkerSettings:
-    """What a worker needs to fetch like the crawl would (picklable)."""
-
-    user_agent: str = DEFAULT_USER_AGENT
-    timeout: float = 30.0
-    max_bytes: int = 10 * 1024 * 1024
-    retries: int = 2
-    allow_private: bool = False
-    backoff: float = 1.0
-
-
-@dataclass
-class ErrorInfo:
-    """A :class:`FetchError` or parse error in picklable form."""
-
-    kind: str
-    message: str
-    status: int | None = None
-    attempts: list[fetching.Attempt] = field(default_factory=list)
-
-
-@dataclass
-class TaskResult:
-    """What one task produced; plain data, safe to pickle to and from another process."""
-
-    task: Task
-    response: Response | None = None
-    error: ErrorInfo | None = None
-    article: Article | None = None
-    links: list[str] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)     # feed entries, sitemap URLs
-    sitemaps: list[Entry] = field(default_factory=list)    # child sitemaps of an index
-    feeds: list[str] = field(default_factory=list)         # feeds a home page announces
-    robots: str | None = None                             # robots.txt text
-    canonical: str | None = None
-    body_hash: str | None = None
-    fetch_seconds: float = 0.0
-    extract_seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """True unless the fetch or the parse failed."""
-        return self.error is None
-
-    @property
-    def not_modified(self) -> bool:
-        """True for a 304 answer to a conditional request."""
-        return self.response is not None and self.response.status == 304
-
-    @property
-    def needs_extraction(self) -> bool:
-        """True for a fetched article page not yet extracted."""
-        return (self.task.kind == "page" and self.ok and not self.not_modified and self.article is None
-                and self.response is not None)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None
-
-
-def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = None) -> TaskResult:
-    """Make the request of ``task`` and parse what is cheap to parse (robots.txt, feeds,
-    sitemaps, links of a start page). Article extraction is left to :func:`extract_result`."""
-    source_fetcher = source_fetcher or fetcher
-    started = time.perf_counter()
-    result = TaskResult(task)
-    accept = "html" if task.kind in ("page", "start") else "any"
-    url = urljoin(task.url, "/robots.txt") if task.kind == "robots" else task.url
-    try:
-        response = (fetcher if task.kind in ("page", "start") else source_fetcher).fetch(
-            url, accept=accept, etag=task.etag, last_modified=task.last_modified)
-    except FetchError as exc:
-        result.error = ErrorInfo(exc.kind, exc.message, exc.status, exc.attempts)
-        result.fetch_seconds = time.perf_counter() - started
-        return result
-    result.fetch_seconds = time.perf_counter() - started
-    result.response = response
-    if response.status == 304:
-        return result
-    try:
-        if task.kind == "robots":
-            result.robots = response.content.decode("utf-8", "replace")
-        elif task.kind == "feed":
-            if looks_like_html(response.content):
-                result.feeds = discover_feeds(response.content, response.final_url)
-                if not result.feeds:
-                    raise FeedError("no-feed", "an HTML page that announces no feed")
-            else:
-                result.entries = parse_feed(response.content, response.final_url)
-        elif task.kind == "sitemap":
-            sitemap = parse_sitemap(response.content, response.final_url)
-            result.entries, result.sitemaps = sitemap.urls, sitemap.sitemaps
-        elif task.kind == "start":
-            result.links = page_links(response.content, response.final_url, response.headers)[0]
-    except FeedError as exc:
-        result.error = ErrorInfo(exc.kind, exc.message, response.status, response.attempts)
-    if task.kind != "page":
-        response.content = b""  # parsed: no need to carry the bytes around
-    return result
-
-
-def extract_result(result: TaskResult) -> TaskResult:
-    """Extract the article (and, when the task follows links, the links) of a fetched page.
-
-    Pure CPU work on plain data: runs in a worker process, returns the result filled in.
-    """
-    response = result.response
-    if response is None:
-        return result
-    started = time.perf_counter()
-    article = extract(response.content, response.final_url, headers=response.headers)
-    article.url = response.url
-    links, canonical = page_links(response.content, response.final_url, response.headers,
-                                  want_links=result.task.follow)
-    if article.canonical_url and normalize_url(article.canonical_url) != normalize_url(response.final_url):
-        canonical = article.canonical_url
-    result.article = article
-    result.links = links
-    result.canonical = normalize_url(canonical) if canonical else None
-    if article.is_article and article.word_count >= MIN_HASH_WORDS:
-        result.body_hash = content_hash(article.body)
-    result.extract_seconds = time.perf_counter() - started
-    return result
-
-
-def page_links(html: bytes, base_url: str, headers: Mapping[str, str] | None = None, *,
-               want_links: bool = True) -> tuple[list[str], str | None]:
-    """Absolute http(s) links of a page (``rel=nofollow`` ones left out, fragments dropped)
-    and its ``<link rel="canonical">``."""
-    charset = None
-    content_type = _header(headers or {}, "content-type") or ""
-    if "charset=" in content_type.lower():
-        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip("\"' ")
-    try:
-        doc = parse_html(html, charset)
-    except Exception:  # a page too broken to parse has no links worth following
-        return [], None
-    base = base_url
-    for el in doc.iter("base"):
-        if el.get("href"):
-            base = urljoin(base_url, el.get("href").strip())
-            break
-    canonical = None
-    for el in doc.iter("link"):
-        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
-            canonical = urljoin(base, el.get("href").strip())
-            break
-    links: list[str] = []
-    if want_links:
-        seen = set()
-        for el in doc.iter("a"):
-            href = (el.get("href") or "").strip()
-            if not href or "nofollow" in (el.get("rel") or "").lower().split():
-                continue
-            url = urljoin(base, href).split("#", 1)[0]
-            if url.startswith(("http://", "https://")) and url not in seen:
-                seen.add(url)
-                links.append(url)
-    return links, canonical
-
-
-_local = threading.local()
-
-
-def _thread_fetchers(settings: WorkerSettings) -> tuple[Fetcher, Fetcher]:
-    """One Fetcher pair per thread (requests sessions are not shared across threads):
-    pages capped at ``max_bytes``, feeds and sitemaps at the sitemap protocol's 50 MB."""
-    cached = getattr(_local, "fetchers", None)
-    if cached is None or cached[0] != settings:
-        common = dict(user_agent=settings.user_agent, read_timeout=settings.timeout, retries=settings.retries,
-                      allow_private=settings.allow_private, backoff=settings.backoff)
-        pages = Fetcher(max_bytes=settings.max_bytes, **common)  # type: ignore[arg-type]
-        sources = Fetcher(max_bytes=max(settings.max_bytes, MAX_XML_BYTES), **common)  # type: ignore[arg-type]
-        cached = (settings, pages, sources)
-        _local.fetchers = cached
-    return cached[1], cached[2]
-
-
-def process_task(task: Task, settings: WorkerSettings) -> TaskResult:
-    """All the work on one URL, no archive: fetch, then parse or extract. The entry point
-    for a remote worker (the caller keeps one task per origin in flight)."""
-    pages, sources = _thread_fetchers(settings)
-    result = fetch_task(task, pages, sources)
-    if result.needs_extraction:
-        result = extract_result(result)
-    return result
-
-
-# -- scheduling ----------------------------------------------------------------------------
-
-class _Host:
-    __slots__ = ("origin", "sources", "pages", "busy", "ready_at", "delay", "last_end")
-
-    def __init__(self, origin: str, delay: float) -> None:
-        self.origin = origin
-        self.sources: deque[Task] = deque()
-        self.pages: deque[Task] = deque()
-        self.busy = False
-        self.ready_at = 0.0
-        self.delay = delay
-        self.last_end: float | None = None
-
-
-class HostScheduler:
-    """Which task may run now: at most one request in flight per origin, ``delay`` seconds
-    between the end of one request and the start of the next, robots.txt and other
-    sources (feeds, sitemaps, start pages) before article pages, origins served in turn."""
-
-    def __init__(self, default_delay: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.default_delay = default_delay
-        self.clock = clock
-        self._hosts: dict[str, _Host] = {}
-        self._ring: deque[str] = deque()  # origins that have queued tasks
-
-    def _host(self, origin: str) -> _Host:
-        host = self._hosts.get(origin)
-        if host is None:
-            host = self._hosts[origin] = _Host(origin, self.default_delay)
-        return host
-
-    def known(self, origin: str) -> bool:
-        """Has this origin been seen (its robots.txt queued or read)?"""
-        return origin in self._hosts
-
-    def set_delay(self, origin: str, seconds: float) -> None:
-        """Change an origin's delay; it applies to the wait already under way too (a
-        Crawl-delay read from robots.txt holds from the very next request)."""
-        host = self._host(origin)
-        host.delay = max(0.0, seconds)
-        if host.last_end is not None:
-            host.ready_at = host.last_end + host.delay
-
-    def delay(self, origin: str) -> float:
-        """The origin's current delay between requests, in seconds."""
-        return self._host(origin).delay
-
-    def add(self, task: Task, *, first: bool = False) -> None:
-        """Queue a task on its origin (``first``: ahead of the others, for robots.txt)."""
-        host = self._host(task.origin)
-        queue = host.pages if task.kind == "page" else host.sources
-        if first:
-            queue.appendleft(task)
-        else:
-            queue.append(task)
-        if task.origin not in self._ring:
-            self._ring.append(task.origin)
-
-    def next_task(self) -> Task | None:
-        """A task whose origin is idle and rested, marking the origin busy; None if none is ready."""
-        now = self.clock()
-        for _ in range(len(self._ring)):
-            origin = self._ring[0]
-            self._ring.rotate(-1)
-            host = self._hosts[origin]
-            if host.busy or host.ready_at > now:
-                continue
-            queue = host.sources or host.pages
-            if not queue:
-                self._ring.remove(origin)
-                continue
-            task = queue.popleft()
-            host.busy = True
-            if not host.sources and not host.pages:
-                self._ring.remove(origin)
-            return task
-        return None
-
-    def release(self, origin: str, *, requested: bool = True) -> None:
-        """The origin's request is over: it may be asked again after its delay
-        (at once when the task made no request)."""
-        host = self._host(origin)
-        host.busy = False
-        if requested:
-            host.last_end = self.clock()
-            host.ready_at = host.last_end + host.delay
-
-    def wake_in(self) -> float | None:
-        """Seconds until some idle origin with queued work is rested; None if there is none."""
-        now = self.clock()
-        waits = [max(0.0, self._hosts[o].ready_at - now) for o in self._ring if not self._hosts[o].busy]
-        return min(waits) if waits else None
-
-    def drop(self, origin: str) -> int:
-        """Forget an origin's queued tasks (robots.txt unreachable); they stay queued in the frontier."""
-        host = self._host(origin)
-        count = len(host.sources) + len(host.pages)
-        host.sources.clear()
-        host.pages.clear()
-        if origin in self._ring:
-            self._ring.remove(origin)
-        return count
-
-    @property
-    def queued(self) -> int:
-        """Tasks waiting in all origins."""
-        return sum(len(h.sources) + len(h.pages) for h in self._hosts.values())
-
-    @property
-    def busy(self) -> int:
-        """Origins with a request in flight."""
-        return sum(1 for h in self._hosts.values() if h.busy)
+                raise ConfigError(f"{where}bad pattern: {exc}") from None
 
 
 # -- summary -------------------------------------------------------------------------------
@@ -1061,8 +730,8 @@ class Crawler:
         site = self.sites[task.site]
         self.summary.sources_fetched += 1
         response = result.response
-        etag = _header(response.headers, "etag") if response else None
-        modified = _header(response.headers, "last-modified") if response else None
+        etag = header_value(response.headers, "etag") if response else None
+        modified = header_value(response.headers, "last-modified") if response else None
         if result.error is not None:
             self.summary.sources_failed += 1
             status = result.error.status or "-"
@@ -1260,13 +929,6 @@ class Crawler:
         self.summary.left_queued = self.frontier.counts().get(QUEUED, 0) if self.summary.status != "running" \
             else self.scheduler.queued
         self.summary.timings = {f"{k}_s": v for k, v in self._timings.items()}
-
-
-def process_fetch(task: Task, settings: WorkerSettings) -> TaskResult:
-    """Thread side of a local crawl: fetch and parse, leaving article extraction to the pool
-    when there is one (the crawler extracts inline results itself via ``needs_extraction``)."""
-    pages, sources = _thread_fetchers(settings)
-    return fetch_task(task, pages, sources)
 
 
 def row_task(row: FrontierRow) -> Task:
