@@ -589,7 +589,11 @@ class Crawler:
             # rows of sites this run does not crawl stay queued for the runs that do
             if row.url in self.scheduled or row.site not in self.sites:
                 continue
-            self._schedule_page(row_task(row))
+            task = row_task(row)
+            if self.options.refresh:
+                task.revisit = True
+                task.etag, task.last_modified = self.frontier.validators(task.key)
+            self._schedule_page(task)
             resumed += 1
         if resumed:
             log.info("resuming %d queued URL%s from earlier runs", resumed, "s" if resumed != 1 else "")
@@ -644,8 +648,8 @@ class Crawler:
             fetching[pool.submit(work, task, self.settings)] = task
 
     def _gate(self, task: Task) -> str | None:
-        """Why ``task`` must not be requested now (None: go ahead). Robots, limits and
-        the archive are checked at the last moment, with everything known so far."""
+        """Why ``task`` must not be requested now (None: go ahead). Robots, the archive and
+        limits are checked at the last moment, with everything known so far."""
         if task.kind == "robots":
             return None
         rules = self.robots.get(task.origin)
@@ -663,6 +667,12 @@ class Crawler:
             return "robots"
         if task.kind != "page":
             return None
+        if not task.revisit:  # stored since it was queued (a kill between store and mark, another command)
+            archived = self.frontier.archived(task.key)
+            if archived is not None:
+                self.summary.skipped_archived += 1
+                self.frontier.mark(task.key, DONE, run_id=self.run_id, article_id=archived[0])
+                return "archived"
         if self.options.max_pages is not None and self.pages_started >= self.options.max_pages:
             self.limit_hit = True
             return "limit"
@@ -911,6 +921,7 @@ class Crawler:
                         if existing is None and archived is not None:
                             rows.append({**row, "state": DONE, "article_id": archived[0]})
                         continue
+                    task.revisit = True
                     task.etag, task.last_modified = self.frontier.validators(key)
             rows.append(row)
             self._schedule_page(task)

@@ -59,6 +59,7 @@ class Task:
     source: str = ""
     seed: bool = False           # given by the user (private addresses allowed, said so in the log)
     level: int = 0               # sitemap nesting / feed discovery level
+    revisit: bool = False        # fetch again although archived (--refresh, a section page)
     etag: str | None = None
     last_modified: str | None = None
 

@@ -275,3 +275,23 @@ def test_a_page_that_keeps_failing_is_given_up_after_three_runs(tmp_path):
         assert json.loads((tmp_path / "s.json").read_text())["skipped_other"] == 1
         assert CliRunner().invoke(cli, [*args, "--refresh"]).exit_code == EXIT_FAILED  # tried once more
         assert len(site.hits("h", "/missing")) == 4
+
+
+def test_a_queued_page_archived_meanwhile_is_not_fetched_again(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        for name in "abc":
+            host.add(f"/{name}", article_html(f"Story {name}", seed=name))
+        host.add("/feed.xml", rss_feed([(host.url(f"/{n}"), "") for n in "abc"]), content_type="application/rss+xml")
+        args = ["crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--feed", host.url("/feed.xml"),
+                "--summary-json", str(tmp_path / "s.json")]
+        assert CliRunner().invoke(cli, [*args, "--max-pages", "1"]).exit_code == EXIT_OK
+        assert CliRunner().invoke(cli, ["fetch", host.url("/b"), "--db", str(db)]).exit_code == EXIT_OK
+        site.clear_log()
+        assert CliRunner().invoke(cli, args).exit_code == EXIT_OK
+        assert [h.path for h in site.log if h.path in ("/a", "/b", "/c")] == ["/c"]
+        summary = json.loads((tmp_path / "s.json").read_text())
+        assert (summary["fetched"], summary["new"], summary["skipped_archived"]) == (1, 1, 1)
+    assert article_urls(db) == [host.url("/a"), host.url("/b"), host.url("/c")]
