@@ -12,6 +12,7 @@ Exit codes (also in README):
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sqlite3
@@ -26,6 +27,7 @@ import click
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
 from scraper.article import Article
+from scraper.crawl import ConfigError, CrawlLocked, build_options, crawl
 from scraper.export import ALL_FIELDS, FORMATS, export_articles, parse_fields
 from scraper.extraction import render_body
 from scraper.fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, check_url
@@ -748,6 +750,164 @@ def serve(db_path: str, host: str, port: int, live: bool, public: bool, expose_r
 
         webbrowser.open(url)
     server.run(ds, sock)
+# -- crawl ---------------------------------------------------------------------------
+
+class _ProgressLine:
+    """A one-line status on a terminal (stderr), cleared before each log line."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def show(self, summary: Any) -> None:
+        text = (f"crawling: {summary.fetched} fetched, {summary.new} new, {summary.failed} failed, "
+                f"{summary.left_queued} queued, {summary.duration:.0f}s")
+        sys.stderr.write("\r\x1b[K" + text)
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
+class _ClearingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    def __init__(self, line: _ProgressLine | None) -> None:
+        super().__init__(sys.stderr)
+        self.line = line
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.line is not None:
+            self.line.clear()
+        super().emit(record)
+
+
+def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None) -> list[logging.Handler]:
+    """stderr gets errors only with --quiet, else one line per URL; --log-file gets everything, timed."""
+    logger = logging.getLogger("scraper")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    console = _ClearingHandler(line)
+    console.setLevel(logging.ERROR if quiet else logging.INFO)
+    console.setFormatter(logging.Formatter("%(message)s"))
+    handlers: list[logging.Handler] = [console]
+    if log_file:
+        try:
+            handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write the log file {log_file}: {exc.strerror or exc}", EXIT_USAGE) from None
+        handler.setLevel(logging.INFO)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+        handlers.append(handler)
+    for handler in handlers:
+        logger.addHandler(handler)
+    return handlers
+
+
+@cli.command("crawl")
+@click.option("--feed", "feeds", multiple=True, metavar="URL",
+              help="RSS, Atom or JSON Feed; a home page URL finds its feeds (<link rel=alternate>). Repeatable.")
+@click.option("--sitemap", "sitemaps", multiple=True, metavar="URL|auto",
+              help="Sitemap or sitemap index (.xml, .xml.gz, news sitemaps); 'auto' reads robots.txt. Repeatable.")
+@click.option("--start", "start", multiple=True, metavar="URL",
+              help="Section page whose links (same site) are followed. Repeatable.")
+@click.option("--follow", multiple=True, metavar="PATTERN",
+              help="Only follow links matching PATTERN (glob on the path, or re:REGEX). Repeatable.")
+@click.option("--depth", type=click.IntRange(min=0), help="Link hops from a --start page.  [default: 1]")
+@click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
+              help="Seed page URLs from FILE, one per line ('-' for stdin).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="sites.toml with several [[site]] tables and shared settings.")
+@click.option("--max-pages", type=click.IntRange(min=0), help="Fetch at most N pages this run.")
+@click.option("--max-pages-per-site", type=click.IntRange(min=0), help="Fetch at most N pages per site this run.")
+@click.option("--since", metavar="DATE",
+              help="Skip feed/sitemap entries dated before DATE (YYYY-MM-DD, ISO time, or 36h, 2d, 1w).")
+@click.option("--include", multiple=True, metavar="PATTERN", help="Only crawl URLs matching PATTERN. Repeatable.")
+@click.option("--exclude", multiple=True, metavar="PATTERN", help="Never crawl URLs matching PATTERN. Repeatable.")
+@click.option("--refresh", is_flag=True, default=None,
+              help="Fetch archived pages again (conditional GET: unchanged pages cost a 304).")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one host.  [default: 1]")
+@click.option("--workers", type=click.IntRange(min=1), help="Hosts fetched at once.  [default: 4]")
+@click.option("--processes", type=click.IntRange(min=0),
+              help="Extraction processes (default: one per CPU when --workers > 1; 0: in the fetching threads).")
+@click.option("--user-agent", help=f"User-Agent header.  [default: {DEFAULT_USER_AGENT}]")
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Read timeout per request, in seconds.  [default: 30]")
+@click.option("--max-bytes", type=click.IntRange(min=1024), help="Largest page body to read.")
+@click.option("--retries", type=click.IntRange(min=0), help="Retries on 429/5xx and connection errors.  [default: 2]")
+@click.option("--allow-private", is_flag=True, default=None,
+              help="Follow links and redirects from public sites to private/loopback addresses.")
+@click.option("--wait", "wait_lock", is_flag=True, help="If another crawl runs on this archive, wait for it.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors (for cron).")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Append a timestamped log of every URL to FILE.")
+@click.option("--summary-json", type=click.Path(dir_okay=False), help="Write the run's counts to FILE as JSON.")
+@db_option
+def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tuple[str, ...],
+                  follow: tuple[str, ...], depth: int | None, input_file: IO[str] | None, config_file: str | None,
+                  max_pages: int | None, max_pages_per_site: int | None, since: str | None,
+                  include: tuple[str, ...], exclude: tuple[str, ...], refresh: bool | None, delay: float | None,
+                  workers: int | None, processes: int | None, user_agent: str | None, timeout: float | None,
+                  max_bytes: int | None, retries: int | None, allow_private: bool | None, wait_lock: bool,
+                  quiet: bool, log_file: str | None, summary_json: str | None, db_path: str) -> None:
+    """Discover articles from feeds, sitemaps and section pages and archive the new ones.
+
+    Incremental (archived URLs are not fetched again unless --refresh), polite
+    (robots.txt, one request at a time per host, --delay between them) and
+    cron-safe: a killed crawl resumes where it stopped, and a second crawl on the
+    same archive exits at once with code 4 (or waits, with --wait).
+
+    \b
+    Examples:
+      scraper crawl --feed https://example.com/feed.xml
+      scraper crawl --sitemap auto --start https://example.com/news/ --follow '/news/*'
+      scraper crawl --config sites.toml --quiet --summary-json last-run.json
+    """
+    explicit: dict[str, Any] = {
+        "feeds": list(feeds), "sitemaps": list(sitemaps), "start": list(start),
+        "urls": list(_read_lines(input_file)) if input_file is not None else [],
+        "follow": list(follow), "include": list(include), "exclude": list(exclude),
+        "depth": depth, "since": since, "max_pages": max_pages, "max_pages_per_site": max_pages_per_site,
+        "refresh": refresh, "delay": delay, "workers": workers, "processes": processes,
+        "user_agent": user_agent, "timeout": timeout, "max_bytes": max_bytes, "retries": retries,
+        "allow_private": allow_private,
+    }
+    explicit = {k: v for k, v in explicit.items() if v not in (None, [])}
+    try:
+        options = build_options(config=config_file, explicit=explicit)
+    except ConfigError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    line = _ProgressLine() if sys.stderr.isatty() and not quiet else None
+    handlers = _crawl_logging(quiet, log_file, line)
+    Stop.install()
+    summary = None
+    try:
+        summary = crawl(db_path, options, wait=wait_lock, stop=lambda: Stop.requested,
+                        progress=line.show if line else None,
+                        on_wait=lambda message: click.echo(message, err=True))
+    except CrawlLocked as exc:
+        raise fail(str(exc), EXIT_LOCKED) from None
+    except ArchiveError as exc:
+        raise fail(str(exc), EXIT_ARCHIVE) from None
+    except KeyboardInterrupt:
+        raise fail("crawl aborted", EXIT_INTERRUPTED) from None
+    finally:
+        if line:
+            line.clear()
+        logger = logging.getLogger("scraper")
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+    if summary_json:
+        try:
+            Path(summary_json).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {summary_json}: {exc.strerror or exc}", EXIT_USAGE) from None
+    if not quiet or summary.any_failed:
+        click.echo(summary.line(), err=True)
+    if summary.status == "interrupted":
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+    if summary.any_failed:
+        raise click.exceptions.Exit(EXIT_FAILED)
 
 
 def main() -> None:

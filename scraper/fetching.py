@@ -407,7 +407,7 @@ class Fetcher:
         max_retry_after: float = 120.0,
         max_redirects: int = 10,
         allow_private: bool = False,
-        is_private: Callable[[str], bool] = is_private_host,
+        is_private: Callable[[str], bool] | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -420,7 +420,8 @@ class Fetcher:
         self.max_retry_after = max_retry_after
         self.max_redirects = max_redirects
         self.allow_private = allow_private
-        self.is_private = is_private
+        # Looked up at call time, so the crawler and the tests share one definition.
+        self.is_private = is_private or (lambda host: is_private_host(host))
         self.sleep = sleep
         if session is None:
             session = requests.Session()

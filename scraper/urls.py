@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-__all__ = ["normalize_url", "site_of", "TRACKING_PARAMS"]
+__all__ = ["normalize_url", "site_of", "origin_of", "site_key", "url_matcher", "TRACKING_PARAMS"]
 
 # Query parameters that only say where a click came from, never which page it is.
 TRACKING_PARAMS = frozenset({
@@ -24,12 +25,32 @@ def _is_tracking(key: str) -> bool:
     return lower.startswith(("utm_", "pk_", "mtm_", "hsa_", "__hs")) or lower in TRACKING_PARAMS
 
 
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4: ``/a/./b/../c`` is ``/a/c``."""
+    if "." not in path:
+        return path
+    out: list[str] = []
+    segments = path.split("/")
+    for i, segment in enumerate(segments):
+        if segment == ".":
+            if i == len(segments) - 1:
+                out.append("")
+        elif segment == "..":
+            if len(out) > 1:
+                out.pop()
+            if i == len(segments) - 1:
+                out.append("")
+        else:
+            out.append(segment)
+    return "/".join(out)
+
+
 def normalize_url(url: str) -> str:
     """Canonical form of ``url`` for comparison and storage.
 
     Lower-cases scheme and host, drops default ports, the fragment, tracking
-    parameters (``utm_*``, ``fbclid``…), and duplicate slashes in the path; sorts
-    nothing else, because query order can matter to a server.
+    parameters (``utm_*``, ``fbclid``…), duplicate slashes and ``.``/``..`` segments in
+    the path; sorts nothing else, because query order can matter to a server.
     """
     url = url.strip()
     parts = urlsplit(url)
@@ -47,7 +68,7 @@ def normalize_url(url: str) -> str:
     if parts.username:
         userinfo = parts.username + (f":{parts.password}" if parts.password else "")
         netloc = f"{userinfo}@{netloc}"
-    path = _MULTI_SLASH.sub("/", parts.path) or "/"
+    path = _remove_dot_segments(_MULTI_SLASH.sub("/", parts.path)) or "/"
     path = quote(path, safe="/:@!$&'()*+,;=~%-._")
     query_pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     query = urlencode(query_pairs, doseq=True) if query_pairs else ""
@@ -60,3 +81,79 @@ def site_of(url: str | None) -> str | None:
         return None
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else (host or None)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-cased, default port dropped.
+
+    The unit of politeness: robots.txt, the per-host delay and the one-request-at-a-time
+    rule all apply per origin (RFC 9309 scopes robots.txt to scheme, host and port).
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    netloc = host if ":" not in host else f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}"
+
+
+def site_key(url: str) -> str:
+    """Host without ``www.`` plus any non-default port: what "the same site" means for
+    ``--follow`` and ``--max-pages-per-site`` (scheme-agnostic, so http and https agree)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().rstrip(".")
+    host = host[4:] if host.startswith("www.") else host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and port not in (80, 443):
+        return f"{host}:{port}"
+    return host
+
+
+def _glob_to_regex(pattern: str) -> str:
+    out = []
+    for char in pattern:
+        out.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
+    return "".join(out)
+
+
+def url_matcher(patterns: Iterable[str]) -> Callable[[str], bool] | None:
+    """A predicate that is true when a URL matches any of ``patterns`` (None for no patterns).
+
+    A pattern starting with ``re:`` is a regular expression searched anywhere in the
+    URL. Anything else is a glob (``*`` any run of characters, ``?`` one) matched
+    against the whole URL when it contains ``://``, else against the path and query
+    (``/news/*``, ``*/2024/*``).
+    """
+    compiled: list[tuple[re.Pattern[str], str]] = []
+    for pattern in patterns:
+        pattern = pattern.strip()
+        if not pattern:
+            continue
+        if pattern.startswith("re:"):
+            compiled.append((re.compile(pattern[3:]), "search"))
+        else:
+            compiled.append((re.compile(_glob_to_regex(pattern) + r"\Z"), "url" if "://" in pattern else "path"))
+    if not compiled:
+        return None
+
+    def matches(url: str) -> bool:
+        parts = urlsplit(url)
+        local = parts.path + (f"?{parts.query}" if parts.query else "")
+        for regex, mode in compiled:
+            if mode == "search":
+                found = regex.search(url)
+            else:
+                found = regex.match(url if mode == "url" else local)
+            if found:
+                return True
+        return False
+
+    return matches

@@ -1,0 +1,965 @@
+"""``scraper crawl``: discover articles from feeds, sitemaps and section pages and archive
+the new ones — incrementally, politely and safely enough to run from cron every night.
+
+The crawl is three separable parts, so another backend (a Dask cluster, issue 8) can
+reuse two of them unchanged:
+
+* :class:`~scraper.scheduler.HostScheduler` decides which URL may be requested next:
+  one request at a time per origin, a delay between requests to it, robots.txt first.
+* :func:`~scraper.worker.process_task` is the work on one URL — fetch, then parse
+  (feed, sitemap, robots.txt) or extract (article) — and returns a picklable
+  :class:`~scraper.worker.TaskResult`.
+  It never touches the archive. Locally it is split in two: :func:`fetch_task` in a
+  thread (network wait) and :func:`extract_result` in a process pool (CPU work that
+  holds the GIL), so both cores extract while threads wait on servers.
+* :class:`Crawler` is the single writer: it applies results to the archive and the
+  frontier (:mod:`scraper.frontier`) in the main thread, one transaction per page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import fetching
+from .archive import Archive, ArchiveError
+from .feeds import (
+    Entry,
+    parse_date,
+)
+from .fetching import DEFAULT_USER_AGENT, FetchError, check_url
+from .frontier import (
+    DONE,
+    DUPLICATE,
+    FAILED,
+    MAX_TRIES,
+    QUEUED,
+    ROBOTS,
+    CrawlLock,
+    CrawlLocked,
+    Frontier,
+    FrontierRow,
+)
+from .robots import RobotsRules, product_token
+from .scheduler import HostScheduler
+from .urls import normalize_url, origin_of, site_key, url_matcher
+from .worker import (
+    ErrorInfo,
+    Task,
+    TaskResult,
+    WorkerSettings,
+    extract_result,
+    fetch_task,
+    header_value,
+    page_links,
+    process_fetch,
+    process_task,
+)
+
+try:
+    import tomllib
+except ImportError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+__all__ = [
+    "ConfigError",
+    "CrawlLocked",
+    "CrawlOptions",
+    "CrawlSummary",
+    "Crawler",
+    "HostScheduler",
+    "SiteConfig",
+    "Task",
+    "TaskResult",
+    "WorkerSettings",
+    "build_options",
+    "crawl",
+    "extract_result",
+    "fetch_task",
+    "load_config",
+    "page_links",
+    "process_task",
+]
+
+log = logging.getLogger("scraper.crawl")
+
+SKIPPED = "skipped"
+MAX_SITEMAP_LEVELS = 4          # index → index → … → urlset
+MAX_SITEMAPS_PER_SITE = 2000    # a sitemap trap stops here
+
+
+class ConfigError(ValueError):
+    """Bad crawl options or config file (exit code 2 in the CLI)."""
+
+
+# -- options -----------------------------------------------------------------------------
+
+@dataclass
+class SiteConfig:
+    """One site's sources and rules; a config file holds several, the command line one."""
+
+    name: str = "cli"
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    start: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    follow: list[str] = field(default_factory=list)
+    depth: int = 1
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    delay: float | None = None
+    max_pages: int | None = None
+    since: str | None = None
+
+    def fingerprint(self, refresh: bool) -> str:
+        """Settings that decide which entries of a source are kept: a source answered 304
+        is only trusted when these are the same as when it was last read."""
+        key = [self.name, self.follow, self.depth, self.include, self.exclude, self.since, refresh]
+        return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+
+
+@dataclass
+class CrawlOptions:
+    """Everything a crawl needs besides the archive."""
+
+    sites: list[SiteConfig] = field(default_factory=list)
+    workers: int = 4
+    processes: int | None = None  # None: one per CPU when workers > 1; 0: extract in the fetching threads
+    delay: float = 1.0
+    max_pages: int | None = None
+    max_pages_per_site: int | None = None
+    refresh: bool = False
+    allow_private: bool = False
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 30.0
+    max_bytes: int = 10 * 1024 * 1024
+    retries: int = 2
+    backoff: float = 1.0  # first retry wait when a server gives no Retry-After (doubles each time)
+
+    def extraction_processes(self) -> int:
+        """How many extraction processes the run uses (0: extract in the fetching threads)."""
+        if self.processes is not None:
+            return max(0, self.processes)
+        return 0 if self.workers <= 1 else min(self.workers, os.cpu_count() or 1)
+
+
+_SITE_KEYS = {"name", "feeds", "feed", "sitemaps", "sitemap", "start", "urls", "follow", "depth", "include",
+              "exclude", "delay", "max_pages", "max_pages_per_site", "since"}
+_GLOBAL_KEYS = {"workers", "processes", "delay", "max_pages", "max_pages_per_site", "refresh", "allow_private",
+                "user_agent", "timeout", "max_bytes", "retries", "since", "include", "exclude", "follow",
+                "depth", "site"}
+
+
+def _since(value: Any) -> str | None:
+    """TOML reads an unquoted 2024-05-01 as a date: keep dates as text like the command line's."""
+    return None if value is None else str(value)
+
+
+def _as_list(value: Any, key: str, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"{where}: {key} must be a string or a list of strings")
+
+
+def load_config(path: str | Path) -> tuple[dict[str, Any], list[SiteConfig]]:
+    """Read a ``sites.toml``: top-level settings (any crawl option) and ``[[site]]`` tables.
+
+    Unknown keys are errors, so a typo never silently crawls the wrong thing.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    unknown = set(data) - _GLOBAL_KEYS
+    if unknown:
+        raise ConfigError(f"config {path}: unknown setting {sorted(unknown)[0]!r}")
+    tables = data.pop("site", [])
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError(f"config {path}: no [[site]] tables")
+    sites = []
+    for i, table in enumerate(tables, 1):
+        where = f"config {path}, site {table.get('name') or i}"
+        unknown = set(table) - _SITE_KEYS
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
+        site = SiteConfig(
+            name=str(table.get("name") or f"site{i}"),
+            feeds=_as_list(table.get("feeds"), "feeds", where) + _as_list(table.get("feed"), "feed", where),
+            sitemaps=_as_list(table.get("sitemaps"), "sitemaps", where)
+            + _as_list(table.get("sitemap"), "sitemap", where),
+            start=_as_list(table.get("start"), "start", where),
+            urls=_as_list(table.get("urls"), "urls", where),
+            follow=_as_list(table.get("follow", data.get("follow")), "follow", where),
+            depth=int(table.get("depth", data.get("depth", 1))),
+            include=_as_list(table.get("include", data.get("include")), "include", where),
+            exclude=_as_list(table.get("exclude", data.get("exclude")), "exclude", where),
+            delay=float(table["delay"]) if "delay" in table else None,
+            max_pages=table.get("max_pages_per_site", table.get("max_pages")),
+            since=_since(table.get("since", data.get("since"))),
+        )
+        sites.append(site)
+    return data, sites
+
+
+def build_options(*, config: str | Path | None = None, explicit: Mapping[str, Any] | None = None,
+                  defaults: Mapping[str, Any] | None = None) -> CrawlOptions:
+    """Merge a config file with command-line values: options given on the command line
+    (``explicit``) win over the file, which wins over ``defaults``.
+
+    Command-line sources (feed, sitemap, start, input URLs) form one more site.
+    """
+    explicit = dict(explicit or {})
+    merged: dict[str, Any] = dict(defaults or {})
+    sites: list[SiteConfig] = []
+    if config:
+        settings, sites = load_config(config)
+        merged.update(settings)
+    merged.update(explicit)
+    cli_site = SiteConfig(
+        feeds=list(merged.pop("feeds", []) or []), sitemaps=list(merged.pop("sitemaps", []) or []),
+        start=list(merged.pop("start", []) or []), urls=list(merged.pop("urls", []) or []),
+        follow=list(merged.get("follow") or []),
+        depth=int(merged["depth"]) if merged.get("depth") is not None else 1,
+        include=list(merged.get("include") or []), exclude=list(merged.get("exclude") or []),
+        since=_since(merged.get("since")))
+    for site in sites:  # what the command line says wins, for every site of the file too
+        for name in ("follow", "include", "exclude", "since", "depth"):
+            if explicit.get(name) not in (None, (), []):
+                value = explicit[name]
+                setattr(site, name, list(value) if isinstance(value, (list, tuple)) else value)
+        if explicit.get("delay") is not None:
+            site.delay = None
+        if explicit.get("max_pages_per_site") is not None:
+            site.max_pages = None
+    if cli_site.feeds or cli_site.sitemaps or cli_site.start or cli_site.urls:
+        sites.append(cli_site)
+    if not sites:
+        raise ConfigError("nothing to crawl: give --feed, --sitemap, --start, --input or --config")
+    options = CrawlOptions(sites=sites)
+    for name in ("workers", "processes", "delay", "max_pages", "max_pages_per_site", "refresh",
+                 "allow_private", "user_agent", "timeout", "max_bytes", "retries"):
+        if merged.get(name) is not None:
+            setattr(options, name, merged[name])
+    _validate(options)
+    return options
+
+
+def _validate(options: CrawlOptions) -> None:
+    if options.workers < 1:
+        raise ConfigError("workers must be at least 1")
+    if options.delay < 0:
+        raise ConfigError("delay cannot be negative")
+    names = set()
+    for site in options.sites:
+        if site.name in names:
+            raise ConfigError(f"two sites are called {site.name!r}")
+        names.add(site.name)
+        where = "" if site.name == "cli" else f"site {site.name}: "  # command-line errors need no prefix
+        if site.depth < 0:
+            raise ConfigError(f"{where}depth cannot be negative")
+        if site.since is not None and parse_date(str(site.since)) is None:
+            raise ConfigError(f"{where}cannot read the date {site.since!r} "
+                              "(use YYYY-MM-DD, an ISO 8601 time, or 36h / 2d / 1w)")
+        for url in site.feeds + site.start + site.urls + [s for s in site.sitemaps if s != "auto"]:
+            try:
+                check_url(url)
+            except FetchError as exc:
+                raise ConfigError(f"{where}{exc.message}") from None
+        if "auto" in site.sitemaps and not (site.feeds + site.start + site.urls
+                                            + [s for s in site.sitemaps if s != "auto"]):
+            raise ConfigError(f"{where}--sitemap auto reads robots.txt of the site's other "
+                              "sources; give a --start, --feed or --input URL too")
+        for patterns in (site.follow, site.include, site.exclude):
+            try:
+                url_matcher(patterns)
+            except re.error as exc:
+                raise ConfigError(f"{where}bad pattern: {exc}") from None
+
+
+# -- summary -------------------------------------------------------------------------------
+
+@dataclass
+class CrawlSummary:
+    """The counts of one run (``--summary-json`` writes :meth:`to_dict`).
+
+    ``fetched`` counts article-page requests; each ends as new, updated, unchanged
+    (a 304 included), duplicate, skipped or failed.
+    """
+
+    discovered: int = 0
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    skipped_robots: int = 0
+    skipped_archived: int = 0
+    skipped_private: int = 0
+    skipped_filtered: int = 0
+    skipped_old: int = 0
+    skipped_other: int = 0
+    failed: int = 0
+    sources_fetched: int = 0
+    sources_failed: int = 0
+    left_queued: int = 0
+    status: str = "running"
+    run_id: int | None = None
+    started_at: str = ""
+    finished_at: str = ""
+    duration: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts as JSON-ready values, durations rounded to milliseconds."""
+        data = asdict(self)
+        data["duration"] = round(self.duration, 3)
+        data["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
+        return data
+
+    @property
+    def any_failed(self) -> bool:
+        """Did any page or source fail? (exit code 1)"""
+        return bool(self.failed or self.sources_failed)
+
+    def line(self) -> str:
+        """One human line for stderr."""
+        parts = [f"{self.discovered} discovered", f"{self.fetched} fetched", f"{self.new} new",
+                 f"{self.updated} updated", f"{self.unchanged} unchanged"]
+        for label, value in (("duplicates", self.duplicates), ("skipped by robots.txt", self.skipped_robots),
+                             ("already archived", self.skipped_archived),
+                             ("refused (private address)", self.skipped_private),
+                             ("left queued", self.left_queued), ("sources failed", self.sources_failed)):
+            if value:
+                parts.append(f"{value} {label}")
+        parts.append(f"{self.failed} failed")
+        return f"crawl {self.status} in {self.duration:.1f}s: " + ", ".join(parts)
+
+
+# -- the crawler ---------------------------------------------------------------------------
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed process nobody has reaped yet is a zombie: gone for our purpose
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _worker_init(main_pid: int) -> None:
+    """Extraction processes ignore Ctrl-C/SIGTERM (the main process finishes the page in
+    progress, then stops them) and exit by themselves if the main process is killed.
+
+    They watch the crawl's process itself, not their parent: that is the forkserver,
+    which in turn waits for its children, so neither would ever notice on its own.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def watch() -> None:
+        while _process_alive(main_pid):
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _process_pool(size: int) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:  # never fork a process that runs threads
+        context = multiprocessing.get_context("forkserver")
+    else:  # pragma: no cover - Windows
+        context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(size, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),))
+    # Start the processes now, off the main thread: the first page is then extracted
+    # without waiting for the server process to import lxml and friends.
+    def warm() -> None:
+        try:
+            for _ in range(size):
+                pool.submit(_noop)
+        except RuntimeError:  # the crawl already ended
+            pass
+
+    threading.Thread(target=warm, daemon=True).start()
+    return pool
+
+
+def _noop() -> None:
+    """Warm-up task for a new extraction process."""
+
+
+def _say(level: int, label: str, status: int | str | None, url: str, detail: str) -> None:
+    """One aligned log line per URL: what happened, the HTTP status, the URL, details."""
+    log.log(level, "%-9s %-4s %s  %s", label, status or "-", url, detail)
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class _Site:
+    """A SiteConfig with its patterns compiled and its dates read once."""
+
+    def __init__(self, config: SiteConfig, options: CrawlOptions) -> None:
+        self.config = config
+        self.name = config.name
+        self.follow = url_matcher(config.follow)
+        self.include = url_matcher(config.include)
+        self.exclude = url_matcher(config.exclude)
+        self.since = parse_date(str(config.since)) if config.since else None
+        self.delay = config.delay if config.delay is not None else options.delay
+        self.max_pages = config.max_pages if config.max_pages is not None else options.max_pages_per_site
+        self.fingerprint = config.fingerprint(options.refresh)
+        self.sitemaps_seen = 0
+
+
+class Crawler:
+    """Runs one crawl on an open archive. The calling thread is the only archive writer.
+
+    ``stop()`` is polled: once true, no new request starts and the run ends when the
+    requests in flight are written. ``progress(summary)`` is called about twice a second.
+
+    ``executor`` plugs in another place to run the work: any ``concurrent.futures``
+    Executor (a Dask ``Client.get_executor()``, say) gets whole :func:`process_task`
+    calls, at most ``workers`` at a time and one per origin; it is not shut down here.
+    Without it, fetching runs in a thread pool and extraction in a process pool.
+    """
+
+    def __init__(self, archive: Archive, options: CrawlOptions, *, stop: Callable[[], bool] = lambda: False,
+                 progress: Callable[[CrawlSummary], None] | None = None, executor: Executor | None = None) -> None:
+        _validate(options)
+        self.archive = archive
+        self.options = options
+        self.stop = stop
+        self.progress = progress
+        self.frontier = Frontier(archive)
+        self.sites = {s.name: _Site(s, options) for s in options.sites}
+        self.scheduler = HostScheduler(options.delay)
+        self.settings = WorkerSettings(options.user_agent, options.timeout, options.max_bytes,
+                                       options.retries, options.allow_private, options.backoff)
+        self.agent_token = product_token(options.user_agent)
+        self.robots: dict[str, RobotsRules] = {}
+        self.auto_sitemaps: dict[str, set[str]] = {}  # origin -> sites that asked for --sitemap auto
+        self.summary = CrawlSummary()
+        self.seen: set[str] = set()          # page keys handled this run
+        self.scheduled: set[str] = set()     # page keys queued in the scheduler this run
+        self.sources_seen: set[str] = set()  # feed/sitemap/start keys requested this run
+        self.pages_started = 0
+        self.pages_per_site: dict[str, int] = {}
+        self.limit_hit = False
+        self.executor = executor
+        self.extract_inline = executor is not None or options.extraction_processes() == 0
+        self.run_id: int | None = None
+        self._private: dict[str, bool] = {}
+        # seconds summed over threads/processes: network wait for pages and for sources,
+        # extraction (CPU, in the pool), archive writes and discovery (main thread)
+        self._timings = {"fetch_pages": 0.0, "fetch_sources": 0.0, "extract": 0.0, "write": 0.0,
+                         "discover": 0.0}
+
+    # -- public ----------------------------------------------------------------------
+
+    def run(self) -> CrawlSummary:
+        """Crawl until the frontier is empty, a limit is reached or ``stop()`` says so."""
+        started = time.monotonic()
+        summary = self.summary
+        summary.started_at = _now_iso()
+        self.run_id = self.frontier.start_run(asdict(self.options))
+        summary.run_id = self.run_id
+        processes = 0 if self.executor is not None else self.options.extraction_processes()
+        fetch_pool = self.executor or ThreadPoolExecutor(self.options.workers, thread_name_prefix="crawl-fetch")
+        extract_pool: ProcessPoolExecutor | None = None  # started with the first page request
+        fetching: dict[Future[TaskResult], Task] = {}
+        extracting: dict[Future[TaskResult], Task] = {}
+        backlog = self.options.workers + 2 * max(processes, 1)
+        last_progress = 0.0
+        try:
+            self._seed()
+            while True:
+                stopping = self.stop()
+                if not stopping:
+                    self._dispatch(fetch_pool, fetching, backlog - len(extracting))
+                    if processes and extract_pool is None and self.pages_started:
+                        extract_pool = _process_pool(processes)
+                if not fetching and not extracting and (stopping or self.scheduler.wake_in() is None):
+                    break
+                timeout = self.scheduler.wake_in()
+                timeout = 0.5 if timeout is None else min(max(timeout, 0.001), 0.5)
+                if fetching or extracting:
+                    done, _ = wait([*fetching, *extracting], timeout=timeout, return_when=FIRST_COMPLETED)
+                else:
+                    time.sleep(timeout)
+                    done = set()
+                for future in done:
+                    if future in fetching:
+                        task = fetching.pop(future)
+                        self.scheduler.release(task.origin)
+                        result = self._outcome(future, task)
+                        self._timings["fetch_pages" if task.kind == "page" else "fetch_sources"] += \
+                            result.fetch_seconds
+                        if result.needs_extraction and extract_pool is not None:
+                            extracting[extract_pool.submit(extract_result, result)] = task
+                            continue
+                    else:
+                        task = extracting.pop(future)
+                        result = self._outcome(future, task)
+                        if isinstance(future.exception(), BrokenProcessPool) and extract_pool is not None:
+                            extract_pool.shutdown(wait=False, cancel_futures=True)
+                            extract_pool = _process_pool(processes)
+                    self._timings["extract"] += result.extract_seconds
+                    self._apply(result)
+                if self.progress and time.monotonic() - last_progress > 0.5:
+                    last_progress = time.monotonic()
+                    self._refresh_summary(started)
+                    self.progress(summary)
+            summary.status = "interrupted" if self.stop() else ("limit" if self.limit_hit else "finished")
+        except KeyboardInterrupt:
+            summary.status = "interrupted"
+            raise
+        except BaseException:
+            summary.status = "error"
+            raise
+        finally:
+            if self.executor is None:
+                fetch_pool.shutdown(wait=summary.status != "interrupted", cancel_futures=True)
+            if extract_pool is not None:
+                extract_pool.shutdown(wait=True, cancel_futures=True)
+            self._refresh_summary(started)
+            summary.finished_at = _now_iso()
+            try:
+                self.frontier.finish_run(self.run_id, summary.status, summary.to_dict())
+            except ArchiveError:
+                if summary.status not in ("error",):
+                    raise
+        return summary
+
+    # -- seeding ---------------------------------------------------------------------
+
+    def _seed(self) -> None:
+        for site in self.sites.values():
+            config = site.config
+            seeds = [(u, "feed") for u in config.feeds] + [(u, "start") for u in config.start] + \
+                    [(u, "sitemap") for u in config.sitemaps if u != "auto"]
+            for url, kind in seeds:
+                self._note_private_seed(url)
+                self._add_source(Task(url, kind, site.name, source="seed", seed=True,
+                                      follow=kind == "start" and config.depth > 0))
+            if "auto" in config.sitemaps:
+                for url in config.feeds + config.start + config.urls + [s for s in config.sitemaps if s != "auto"]:
+                    origin = origin_of(url)
+                    self.auto_sitemaps.setdefault(origin, set()).add(site.name)
+                    self._ensure_robots(origin, site)
+            if config.urls:
+                for url in config.urls:
+                    self._note_private_seed(url)
+                self._discover([Entry(u) for u in config.urls], site, source="input", depth=0, seed=True)
+        resumed = 0
+        for row in self.frontier.pending():
+            # rows of sites this run does not crawl stay queued for the runs that do
+            if row.url in self.scheduled or row.site not in self.sites:
+                continue
+            task = row_task(row)
+            if self.options.refresh:
+                task.revisit = True
+                task.etag, task.last_modified = self.frontier.validators(task.key)
+            self._schedule_page(task)
+            resumed += 1
+        if resumed:
+            log.info("resuming %d queued URL%s from earlier runs", resumed, "s" if resumed != 1 else "")
+
+    def _note_private_seed(self, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        if self._is_private(host):
+            log.warning("seed %s is on a private address (%s): crawling it because you gave it; links and "
+                        "redirects from public sites to private addresses are still refused", url, host)
+
+    def _ensure_robots(self, origin: str, site: _Site) -> None:
+        if not self.scheduler.known(origin):
+            self.scheduler.set_delay(origin, site.delay)
+            self.scheduler.add(Task(origin + "/", "robots", site.name, source="robots"), first=True)
+        elif site.delay > self.scheduler.delay(origin) and origin not in self.robots:
+            self.scheduler.set_delay(origin, site.delay)
+
+    def _add_source(self, task: Task) -> None:
+        key = f"{task.kind}:{task.key}"
+        if key in self.sources_seen:
+            return
+        self.sources_seen.add(key)
+        site = self.sites[task.site]
+        self._ensure_robots(task.origin, site)
+        if not self.options.refresh:
+            task.etag, task.last_modified = self.frontier.source_validators(task.url, site.fingerprint)
+        self.scheduler.add(task)
+
+    def _schedule_page(self, task: Task) -> None:
+        self.scheduled.add(task.key)
+        site = self.sites.get(task.site) or next(iter(self.sites.values()))
+        self._ensure_robots(task.origin, site)
+        self.scheduler.add(task)
+
+    # -- dispatch --------------------------------------------------------------------
+
+    def _dispatch(self, pool: Executor, fetching: dict[Future[TaskResult], Task], room: int) -> None:
+        while len(fetching) < self.options.workers and room > 0:
+            task = self.scheduler.next_task()
+            if task is None:
+                return
+            reason = self._gate(task)
+            if reason is not None:
+                self.scheduler.release(task.origin, requested=False)
+                continue
+            if task.kind == "page":
+                self.pages_started += 1
+                site = site_key(task.url)
+                self.pages_per_site[site] = self.pages_per_site.get(site, 0) + 1
+                room -= 1
+            work = process_fetch if self.extract_inline is False else process_task
+            fetching[pool.submit(work, task, self.settings)] = task
+
+    def _gate(self, task: Task) -> str | None:
+        """Why ``task`` must not be requested now (None: go ahead). Robots, the archive and
+        limits are checked at the last moment, with everything known so far."""
+        if task.kind == "robots":
+            return None
+        rules = self.robots.get(task.origin)
+        if rules is not None and rules.state == "unreachable":
+            return "unreachable"  # stays queued in the frontier for the next run
+        from_robots = task.kind == "sitemap" and task.source.startswith("robots:")
+        if rules is not None and not from_robots and not rules.allowed(task.url):
+            if task.kind == "page":
+                self.summary.skipped_robots += 1
+                self.frontier.mark(task.key, ROBOTS, run_id=self.run_id, error="disallowed by robots.txt")
+                _say(logging.INFO, "robots", None, task.url, "disallowed by robots.txt: not fetched")
+            else:
+                self.summary.sources_failed += 1
+                log.error("%s %s is disallowed by robots.txt: not fetched", task.kind, task.url)
+            return "robots"
+        if task.kind != "page":
+            return None
+        if not task.revisit:  # stored since it was queued (a kill between store and mark, another command)
+            archived = self.frontier.archived(task.key)
+            if archived is not None:
+                self.summary.skipped_archived += 1
+                self.frontier.mark(task.key, DONE, run_id=self.run_id, article_id=archived[0])
+                return "archived"
+        if self.options.max_pages is not None and self.pages_started >= self.options.max_pages:
+            self.limit_hit = True
+            return "limit"
+        site = self.sites.get(task.site)
+        limit = site.max_pages if site else self.options.max_pages_per_site
+        if limit is not None and self.pages_per_site.get(site_key(task.url), 0) >= limit:
+            self.limit_hit = True
+            return "limit"
+        return None
+
+    def _outcome(self, future: Future[TaskResult], task: Task) -> TaskResult:
+        try:
+            return future.result()
+        except Exception as exc:  # a bug or a crashed worker must not lose the rest of the run
+            log.exception("internal error on %s", task.url)
+            return TaskResult(task, error=ErrorInfo("internal", f"{type(exc).__name__}: {exc}"))
+
+    # -- applying results (the single writer) ---------------------------------------
+
+    def _apply(self, result: TaskResult) -> None:
+        kind = result.task.kind
+        if kind == "robots":
+            self._apply_robots(result)
+        elif kind == "page":
+            t0 = time.perf_counter()
+            self._apply_page(result)
+            self._timings["write"] += time.perf_counter() - t0
+        else:
+            t0 = time.perf_counter()
+            self._apply_source(result)
+            self._timings["discover"] += time.perf_counter() - t0
+
+    def _apply_robots(self, result: TaskResult) -> None:
+        task = result.task
+        origin = task.origin
+        self.summary.sources_fetched += 1
+        if result.error is not None:
+            rules = RobotsRules.from_status(result.error.status, "", self.agent_token,
+                                            f"{result.error.kind}: {result.error.message}")
+        else:
+            rules = RobotsRules.from_status(result.response.status if result.response else None,
+                                            result.robots or "", self.agent_token)
+        self.robots[origin] = rules
+        if rules.state == "unreachable":
+            self.summary.sources_failed += 1
+            dropped = self.scheduler.drop(origin)
+            log.error("robots.txt of %s could not be read (%s): nothing fetched from that host this run "
+                      "(%d URL%s left queued)", origin, rules.reason, dropped, "s" if dropped != 1 else "")
+            return
+        delay = rules.crawl_delay
+        if delay is not None and delay > self.scheduler.delay(origin):
+            log.info("%s asks for Crawl-delay %.3g s", origin, delay)
+            self.scheduler.set_delay(origin, delay)
+        for name in sorted(self.auto_sitemaps.get(origin, ())):
+            site = self.sites[name]
+            if not rules.sitemaps:
+                log.warning("robots.txt of %s lists no Sitemap: lines (--sitemap auto found nothing)", origin)
+            for url in rules.sitemaps:
+                if self._refuse_private(url, origin + "/robots.txt", site):
+                    continue
+                self._add_source(Task(url, "sitemap", site.name, source=f"robots:{origin}"))
+
+    def _apply_source(self, result: TaskResult) -> None:
+        task = result.task
+        site = self.sites[task.site]
+        self.summary.sources_fetched += 1
+        response = result.response
+        etag = header_value(response.headers, "etag") if response else None
+        modified = header_value(response.headers, "last-modified") if response else None
+        if result.error is not None:
+            self.summary.sources_failed += 1
+            status = result.error.status or "-"
+            _say(logging.ERROR, "failed", status, task.url,
+                 f"{task.kind} {result.error.kind}: {result.error.message}")
+            self.frontier.record_source(task.url, task.kind, status=result.error.status,
+                                        error=f"{result.error.kind}: {result.error.message}", entries=0,
+                                        etag=None, last_modified=None, fingerprint=site.fingerprint)
+            return
+        assert response is not None
+        if result.not_modified:
+            _say(logging.INFO, task.kind, 304, task.url, "unchanged since the last run")
+            return
+        rows: list[dict[str, Any]] = []
+        if result.feeds:
+            _say(logging.INFO, "feed", response.status, task.url, "announces " + ", ".join(result.feeds))
+            if task.level == 0:
+                for url in result.feeds:
+                    if not self._refuse_private(url, task.url, site):
+                        self._add_source(Task(url, "feed", site.name, source=f"page:{task.url}", level=1))
+        for child in result.sitemaps:
+            if task.level + 1 >= MAX_SITEMAP_LEVELS or site.sitemaps_seen >= MAX_SITEMAPS_PER_SITE:
+                log.warning("sitemap %s: not following %s (too deep or too many sitemaps)", task.url, child.url)
+                continue
+            if site.since and child.date and child.date < site.since:
+                continue
+            if self._refuse_private(child.url, task.url, site):
+                continue
+            site.sitemaps_seen += 1
+            self._add_source(Task(child.url, "sitemap", site.name, source=f"sitemap:{task.url}",
+                                  level=task.level + 1))
+        if task.kind == "start":
+            entries = self._follow_links(result.links, task, site)
+            rows = self._discover(entries, site, source=f"start:{task.url}", depth=1,
+                                  follow=site.config.depth > 1, origin_url=task.url, write=False)
+        else:
+            rows = self._discover(result.entries, site, source=f"{task.kind}:{task.url}", depth=0,
+                                  origin_url=task.url, write=False)
+        if result.feeds or result.sitemaps or (task.kind == "start" and site.config.depth > 1):
+            # a home page, a sitemap index or a start page whose section pages are followed
+            # can stay the same while what it points to changes: never skip it on a 304,
+            # read it whole and ask its children instead
+            etag = modified = None
+        count = len(result.entries) or len(result.links)
+        _say(logging.INFO, task.kind, response.status, task.url, f"{count} entr{'y' if count == 1 else 'ies'}")
+        self.frontier.record_source(task.url, task.kind, status=response.status, error=None,
+                                    entries=count, etag=etag, last_modified=modified,
+                                    fingerprint=site.fingerprint, discovered=rows)
+
+    def _follow_links(self, links: Iterable[str], task: Task, site: _Site) -> list[Entry]:
+        home = site_key(task.url)
+        return [Entry(url) for url in links
+                if site_key(url) == home and (site.follow is None or site.follow(url))]
+
+    def _apply_page(self, result: TaskResult) -> None:
+        task = result.task
+        summary = self.summary
+        summary.fetched += 1
+        key = task.key
+        error = result.error
+        if error is not None:
+            self.archive.record_attempts(task.url, error.attempts, f"{error.kind}: {error.message}")
+            status = error.status or "-"
+            if error.kind in ("not-html", "private-address", "empty"):
+                if error.kind == "private-address":
+                    summary.skipped_private += 1
+                else:
+                    summary.skipped_other += 1
+                _say(logging.WARNING, "skipped", status, task.url, f"{error.kind}: {error.message}")
+                self.frontier.mark(key, SKIPPED, run_id=self.run_id, error=f"{error.kind}: {error.message}")
+                return
+            summary.failed += 1
+            _say(logging.ERROR, "failed", status, task.url, f"{error.kind}: {error.message}")
+            self.frontier.mark(key, FAILED, run_id=self.run_id, error=f"{error.kind}: {error.message}", tried=True)
+            return
+        response = result.response
+        assert response is not None
+        if result.not_modified:
+            self.archive.record_attempts(task.url, response.attempts)
+            summary.unchanged += 1
+            _say(logging.INFO, "unchanged", 304, task.url, "not modified")
+            self.frontier.mark(key, DONE, run_id=self.run_id)
+            return
+        article = result.article
+        assert article is not None
+        duplicate = self.frontier.duplicate_of(key, result.canonical, result.body_hash)
+        if duplicate is not None:
+            self.archive.record_attempts(task.url, response.attempts)
+            summary.duplicates += 1
+            _say(logging.INFO, "duplicate", response.status, task.url, f"same article as #{duplicate}")
+            self.frontier.mark(key, DUPLICATE, run_id=self.run_id, article_id=duplicate)
+            return
+        stored = self.archive.store(article, response)
+        setattr(summary, stored.status, getattr(summary, stored.status) + 1)
+        detail = article.title or "(no title)"
+        if article.published:
+            detail += f" ({article.published[:10]})"
+        if not article.is_article:
+            detail += " [not an article]"
+        _say(logging.INFO, stored.status, response.status, task.url, detail)
+        aliases = []
+        final = normalize_url(response.final_url)
+        if final != key:
+            aliases.append((final, origin_of(final)))
+        self.frontier.mark(key, DONE, run_id=self.run_id, article_id=stored.article_id, aliases=aliases)
+        if task.follow and result.links:
+            site = self.sites.get(task.site)
+            if site is not None:
+                entries = self._follow_links(result.links, task, site)
+                self._discover(entries, site, source=f"link:{task.url}", depth=task.depth + 1,
+                               follow=task.depth + 1 < site.config.depth, origin_url=task.url)
+
+    # -- discovery -------------------------------------------------------------------
+
+    def _is_private(self, host: str) -> bool:
+        if host not in self._private:
+            self._private[host] = fetching.is_private_host(host)
+        return self._private[host]
+
+    def _refuse_private(self, url: str, found_on: str, site: _Site) -> bool:
+        """True (and logged) when ``url`` points at a private address but was found on a public site."""
+        if self.options.allow_private:
+            return False
+        host = urlsplit(url).hostname or ""
+        if self._is_private(host) and not self._is_private(urlsplit(found_on).hostname or ""):
+            _say(logging.WARNING, "refused", None, url, f"private address {host} found on public "
+                 f"{urlsplit(found_on).hostname} (use --allow-private to permit)")
+            return True
+        return False
+
+    def _discover(self, entries: Iterable[Entry], site: _Site, *, source: str, depth: int, follow: bool = False,
+                  origin_url: str | None = None, seed: bool = False, write: bool = True) -> list[dict[str, Any]]:
+        """Decide for each found URL: skip it (filtered, old, private, archived) or queue it.
+        Returns the frontier rows (written here unless ``write=False``)."""
+        rows: list[dict[str, Any]] = []
+        summary = self.summary
+        for entry in entries:
+            try:
+                url = check_url(entry.url)
+            except FetchError:
+                summary.skipped_filtered += 1
+                continue
+            key = normalize_url(url)
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            if not seed and origin_url and self._refuse_private(url, origin_url, site):
+                summary.skipped_private += 1
+                continue
+            if (site.include is not None and not site.include(url)) or (site.exclude and site.exclude(url)):
+                summary.skipped_filtered += 1
+                continue
+            if site.since is not None and entry.date is not None and entry.date < site.since:
+                summary.skipped_old += 1
+                continue
+            summary.discovered += 1
+            row = {"url": key, "fetch_url": url, "origin": origin_of(url), "site": site.name, "source": source,
+                   "depth": depth, "follow": int(follow), "date": entry.date.isoformat() if entry.date else None,
+                   "run_id": self.run_id, "state": QUEUED}
+            existing = self.frontier.get(key)
+            # the normalised address is the one requested: no tracking parameters sent back
+            task = Task(key, "page", site.name, depth=depth, follow=follow, source=source, seed=seed)
+            if existing is not None and not self.options.refresh and (
+                    existing.state == SKIPPED or (existing.state == FAILED and existing.tries >= MAX_TRIES)):
+                summary.skipped_other += 1  # not HTML, or failed on MAX_TRIES runs: --refresh tries again
+                continue
+            if existing is not None and existing.state in (QUEUED, FAILED, ROBOTS, SKIPPED):
+                if key in self.scheduled:
+                    continue
+            else:
+                done = existing is not None and existing.state in (DONE, DUPLICATE)
+                archived = self.frontier.archived(key, url) if not done else None
+                if done or archived is not None:
+                    revisit = self.options.refresh or (follow and not self._is_article(key))
+                    if not revisit:
+                        summary.skipped_archived += 1
+                        if existing is None and archived is not None:
+                            rows.append({**row, "state": DONE, "article_id": archived[0]})
+                        continue
+                    task.revisit = True
+                    task.etag, task.last_modified = self.frontier.validators(key)
+            rows.append(row)
+            self._schedule_page(task)
+        if write and rows:
+            self.frontier.add(rows)
+        return rows
+
+    def _is_article(self, key: str) -> bool:
+        row = self.archive.db.conn.execute("SELECT is_article FROM articles WHERE url = ?", (key,)).fetchone()
+        return bool(row[0]) if row else True
+
+    # -- bookkeeping -----------------------------------------------------------------
+
+    def _refresh_summary(self, started: float) -> None:
+        self.summary.duration = time.monotonic() - started
+        self.summary.left_queued = self.frontier.counts().get(QUEUED, 0) if self.summary.status != "running" \
+            else self.scheduler.queued
+        self.summary.timings = {f"{k}_s": v for k, v in self._timings.items()}
+
+
+def row_task(row: FrontierRow) -> Task:
+    """The task that resumes a frontier row left by an earlier run."""
+    return Task(row.url, "page", row.site, depth=row.depth, follow=row.follow, source=row.source)
+
+
+def crawl(db_path: str | Path, options: CrawlOptions, *, wait: bool = False,
+          stop: Callable[[], bool] = lambda: False, progress: Callable[[CrawlSummary], None] | None = None,
+          on_wait: Callable[[str], None] | None = None, executor: Executor | None = None) -> CrawlSummary:
+    """Lock the archive, run one crawl, unlock. Raises :class:`CrawlLocked` when another
+    crawl holds the archive (unless ``wait``), :class:`ArchiveError` for archive trouble.
+    ``executor``: see :class:`Crawler`."""
+    path = Path(db_path)
+    if path.is_dir():
+        raise ArchiveError(f"archive path is a directory: {path}")
+    if not path.parent.exists():
+        raise ArchiveError(f"folder does not exist: {path.parent}")
+    with CrawlLock(path) as lock:
+        lock.acquire(wait=wait, should_stop=stop, on_wait=on_wait)
+        with Archive(path) as archive:
+            return Crawler(archive, options, stop=stop, progress=progress, executor=executor).run()
+

@@ -1,0 +1,275 @@
+"""The work on one URL, wherever it runs: fetch, then parse or extract — never the archive.
+
+Everything that crosses a process or machine boundary is plain picklable data: a
+:class:`Task` goes in, a :class:`TaskResult` comes out. :func:`process_task` is the
+whole job (for a remote worker); a local crawl splits it into :func:`fetch_task` in a
+thread and :func:`extract_result` in a process pool.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from . import fetching
+from .archive import content_hash
+from .article import Article
+from .extraction import extract
+from .feeds import (
+    MAX_XML_BYTES,
+    Entry,
+    FeedError,
+    discover_feeds,
+    looks_like_html,
+    parse_feed,
+    parse_sitemap,
+)
+from .fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, Response
+from .parsing import parse_html
+from .urls import normalize_url, origin_of
+
+__all__ = [
+    "ErrorInfo",
+    "Task",
+    "TaskResult",
+    "WorkerSettings",
+    "extract_result",
+    "fetch_task",
+    "header_value",
+    "page_links",
+    "process_fetch",
+    "process_task",
+]
+
+MIN_HASH_WORDS = 50  # shorter bodies are too alike to call duplicates by hash
+
+
+@dataclass
+class Task:
+    """One request to make: what, where from, and what to do with the answer."""
+
+    url: str
+    kind: str                    # robots | feed | sitemap | start | page
+    site: str = ""
+    depth: int = 0
+    follow: bool = False         # extract links from the page (start lineage, depth < max)
+    source: str = ""
+    seed: bool = False           # given by the user (private addresses allowed, said so in the log)
+    level: int = 0               # sitemap nesting / feed discovery level
+    revisit: bool = False        # fetch again although archived (--refresh, a section page)
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The normalised URL: the frontier's key."""
+        return normalize_url(self.url)
+
+    @property
+    def origin(self) -> str:
+        """Scheme, host and port: the unit of politeness."""
+        return origin_of(self.url)
+
+
+@dataclass
+class WorkerSettings:
+    """What a worker needs to fetch like the crawl would (picklable)."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 30.0
+    max_bytes: int = 10 * 1024 * 1024
+    retries: int = 2
+    allow_private: bool = False
+    backoff: float = 1.0
+
+
+@dataclass
+class ErrorInfo:
+    """A :class:`FetchError` or parse error in picklable form."""
+
+    kind: str
+    message: str
+    status: int | None = None
+    attempts: list[fetching.Attempt] = field(default_factory=list)
+
+
+@dataclass
+class TaskResult:
+    """What one task produced; plain data, safe to pickle to and from another process."""
+
+    task: Task
+    response: Response | None = None
+    error: ErrorInfo | None = None
+    article: Article | None = None
+    links: list[str] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)     # feed entries, sitemap URLs
+    sitemaps: list[Entry] = field(default_factory=list)    # child sitemaps of an index
+    feeds: list[str] = field(default_factory=list)         # feeds a home page announces
+    robots: str | None = None                             # robots.txt text
+    canonical: str | None = None
+    body_hash: str | None = None
+    fetch_seconds: float = 0.0
+    extract_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True unless the fetch or the parse failed."""
+        return self.error is None
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional request."""
+        return self.response is not None and self.response.status == 304
+
+    @property
+    def needs_extraction(self) -> bool:
+        """True for a fetched article page not yet extracted."""
+        return (self.task.kind == "page" and self.ok and not self.not_modified and self.article is None
+                and self.response is not None)
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """A response header by lower-case name, whatever case the server used."""
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = None) -> TaskResult:
+    """Make the request of ``task`` and parse what is cheap to parse (robots.txt, feeds,
+    sitemaps, links of a start page). Article extraction is left to :func:`extract_result`."""
+    source_fetcher = source_fetcher or fetcher
+    started = time.perf_counter()
+    result = TaskResult(task)
+    accept = "html" if task.kind in ("page", "start") else "any"
+    url = urljoin(task.url, "/robots.txt") if task.kind == "robots" else task.url
+    try:
+        response = (fetcher if task.kind in ("page", "start") else source_fetcher).fetch(
+            url, accept=accept, etag=task.etag, last_modified=task.last_modified)
+    except FetchError as exc:
+        result.error = ErrorInfo(exc.kind, exc.message, exc.status, exc.attempts)
+        result.fetch_seconds = time.perf_counter() - started
+        return result
+    result.fetch_seconds = time.perf_counter() - started
+    result.response = response
+    if response.status == 304:
+        return result
+    try:
+        if task.kind == "robots":
+            result.robots = response.content.decode("utf-8", "replace")
+        elif task.kind == "feed":
+            if looks_like_html(response.content):
+                result.feeds = discover_feeds(response.content, response.final_url)
+                if not result.feeds:
+                    raise FeedError("no-feed", "an HTML page that announces no feed")
+            else:
+                result.entries = parse_feed(response.content, response.final_url)
+        elif task.kind == "sitemap":
+            sitemap = parse_sitemap(response.content, response.final_url)
+            result.entries, result.sitemaps = sitemap.urls, sitemap.sitemaps
+        elif task.kind == "start":
+            result.links = page_links(response.content, response.final_url, response.headers)[0]
+    except FeedError as exc:
+        result.error = ErrorInfo(exc.kind, exc.message, response.status, response.attempts)
+    if task.kind != "page":
+        response.content = b""  # parsed: no need to carry the bytes around
+    return result
+
+
+def extract_result(result: TaskResult) -> TaskResult:
+    """Extract the article (and, when the task follows links, the links) of a fetched page.
+
+    Pure CPU work on plain data: runs in a worker process, returns the result filled in.
+    """
+    response = result.response
+    if response is None:
+        return result
+    started = time.perf_counter()
+    article = extract(response.content, response.final_url, headers=response.headers)
+    article.url = response.url
+    links, canonical = page_links(response.content, response.final_url, response.headers,
+                                  want_links=result.task.follow)
+    if article.canonical_url and normalize_url(article.canonical_url) != normalize_url(response.final_url):
+        canonical = article.canonical_url
+    result.article = article
+    result.links = links
+    result.canonical = normalize_url(canonical) if canonical else None
+    if article.is_article and article.word_count >= MIN_HASH_WORDS:
+        result.body_hash = content_hash(article.body)
+    result.extract_seconds = time.perf_counter() - started
+    return result
+
+
+def page_links(html: bytes, base_url: str, headers: Mapping[str, str] | None = None, *,
+               want_links: bool = True) -> tuple[list[str], str | None]:
+    """Absolute http(s) links of a page (``rel=nofollow`` ones left out, fragments dropped)
+    and its ``<link rel="canonical">``."""
+    charset = None
+    content_type = header_value(headers or {}, "content-type") or ""
+    if "charset=" in content_type.lower():
+        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip("\"' ")
+    try:
+        doc = parse_html(html, charset)
+    except Exception:  # a page too broken to parse has no links worth following
+        return [], None
+    base = base_url
+    for el in doc.iter("base"):
+        if el.get("href"):
+            base = urljoin(base_url, el.get("href").strip())
+            break
+    canonical = None
+    for el in doc.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
+            canonical = urljoin(base, el.get("href").strip())
+            break
+    links: list[str] = []
+    if want_links:
+        seen = set()
+        for el in doc.iter("a"):
+            href = (el.get("href") or "").strip()
+            if not href or "nofollow" in (el.get("rel") or "").lower().split():
+                continue
+            url = urljoin(base, href).split("#", 1)[0]
+            if url.startswith(("http://", "https://")) and url not in seen:
+                seen.add(url)
+                links.append(url)
+    return links, canonical
+
+
+_local = threading.local()
+
+
+def _thread_fetchers(settings: WorkerSettings) -> tuple[Fetcher, Fetcher]:
+    """One Fetcher pair per thread (requests sessions are not shared across threads):
+    pages capped at ``max_bytes``, feeds and sitemaps at the sitemap protocol's 50 MB."""
+    cached = getattr(_local, "fetchers", None)
+    if cached is None or cached[0] != settings:
+        common = dict(user_agent=settings.user_agent, read_timeout=settings.timeout, retries=settings.retries,
+                      allow_private=settings.allow_private, backoff=settings.backoff)
+        pages = Fetcher(max_bytes=settings.max_bytes, **common)  # type: ignore[arg-type]
+        sources = Fetcher(max_bytes=max(settings.max_bytes, MAX_XML_BYTES), **common)  # type: ignore[arg-type]
+        cached = (settings, pages, sources)
+        _local.fetchers = cached
+    return cached[1], cached[2]
+
+
+def process_task(task: Task, settings: WorkerSettings) -> TaskResult:
+    """All the work on one URL, no archive: fetch, then parse or extract. The entry point
+    for a remote worker (the caller keeps one task per origin in flight)."""
+    pages, sources = _thread_fetchers(settings)
+    result = fetch_task(task, pages, sources)
+    if result.needs_extraction:
+        result = extract_result(result)
+    return result
+
+
+
+def process_fetch(task: Task, settings: WorkerSettings) -> TaskResult:
+    """Thread side of a local crawl: fetch and parse, leaving article extraction to the pool
+    when there is one (the crawler extracts inline results itself via ``needs_extraction``)."""
+    pages, sources = _thread_fetchers(settings)
+    return fetch_task(task, pages, sources)

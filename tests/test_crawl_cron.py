@@ -1,0 +1,297 @@
+"""Cron safety with the installed ``scraper`` in real subprocesses: SIGKILL and resume,
+SIGTERM, two crawls on one archive, --wait, --quiet, --log-file, limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sites import LocalSite, article_html, rss_feed, urlset
+
+from cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, cli
+
+SCRIPT = Path(sys.executable).with_name("scraper")
+
+
+def slow_site(site: LocalSite, hosts: int, per_host: int, latency: float) -> list[str]:
+    """``hosts`` hosts with ``per_host`` articles each, every answer ``latency`` late; returns feed URLs."""
+    feeds = []
+    for h in range(hosts):
+        host = site.host(f"h{h}")
+        host.add("/robots.txt", "User-agent: *\nDisallow: /nope\n", content_type="text/plain")
+        paths = [f"/story/{h}-{n}" for n in range(per_host)]
+        for path in paths:
+            host.add(path, article_html(f"Story {path}", seed=path), delay=latency)
+        host.add("/feed.xml", rss_feed([(host.url(p), "Mon, 06 May 2024 08:00:00 GMT") for p in paths]),
+                 content_type="application/rss+xml")
+        feeds.append(host.url("/feed.xml"))
+    return feeds
+
+
+def start(db: Path, feeds: list[str], *extra: str) -> subprocess.Popen:
+    assert SCRIPT.exists(), "install the package first: pip install -e '.[test]'"
+    args = [str(SCRIPT), "crawl", "--db", str(db), "--delay", "0", "--workers", "2"]
+    for feed in feeds:
+        args += ["--feed", feed]
+    return subprocess.Popen([*args, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def count(db: Path, sql: str = "SELECT count(*) FROM articles") -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        try:
+            return conn.execute(sql).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def article_urls(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT url FROM articles ORDER BY url")]
+
+
+def test_sigkill_half_way_then_resume(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        feeds = slow_site(site, hosts=3, per_host=10, latency=0.08)
+        expected = sorted(f"{site.hosts[f'h{h}'].url('')}/story/{h}-{n}" for h in range(3) for n in range(10))
+        crawl = start(db, feeds)
+        wait_for(lambda: count(db) >= 12)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=10)
+        assert crawl.returncode == -signal.SIGKILL
+        before = set(article_urls(db))
+        assert 12 <= len(before) < 30
+        site.clear_log()
+
+        again = start(db, feeds, "--summary-json", str(tmp_path / "s.json"))
+        out, err = again.communicate(timeout=60)
+        assert again.returncode == EXIT_OK, err
+        requested = {f"{site.hosts[h.host].url('')}{h.path}" for h in site.log}
+    assert article_urls(db) == expected  # nothing lost
+    assert not requested & before  # nothing archived before the kill was fetched again
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["new"] == 30 - len(before) and summary["failed"] == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*), count(DISTINCT content_hash) FROM articles").fetchone() == (30, 30)
+        assert conn.execute("SELECT count(*) FROM pages").fetchone()[0] == 30  # no page stored twice
+        runs = [r[0] for r in conn.execute("SELECT status FROM crawl_runs ORDER BY id")]
+        states = dict(conn.execute("SELECT state, count(*) FROM crawl_frontier GROUP BY state"))
+    assert runs == ["killed", "finished"] and states == {"done": 30}
+
+
+def test_sigterm_stops_after_the_pages_in_progress(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        feeds = slow_site(site, hosts=1, per_host=12, latency=0.1)
+        crawl = start(db, feeds, "--summary-json", str(tmp_path / "s.json"))
+        wait_for(lambda: count(db) >= 2)
+        crawl.send_signal(signal.SIGTERM)
+        out, err = crawl.communicate(timeout=30)
+        assert crawl.returncode == EXIT_INTERRUPTED, err
+        assert "crawl interrupted" in err
+        summary = json.loads((tmp_path / "s.json").read_text())
+        assert summary["status"] == "interrupted" and summary["new"] == count(db) < 12
+        assert summary["left_queued"] == 12 - summary["new"]
+        finish = start(db, feeds)
+        assert finish.wait(timeout=30) == EXIT_OK
+    assert count(db) == 12
+
+
+def test_second_crawl_on_the_same_archive_exits_with_code_4(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        feeds = slow_site(site, hosts=1, per_host=8, latency=0.4)
+        first = start(db, feeds)
+        wait_for(lambda: count(db, "SELECT count(*) FROM crawl_runs") == 1)
+        t0 = time.monotonic()
+        second = start(db, feeds)
+        out, err = second.communicate(timeout=30)
+        assert second.returncode == EXIT_LOCKED
+        assert time.monotonic() - t0 < 5  # at once, not after the first crawl
+        assert err.startswith(f"Error: another crawl is already running on this archive (pid {first.pid}, started ")
+        assert err.count("\n") == 1 and "--wait" in err
+
+        waiting = start(db, feeds, "--wait")
+        assert first.wait(timeout=60) == EXIT_OK
+        out, err = waiting.communicate(timeout=60)
+        assert waiting.returncode == EXIT_OK, err
+        assert "waiting for it to finish" in err
+    with sqlite3.connect(db) as conn:
+        runs = conn.execute("SELECT status, started_at, finished_at, summary FROM crawl_runs ORDER BY id").fetchall()
+    assert [r[0] for r in runs] == ["finished", "finished"]
+    assert runs[1][1] >= runs[0][2]  # the waiting crawl started after the first one ended
+    assert json.loads(runs[1][3])["fetched"] == 0  # and found everything done
+
+
+def test_quiet_prints_only_errors_and_log_file_gets_everything(tmp_path):
+    db = tmp_path / "archive.db"
+    log = tmp_path / "crawl.log"
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        host.add("/a", article_html("Story A", seed="a"))
+        host.add("/feed.xml", rss_feed([(host.url("/a"), ""), (host.url("/missing"), "")]),
+                 content_type="application/rss+xml")
+        args = ["crawl", "--db", str(db), "--delay", "0", "--feed", host.url("/feed.xml"), "--quiet",
+                "--log-file", str(log)]
+        result = CliRunner().invoke(cli, args)
+    assert result.exit_code == EXIT_FAILED
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0] == f"failed    404  {host.url('/missing')}  http: HTTP 404 Not Found"
+    assert lines[1].startswith("crawl finished in ") and lines[1].endswith("1 failed")
+    logged = log.read_text()
+    assert f"INFO    new       200  {host.url('/a')}  Story A" in logged
+    assert f"ERROR   failed    404  {host.url('/missing')}" in logged
+    assert logged[:4].isdigit()  # timestamped
+    assert "\r" not in result.stderr  # no progress bar off a terminal
+
+
+def test_limits_since_and_patterns(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        entries = []
+        for n in range(8):
+            host.add(f"/news/{n}", article_html(f"Story {n}", seed=f"n{n}"))
+            entries.append((host.url(f"/news/{n}"), f"2024-05-{10 + n:02d}"))
+        host.add("/live/1", article_html("Live", seed="live"))
+        entries.append((host.url("/live/1"), "2024-05-20"))
+        host.add("/sitemap.xml", urlset(entries), content_type="application/xml")
+        base = ["crawl", "--db", str(db), "--delay", "0", "--sitemap", host.url("/sitemap.xml"),
+                "--since", "2024-05-12", "--exclude", "/live/*", "--summary-json", str(tmp_path / "s.json")]
+        first = CliRunner().invoke(cli, [*base, "--max-pages", "3"])
+        assert first.exit_code == EXIT_OK, first.output
+        s1 = json.loads((tmp_path / "s.json").read_text())
+        assert (s1["fetched"], s1["skipped_old"], s1["skipped_filtered"], s1["left_queued"]) == (3, 2, 1, 3)
+        assert s1["status"] == "limit"
+        second = CliRunner().invoke(cli, [*base, "--max-pages-per-site", "2"])  # the queue carries the rest
+        s2 = json.loads((tmp_path / "s.json").read_text())
+        assert second.exit_code == EXIT_OK and (s2["fetched"], s2["left_queued"], s2["status"]) == (2, 1, "limit")
+        third = CliRunner().invoke(cli, base)
+        s3 = json.loads((tmp_path / "s.json").read_text())
+        assert third.exit_code == EXIT_OK and (s3["fetched"], s3["left_queued"], s3["status"]) == (1, 0, "finished")
+        assert sorted(h.path for h in site.log if h.path.startswith(("/news/", "/live/"))) == \
+            [f"/news/{n}" for n in range(2, 8)]
+
+
+@pytest.mark.skipif(not hasattr(os, "getpgid"), reason="POSIX only")
+def test_extraction_processes_do_not_outlive_a_killed_crawl(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        feeds = slow_site(site, hosts=2, per_host=10, latency=0.1)
+        crawl = start(db, feeds, "--processes", "2")
+        wait_for(lambda: count(db) >= 3)
+        children = _children(crawl.pid)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=10)
+    assert children  # the forkserver and its extraction processes
+    wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10)
+
+
+def _children(pid: int) -> list[int]:
+    """Descendants of ``pid`` from /proc (no psutil needed)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        kids = [p for p, parent in parents.items() if parent == current]
+        found += kids
+        frontier += kids
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_progress_line_on_a_terminal_only(tmp_path):
+    import pty
+
+    with LocalSite() as site:
+        feeds = slow_site(site, hosts=1, per_host=4, latency=0.2)
+        master, slave = pty.openpty()
+        args = [str(SCRIPT), "crawl", "--db", str(tmp_path / "a.db"), "--delay", "0", "--feed", feeds[0]]
+        crawl = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(master)
+        assert crawl.wait(timeout=30) == EXIT_OK
+    text = seen.decode()
+    assert "\r\x1b[Kcrawling: " in text and " fetched, " in text
+    assert "crawl finished in " in text and text.count("new       200") == 4
+
+
+def test_a_page_that_keeps_failing_is_given_up_after_three_runs(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        host.add("/feed.xml", rss_feed([(host.url("/missing"), "")]), content_type="application/rss+xml",
+                 conditional=False)
+        args = ["crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--feed", host.url("/feed.xml"),
+                "--summary-json", str(tmp_path / "s.json")]
+        codes = [CliRunner().invoke(cli, args).exit_code for _ in range(4)]
+        assert codes == [EXIT_FAILED, EXIT_FAILED, EXIT_FAILED, EXIT_OK]
+        assert len(site.hits("h", "/missing")) == 3
+        assert json.loads((tmp_path / "s.json").read_text())["skipped_other"] == 1
+        assert CliRunner().invoke(cli, [*args, "--refresh"]).exit_code == EXIT_FAILED  # tried once more
+        assert len(site.hits("h", "/missing")) == 4
+
+
+def test_a_queued_page_archived_meanwhile_is_not_fetched_again(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        for name in "abc":
+            host.add(f"/{name}", article_html(f"Story {name}", seed=name))
+        host.add("/feed.xml", rss_feed([(host.url(f"/{n}"), "") for n in "abc"]), content_type="application/rss+xml")
+        args = ["crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--feed", host.url("/feed.xml"),
+                "--summary-json", str(tmp_path / "s.json")]
+        assert CliRunner().invoke(cli, [*args, "--max-pages", "1"]).exit_code == EXIT_OK
+        assert CliRunner().invoke(cli, ["fetch", host.url("/b"), "--db", str(db)]).exit_code == EXIT_OK
+        site.clear_log()
+        assert CliRunner().invoke(cli, args).exit_code == EXIT_OK
+        assert [h.path for h in site.log if h.path in ("/a", "/b", "/c")] == ["/c"]
+        summary = json.loads((tmp_path / "s.json").read_text())
+        assert (summary["fetched"], summary["new"], summary["skipped_archived"]) == (1, 1, 1)
+    assert article_urls(db) == [host.url("/a"), host.url("/b"), host.url("/c")]
