@@ -36,7 +36,7 @@ from .urls import normalize_url, site_of
 
 __all__ = ["Archive", "ArchiveError", "StoreResult", "SCHEMA_VERSION", "MIGRATIONS", "content_hash"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LIST_SEPARATOR = "; "
 
 # The first released schema, frozen: new archives are created at v1 and then run through
@@ -178,10 +178,54 @@ INSERT INTO [articles_fts] ([articles_fts]) VALUES ('rebuild');
 INSERT INTO [articles_fts] ([articles_fts], rank) VALUES ('rank', 'bm25(5.0, 1.0)');
 """
 
+# v3: the crawler's durable state — its frontier (queued URLs with source and depth),
+# the validators of feeds and sitemaps, and the log of runs (see scraper.frontier).
+_MIGRATE_V2_V3 = """
+CREATE TABLE IF NOT EXISTS crawl_frontier (
+    url TEXT PRIMARY KEY,
+    fetch_url TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    site TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    depth INTEGER NOT NULL DEFAULT 0,
+    follow INTEGER NOT NULL DEFAULT 0,
+    date TEXT,
+    state TEXT NOT NULL,
+    tries INTEGER NOT NULL DEFAULT 0,
+    article_id INTEGER,
+    error TEXT,
+    run_id INTEGER,
+    discovered_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_crawl_frontier_state ON crawl_frontier(state);
+CREATE TABLE IF NOT EXISTS crawl_sources (
+    url TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    fingerprint TEXT,
+    status INTEGER,
+    error TEXT,
+    entries INTEGER,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    pid INTEGER,
+    status TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    summary TEXT
+);
+"""
+
 # MIGRATIONS[n] takes an archive at schema n to n + 1, inside the caller's transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _run_script(conn, _SCHEMA_V1),
     1: lambda conn: _run_script(conn, _MIGRATE_V1_V2),
+    2: lambda conn: _run_script(conn, _MIGRATE_V2_V3),
 }
 
 # Changes to these make a new version of an article (the old values go to ``versions``).

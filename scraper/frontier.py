@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .archive import Archive, ArchiveError, _explain_sqlite, _run_script
+from .archive import Archive, ArchiveError, _explain_sqlite
 
 try:
     import fcntl
@@ -39,46 +39,6 @@ __all__ = [
     "lock_path_for",
 ]
 
-CRAWL_SCHEMA = """
-CREATE TABLE IF NOT EXISTS crawl_frontier (
-    url TEXT PRIMARY KEY,
-    fetch_url TEXT NOT NULL,
-    origin TEXT NOT NULL,
-    site TEXT NOT NULL DEFAULT '',
-    source TEXT NOT NULL DEFAULT '',
-    depth INTEGER NOT NULL DEFAULT 0,
-    follow INTEGER NOT NULL DEFAULT 0,
-    date TEXT,
-    state TEXT NOT NULL,
-    tries INTEGER NOT NULL DEFAULT 0,
-    article_id INTEGER,
-    error TEXT,
-    run_id INTEGER,
-    discovered_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS idx_crawl_frontier_state ON crawl_frontier(state);
-CREATE TABLE IF NOT EXISTS crawl_sources (
-    url TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    etag TEXT,
-    last_modified TEXT,
-    fingerprint TEXT,
-    status INTEGER,
-    error TEXT,
-    entries INTEGER,
-    fetched_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS crawl_runs (
-    id INTEGER PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    pid INTEGER,
-    status TEXT NOT NULL,
-    options TEXT NOT NULL DEFAULT '{}',
-    summary TEXT
-);
-"""
 
 # Frontier states: queued (to fetch), done (archived or answered 304), failed (retried on
 # later runs up to MAX_TRIES), robots (disallowed), duplicate (same article under another
@@ -186,9 +146,7 @@ class Frontier:
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
-        self.conn = archive.db.conn
-        with self._write() as conn:
-            _run_script(conn, CRAWL_SCHEMA)
+        self.conn = archive.db.conn  # the crawl tables come with the archive schema (v3)
 
     # -- transactions ----------------------------------------------------------------
 
