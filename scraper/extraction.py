@@ -26,7 +26,7 @@ from .render import soup_of, tidy_region, to_markdown, to_text
 from .rules import Rules, SiteRule
 from .structured import article_objects, json_ld, meta_tags
 
-__all__ = ["extract", "render_body", "render_region"]
+__all__ = ["extract", "extract_tree", "render_body", "render_region"]
 
 # Below this many characters of body text a page is not an article (CJK scripts say
 # more per character, hence the lower bar for them).
@@ -48,7 +48,18 @@ def extract(html: str | bytes, url: str | None = None, *, headers: Mapping[str, 
     ``rules`` are site rules (see :mod:`scraper.rules`); ``comments=True`` keeps the
     reader comments in ``Article.comments`` (they never go into the body).
     """
-    doc = parse_html(html, _charset(headers))
+    return extract_tree(parse_html(html, _charset(headers)), url, headers=headers, now=now, rules=rules,
+                        comments=comments)
+
+
+def extract_tree(doc: HtmlElement, url: str | None = None, *, headers: Mapping[str, str] | None = None,
+                 now: datetime | None = None, rules: Rules | None = None, comments: bool = False) -> Article:
+    """:func:`extract` on a page already parsed with :func:`scraper.parsing.parse_html`.
+
+    For callers that read something else from the tree first (the crawler takes the
+    links) and should not parse the page twice. The tree is cleaned in place: read
+    what you need from it before calling this.
+    """
     rule = rules.for_url(url) if rules is not None else None
     if rule is not None:
         for el in rule.select("remove", doc):

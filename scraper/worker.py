@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from lxml.html import HtmlElement
+
 from . import fetching
 from .archive import content_hash
 from .article import Article
-from .extraction import extract
+from .extraction import extract_tree
 from .feeds import (
     MAX_XML_BYTES,
     Entry,
@@ -172,7 +174,8 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
             sitemap = parse_sitemap(response.content, response.final_url)
             result.entries, result.sitemaps = sitemap.urls, sitemap.sitemaps
         elif task.kind == "start":
-            result.links = page_links(response.content, response.final_url, response.headers)[0]
+            result.links = page_links(parse_html(response.content, _charset(response.headers)),
+                                      response.final_url)
     except FeedError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, response.status, response.attempts)
     if task.kind != "page":
@@ -184,17 +187,19 @@ def extract_result(result: TaskResult) -> TaskResult:
     """Extract the article (and, when the task follows links, the links) of a fetched page.
 
     Pure CPU work on plain data: runs in a worker process, returns the result filled in.
+    The page is parsed once: links are read from the tree before extraction cleans it.
     """
     response = result.response
     if response is None:
         return result
     started = time.perf_counter()
-    article = extract(response.content, response.final_url, headers=response.headers)
+    doc = parse_html(response.content, _charset(response.headers))
+    links = page_links(doc, response.final_url) if result.task.follow else []
+    article = extract_tree(doc, response.final_url, headers=response.headers)
     article.url = response.url
-    links, canonical = page_links(response.content, response.final_url, response.headers,
-                                  want_links=result.task.follow)
-    if article.canonical_url and normalize_url(article.canonical_url) != normalize_url(response.final_url):
-        canonical = article.canonical_url
+    canonical = article.canonical_url
+    if canonical and normalize_url(canonical) == normalize_url(response.final_url):
+        canonical = None
     result.article = article
     result.links = links
     result.canonical = normalize_url(canonical) if canonical else None
@@ -204,40 +209,32 @@ def extract_result(result: TaskResult) -> TaskResult:
     return result
 
 
-def page_links(html: bytes, base_url: str, headers: Mapping[str, str] | None = None, *,
-               want_links: bool = True) -> tuple[list[str], str | None]:
-    """Absolute http(s) links of a page (``rel=nofollow`` ones left out, fragments dropped)
-    and its ``<link rel="canonical">``."""
-    charset = None
+def _charset(headers: Mapping[str, str] | None) -> str | None:
     content_type = header_value(headers or {}, "content-type") or ""
     if "charset=" in content_type.lower():
-        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip("\"' ")
-    try:
-        doc = parse_html(html, charset)
-    except Exception:  # a page too broken to parse has no links worth following
-        return [], None
+        return content_type.lower().split("charset=", 1)[1].split(";")[0].strip("\"' ")
+    return None
+
+
+def page_links(doc: HtmlElement, base_url: str) -> list[str]:
+    """Absolute http(s) links of a parsed page, in order, once each (``rel=nofollow``
+    ones left out, fragments dropped; ``<base href>`` honoured)."""
     base = base_url
     for el in doc.iter("base"):
         if el.get("href"):
             base = urljoin(base_url, el.get("href").strip())
             break
-    canonical = None
-    for el in doc.iter("link"):
-        if "canonical" in (el.get("rel") or "").lower().split() and el.get("href"):
-            canonical = urljoin(base, el.get("href").strip())
-            break
     links: list[str] = []
-    if want_links:
-        seen = set()
-        for el in doc.iter("a"):
-            href = (el.get("href") or "").strip()
-            if not href or "nofollow" in (el.get("rel") or "").lower().split():
-                continue
-            url = urljoin(base, href).split("#", 1)[0]
-            if url.startswith(("http://", "https://")) and url not in seen:
-                seen.add(url)
-                links.append(url)
-    return links, canonical
+    seen = set()
+    for el in doc.iter("a"):
+        href = (el.get("href") or "").strip()
+        if not href or "nofollow" in (el.get("rel") or "").lower().split():
+            continue
+        url = urljoin(base, href).split("#", 1)[0]
+        if url.startswith(("http://", "https://")) and url not in seen:
+            seen.add(url)
+            links.append(url)
+    return links
 
 
 _local = threading.local()
