@@ -196,7 +196,7 @@ READ_MORE_END = re.compile(
     r"(?:read (?:the )?(?:rest|more|full (?:story|article))|continue reading|keep reading|more\s*[»›>]"
     r"|weiterlesen|mehr lesen|lire la suite|leer más|seguir leyendo|leia mais|continua a leggere"
     r"|leggi (?:tutto|di più)|lees verder|czytaj dalej|читать далее|подробнее|devamını oku|続きを読む"
-    r"|阅读全文|더보기)\W*$",
+    r"|阅读全文|더보기|ver (?:noticia|más|mas)|voir plus|see more|view (?:more|story|article))\W*$",
     re.IGNORECASE,
 )
 # A date or a clock time: in a short line before the story, that line is a dateline
@@ -694,6 +694,7 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: d
     _drop_related_sections(region)
     _trim_edges(region, is_tag_line)
     _drop_repeats(region)
+    _drop_cut_summaries(region)
 
 
 def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
@@ -817,6 +818,17 @@ def _is_teaser(block: Block) -> bool:
         return False
     links = list(block.el.iter("a"))
     return bool(links) and bool(READ_MORE_END.search(" ".join(links[-1].text_content().split())))
+
+
+def _drop_cut_summaries(region: HtmlElement) -> None:
+    """Summaries cut off with "…" are teasers of other pages. One may be a quote; three
+    or more that carry a good share of the region make it a list of stories."""
+    blocks = text_blocks(region)
+    cut = [b for b in blocks if b.chars >= 60 and b.el is not region and b.text.endswith(("...", "…"))]
+    if len(cut) >= 3 and sum(b.chars for b in cut) > 0.3 * sum(b.chars for b in blocks):
+        for block in cut:
+            if block.el.getparent() is not None:
+                drop(block.el)
 
 
 def _drop_repeats(region: HtmlElement) -> None:
