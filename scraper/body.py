@@ -397,15 +397,22 @@ def rate_block(block: Block) -> float:
         return 0.0
     if block.el.tag in ("td", "th", "li", "dd", "dt") and density < 0.1:
         return 0.2 * n  # a data table or a list: short cells, but the author's
-    if words <= 4 and n < 40:
+    # A few words without a sentence: a label, a byline, a button. (CJK text has no
+    # spaces to count words by; a dozen characters there is already a sentence.)
+    if (n < 12) if cjk else (words <= 4 and n < 40):
         return -0.5 * n
     return 0.3 * n * (1.0 - density)
 
 
+_DENSE_SCRIPT = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
 def _is_cjk(text: str) -> bool:
+    """Is the text in a script that says a lot per character or puts no spaces between
+    words (Chinese, Japanese, Korean, Thai, Lao, Khmer, Burmese)? Lengths and word
+    counts mean something else there."""
     sample = text[:40]
-    return sum(1 for ch in sample if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff"
-               or "\uac00" <= ch <= "\ud7af") > len(sample) // 3
+    return len(_DENSE_SCRIPT.findall(sample)) > len(sample) // 3
 
 
 # -- step 3: choosing the region -----------------------------------------------------
@@ -890,7 +897,8 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             return True
         if not leading or block.el.tag in HEADINGS:
             return False
-        return block.text.count(" ") < 6 or (block.chars < 120 and bool(DATELINE.search(block.text)))
+        few_words = block.chars < 15 if _is_cjk(block.text) else block.text.count(" ") < 6
+        return few_words or (block.chars < 120 and bool(DATELINE.search(block.text)))
 
     for i, block in enumerate(blocks):
         if block.el is region or block.el.getparent() is None:
