@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -22,13 +24,20 @@ from typing import IO, Any
 import click
 
 from scraper import __version__
-from scraper.archive import Archive, ArchiveError
+from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
 from scraper.article import Article
-from scraper.export import ALL_FIELDS, DEFAULT_FIELDS, FORMATS, write_export
+from scraper.export import ALL_FIELDS, FORMATS, export_articles, parse_fields
 from scraper.extraction import render_body
 from scraper.fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, check_url
 from scraper.pipeline import Outcome, archive_file, archive_url, extract_stored
+from scraper.reextract import WorkerError, count_pages, default_jobs
+from scraper.reextract import reextract as run_reextract
 from scraper.rules import Rules, RulesError, default_rules_path, load_rules
+from scraper.search import Filters, QueryError, check_query, date_bound
+from scraper.search import search as run_search
+from scraper.stats import archive_stats
+from scraper.warc import export_warc as run_export_warc
+from scraper.warc import import_warc as run_import_warc
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -63,9 +72,17 @@ def fail(message: str, code: int) -> click.exceptions.Exit:
     return click.exceptions.Exit(code)
 
 
+def busy_timeout() -> float:
+    """Seconds to wait for another process's write lock (env SCRAPER_BUSY_TIMEOUT, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get("SCRAPER_BUSY_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
 def open_archive(path: str, *, readonly: bool = False) -> Archive:
     try:
-        return Archive(path, readonly=readonly)
+        return Archive(path, readonly=readonly, timeout=busy_timeout())
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
 
@@ -316,47 +333,363 @@ def list_(limit: int, db_path: str) -> None:
             click.echo(f"{row['id']:>6}  {date:<10}  {row['site'] or '-':<24}  {row['title'] or row['url']}")
 
 
-# -- export --------------------------------------------------------------------------
+# -- the archive: search, export, stats, re-extraction, WARC, migrate ------------------
+
+def _filters(since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
+             query: str | None = None) -> Filters:
+    """Options → Filters, with a bad date as a usage error."""
+    for label, value in (("--since", since), ("--until", until)):
+        if value:
+            try:
+                date_bound(value)
+            except ValueError as exc:
+                raise fail(f"{label}: {exc}", EXIT_USAGE) from None
+    return Filters(since=since, until=until, tags=tags, sites=sites, query=query)
+
+
+def filter_options(func: Any) -> Any:
+    """--since/--until/--tag/--site, shared by search, export and reextract."""
+    for option in reversed([
+        click.option("--since", metavar="DATE", help="Published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive)."),
+        click.option("--tag", "tags", multiple=True, metavar="TAG",
+                     help="Only articles with this tag (case-insensitive; repeat for any of several)."),
+        click.option("--site", "sites", multiple=True, metavar="HOST",
+                     help="Only articles from this site, e.g. example.com (repeat for several)."),
+    ]):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("query")
+@filter_options
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Hits to show.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+def search(query: str, since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
+           limit: int, fmt: str, db_path: str) -> None:
+    """Full-text search over titles and bodies, best matches first.
+
+    QUERY uses SQLite FTS5 syntax: words (all must match), "exact phrase",
+    OR, NOT, prefix*, title:word. Matches in a title weigh more than in a body.
+    Snippets mark matches with **stars** (bold on a terminal).
+
+    \b
+    Examples:
+      scraper search tajikistan
+      scraper search '"border outpost" OR garrison' --since 2021 --site themoscowtimes.com
+      scraper search taliban --tag Afghanistan --format json
+    """
+    filters = _filters(since, until, tags, sites)
+    with open_archive(db_path, readonly=True) as archive:
+        try:
+            hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"))
+        except QueryError as exc:
+            raise fail(str(exc), EXIT_USAGE) from None
+        except ArchiveError as exc:
+            raise fail(str(exc), EXIT_ARCHIVE) from None
+    if fmt == "json":
+        rows = [dict(h.to_dict(), snippet=h.snippet.replace("\x02", "**").replace("\x03", "**")) for h in hits]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    color = sys.stdout.isatty()
+    for hit in hits:
+        date = (hit.published or "")[:10] or "-"
+        click.echo(f"{hit.id:>6}  {date:<10}  {hit.site or '-':<24}  {hit.title or hit.url}")
+        parts = hit.snippet.replace("\x03", "\x02").split("\x02")
+        snippet = "".join(click.style(p, bold=True) if i % 2 and color else (f"**{p}**" if i % 2 else p)
+                          for i, p in enumerate(parts))
+        click.echo(f"        {snippet}")
+    if not hits:
+        click.echo("no matches", err=True)
+
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE, not stdout.")
 @click.option("--fields", help=f"Comma-separated columns to export, in order (any of: {', '.join(ALL_FIELDS)}).")
+@filter_options
+@click.option("--query", "-q", metavar="FTS", help="Only articles matching this full-text query (as in search).")
 @click.option("--body-format", type=click.Choice(BODY_FORMATS), default="text", show_default=True)
-@click.option("--excel-safe", is_flag=True, help="Prefix cells starting with = + - @ with ' (CSV).")
+@click.option("--excel-safe", is_flag=True,
+              help="CSV for spreadsheets: prefix cells starting with = + - @ with ' and add a UTF-8 BOM.")
+@click.option("--versions", "with_versions", is_flag=True,
+              help="JSON/JSONL: add each article's past versions as a 'versions' list.")
 @db_option
-def export(fmt: str, output: str | None, fields: str | None, body_format: str, excel_safe: bool,
-           db_path: str) -> None:
-    """Export archived articles as CSV, JSON or JSON Lines.
+def export(fmt: str, output: str | None, fields: str | None, since: str | None, until: str | None,
+           tags: tuple[str, ...], sites: tuple[str, ...], query: str | None, body_format: str,
+           excel_safe: bool, with_versions: bool, db_path: str) -> None:
+    """Export archived articles as CSV, JSON or JSON Lines, in publication order.
 
-    Lists (authors, tags) are joined with "; " in CSV.
+    Streams: memory stays flat however large the archive. In CSV, lists (authors,
+    tags) are joined with "; ", dates are ISO 8601, missing values are empty cells.
 
     \b
     Examples:
       scraper export --format csv -o articles.csv
-      scraper export --format jsonl --fields url,title,published,tags
+      scraper export --format jsonl --fields url,title,published,tags --since 2021-07 --tag Afghanistan
+      scraper export --query 'taliban OR "border outpost"' --site themoscowtimes.com -o hits.csv
     """
-    columns = DEFAULT_FIELDS
-    if fields:
-        columns = tuple(f.strip() for f in fields.split(",") if f.strip())
-        unknown = [f for f in columns if f not in ALL_FIELDS]
-        if unknown:
-            raise fail(f"unknown field {unknown[0]!r}; choose from {', '.join(ALL_FIELDS)}", EXIT_USAGE)
+    try:
+        columns = parse_fields(fields)
+    except ValueError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    if with_versions and fmt == "csv":
+        raise fail("--versions needs --format json or jsonl", EXIT_USAGE)
+    filters = _filters(since, until, tags, sites, query)
     with open_archive(db_path, readonly=True) as archive:
-        rows = archive.query("SELECT * FROM articles ORDER BY published IS NULL, published, id")
+        if query:
+            try:
+                check_query(archive, query)
+            except QueryError as exc:
+                raise fail(str(exc), EXIT_USAGE) from None
+        options = dict(fmt=fmt, fields=columns, filters=filters, body_format=body_format, excel=excel_safe,
+                       versions=with_versions)
         try:
             if output:
                 with open(output, "w", encoding="utf-8", newline="") as out:
-                    count = write_export(rows, out, fmt=fmt, fields=columns, body_format=body_format,
-                                         excel=excel_safe)
+                    count = export_articles(archive, out, **options)  # type: ignore[arg-type]
                 click.echo(f"exported {count} articles to {output}", err=True)
             else:
-                write_export(rows, sys.stdout, fmt=fmt, fields=columns, body_format=body_format,
-                             excel=excel_safe)
+                export_articles(archive, sys.stdout, **options)  # type: ignore[arg-type]
         except ArchiveError as exc:
             raise fail(str(exc), EXIT_ARCHIVE) from None
         except OSError as exc:
             raise fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE) from None
+
+
+@cli.command()
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many sites, tags and failures to list.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+def stats(top: int, fmt: str, db_path: str) -> None:
+    """What the archive holds: articles per site and per month, top tags, fetch failures.
+
+    \b
+    Examples:
+      scraper stats
+      scraper stats --top 25 --format json
+    """
+    with open_archive(db_path, readonly=True) as archive:
+        try:
+            figures = archive_stats(archive, top=top)
+        except sqlite3.DatabaseError as exc:
+            raise fail(f"cannot read {db_path}: {exc}", EXIT_ARCHIVE) from None
+    if fmt == "json":
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    t = figures["totals"]
+    click.echo(f"{t['articles']} articles ({t['undated']} undated, {t['not_articles']} not articles) from "
+               f"{t['sites']} sites; {t['versions']} past versions; {t['pages']} pages "
+               f"({t['raw_bytes'] / 1e6:.1f} MB raw); {t['fetches']} fetch attempts, {t['failed_fetches']} failed; "
+               f"file {t['file_bytes'] / 1e6:.1f} MB")
+    click.echo("\nArticles per site:")
+    for row in figures["sites"]:
+        span = f"{(row['first_published'] or '')[:10]} … {(row['last_published'] or '')[:10]}"
+        click.echo(f"  {row['articles']:>8}  {row['site'] or '-':<32}  {span if row['first_published'] else ''}")
+    click.echo("\nArticles per month published:")
+    for row in figures["months"]:
+        click.echo(f"  {row['month']}  {row['articles']:>8}")
+    click.echo("\nTop tags:")
+    for row in figures["tags"]:
+        click.echo(f"  {row['articles']:>8}  {row['tag']}")
+    failures = figures["failures"]
+    click.echo(f"\nFetch failures: {failures['unarchived_urls']} URLs not archived after failing")
+    for row in failures["by_kind"]:
+        click.echo(f"  {row['attempts']:>8}  {row['kind']}")
+    for row in failures["latest"]:
+        click.echo(f"  {row['at'][:19]}  {row['url']}  {row['error']}")
+
+
+class _Counter:
+    """Progress when the total is unknown: a count rewritten in place on the terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.done = label, 0
+
+    def __enter__(self) -> _Counter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        click.echo("", err=True)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.done % 25 == 0:
+            click.echo(f"\r{self.label}: {self.done} pages", err=True, nl=False)
+
+
+def _progress(total: int | None, label: str) -> Any:
+    """A progress bar on a terminal (stderr), nothing otherwise: logs stay clean."""
+    if not sys.stderr.isatty():
+        return None
+    if total is None:
+        return _Counter(label)
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+
+
+@cli.command()
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1), help="Re-extract at most N articles.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per CPU core).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
+              limit: int | None, jobs: int | None, fmt: str, db_path: str) -> None:
+    """Re-run the current extractor over the stored raw pages (no network).
+
+    Updates only the articles whose output changed; a changed text, title, date,
+    author or tag list keeps the previous one in the versions table. Runs on all
+    CPU cores; shows a progress bar on a terminal.
+
+    \b
+    Examples:
+      scraper reextract
+      scraper reextract --site themoscowtimes.com --jobs 2
+    """
+    filters = _filters(since, until, tags, sites)
+    archive = open_archive(db_path)
+    Stop.install()
+    started = time.monotonic()
+    try:
+        with archive:
+            bar = _progress(count_pages(archive, filters, limit), "re-extracting")
+            if bar is not None:
+                with bar:
+                    report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs or default_jobs(),
+                                           progress=bar.update, stop=lambda: Stop.requested)
+            else:
+                report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs or default_jobs(),
+                                       stop=lambda: Stop.requested)
+    except ArchiveError as exc:
+        raise fail(str(exc), EXIT_ARCHIVE) from None
+    except WorkerError as exc:
+        raise fail(f"{exc}; articles re-extracted before it are kept", EXIT_FAILED) from None
+    elapsed = time.monotonic() - started
+    if fmt == "json":
+        click.echo(json.dumps({**report.to_dict(), "seconds": round(elapsed, 3)}, ensure_ascii=False))
+    else:
+        for error in report.errors[:20]:
+            click.echo(f"failed       {error}", err=True)
+        click.echo(f"re-extracted {report.pages} pages in {elapsed:.1f}s: {report.updated} updated, "
+                   f"{report.refreshed} refreshed, {report.unchanged} unchanged, {report.failed} failed", err=True)
+    if Stop.requested:
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+    if report.failed:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@cli.command("import-warc")
+@click.argument("files", nargs=-1, required=True)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for extraction (default: one per CPU core).")
+@click.option("--max-bytes", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(min=1024),
+              help="Largest page body to import.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int, fmt: str, db_path: str) -> None:
+    """Archive the HTML pages of WARC or ARC files (gzipped or not).
+
+    Takes response records with a 2xx HTML answer and HTML resource records;
+    skips the rest with a reason. A page already stored is not stored twice; a
+    capture older than the stored one is kept as a past version.
+
+    \b
+    Examples:
+      scraper import-warc crawl-2021.warc.gz
+      scraper import-warc old/*.arc.gz --jobs 2
+    """
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise fail(f"no such file: {missing[0]}", EXIT_USAGE)
+    archive = open_archive(db_path)
+    Stop.install()
+    bar = _progress(None, "importing")
+    try:
+        with archive:
+            if bar is not None:
+                with bar:
+                    report = run_import_warc(archive, files, jobs=jobs or default_jobs(), max_bytes=max_bytes,
+                                             progress=bar.update, stop=lambda: Stop.requested)
+            else:
+                report = run_import_warc(archive, files, jobs=jobs or default_jobs(), max_bytes=max_bytes,
+                                         stop=lambda: Stop.requested)
+    except ArchiveError as exc:
+        raise fail(str(exc), EXIT_ARCHIVE) from None
+    except WorkerError as exc:
+        raise fail(f"{exc}; pages imported before it are kept", EXIT_FAILED) from None
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        for error in report.errors[:20]:
+            click.echo(f"failed       {error}", err=True)
+        stored = sum(report.stored.values())
+        parts = ", ".join(f"{n} {status}" for status, n in sorted(report.stored.items())) or "none"
+        skipped = sum(report.skipped.values())
+        reasons = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items(), key=lambda kv: -kv[1]))
+        click.echo(f"{report.records} records in {len(files)} file{'s' if len(files) != 1 else ''}: "
+                   f"{stored} pages archived ({parts}); {skipped} skipped" + (f" ({reasons})" if reasons else "")
+                   + f"; {report.failed} failed", err=True)
+    if Stop.requested:
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+    if report.failed:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@cli.command("export-warc")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="WARC file to write; gzipped per record unless the name ends in .warc.")
+@db_option
+def export_warc_command(output: str, db_path: str) -> None:
+    """Write every stored page back out as WARC records (response, request, metadata).
+
+    WARC-Date is when the page was fetched; the original HTTP status and headers are
+    kept. The file is written beside OUTPUT and renamed when complete.
+
+    \b
+    Example:
+      scraper export-warc -o archive.warc.gz
+    """
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise fail(f"folder does not exist: {target.parent}", EXIT_USAGE)
+    partial = target.with_name(target.name + ".part")
+    with open_archive(db_path, readonly=True) as archive:
+        try:
+            with open(partial, "wb") as out:
+                count = run_export_warc(archive, out, gzip=not target.name.endswith(".warc"))
+            os.replace(partial, target)
+        except ArchiveError as exc:
+            partial.unlink(missing_ok=True)
+            raise fail(str(exc), EXIT_ARCHIVE) from None
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE) from None
+    click.echo(f"exported {count} pages to {output}", err=True)
+
+
+@cli.command()
+@db_option
+def migrate(db_path: str) -> None:
+    """Upgrade an archive made by an older scraper to this one's schema, in place.
+
+    All data is kept; the upgrade is one transaction (all or nothing). Any command
+    that writes does the same on its own; read-only commands ask for this first.
+
+    \b
+    Example:
+      cp archive.db archive-backup.db && scraper migrate --db archive.db
+    """
+    if not Path(db_path).is_file():
+        raise fail(f"no archive at {db_path}", EXIT_ARCHIVE)
+    with open_archive(db_path) as archive:
+        if archive.migrated_from is None:
+            click.echo(f"{db_path}: already at schema v{SCHEMA_VERSION}", err=True)
+        else:
+            click.echo(f"{db_path}: migrated from schema v{archive.migrated_from} to v{SCHEMA_VERSION}", err=True)
 
 
 def main() -> None:

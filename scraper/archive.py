@@ -4,19 +4,28 @@ Built on sqlite-utils for schema and queries. Writes go through :meth:`Archive.t
 one ``BEGIN IMMEDIATE`` … ``COMMIT`` per article, so a crash or a kill at any moment
 leaves either the whole article or none of it. The database runs in WAL mode so
 readers (``show``, ``export``, Datasette) never block the writer.
+
+The schema carries a version (``PRAGMA user_version``). Opening an archive for writing
+upgrades an older one through :data:`MIGRATIONS`, all steps in one transaction, so an
+archive made by an older release opens in a newer one and a failed upgrade changes
+nothing. Write statements are plain SQL inside our own transaction: sqlite-utils'
+insert helpers and ``executescript`` would commit half-way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import sqlite3
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -25,10 +34,13 @@ from .article import Article
 from .fetching import Attempt, Response
 from .urls import normalize_url, site_of
 
-__all__ = ["Archive", "ArchiveError", "StoreResult", "SCHEMA_VERSION"]
+__all__ = ["Archive", "ArchiveError", "StoreResult", "SCHEMA_VERSION", "MIGRATIONS", "content_hash"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LIST_SEPARATOR = "; "
+
+# The first released schema, frozen: new archives are created at v1 and then run through
+# every migration, so the upgrade path is exercised on each new file, not only on old ones.
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -104,6 +116,80 @@ CREATE TABLE IF NOT EXISTS fetches (
 CREATE INDEX IF NOT EXISTS idx_fetches_url ON fetches(url);
 """
 
+# v1 → v2: history (versions), full-text search kept in sync by triggers, page provenance,
+# a published_month column for Datasette facets, and a log of the migrations themselves.
+# The FTS table has the name and shape sqlite-utils gives one (``articles_fts``,
+# ``content=[articles]``), so sqlite-utils and Datasette find it on their own; its update
+# trigger fires only when title or body are written, not on every ``last_fetched`` bump.
+# Its ``rank`` weighs a match in the title five times one in the body.
+_MIGRATE_V1_V2 = """
+CREATE TABLE IF NOT EXISTS migrations (
+    version INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL,
+    scraper_version TEXT NOT NULL
+);
+
+ALTER TABLE articles ADD COLUMN published_month TEXT;
+UPDATE articles SET published_month = substr(published, 1, 7)
+    WHERE published GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]*';
+CREATE INDEX IF NOT EXISTS idx_articles_month ON articles(published_month);
+CREATE INDEX IF NOT EXISTS idx_articles_fetched ON articles(last_fetched);
+
+ALTER TABLE pages ADD COLUMN source TEXT;
+ALTER TABLE pages ADD COLUMN source_ref TEXT;
+UPDATE pages SET source = CASE WHEN status IS NULL THEN 'file' ELSE 'fetch' END;
+CREATE INDEX IF NOT EXISTS idx_fetches_error ON fetches(error) WHERE error IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    title TEXT,
+    authors TEXT NOT NULL DEFAULT '[]',
+    published TEXT,
+    modified TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    body TEXT NOT NULL DEFAULT '',
+    content_hash TEXT,
+    page_id INTEGER REFERENCES pages(id),
+    extractor TEXT,
+    seen_from TEXT NOT NULL,
+    seen_until TEXT NOT NULL,
+    replaced_at TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_versions_article ON versions(article_id);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS [articles_fts] USING FTS5 (
+    [title], [body], content=[articles], tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS [articles_ai] AFTER INSERT ON [articles] BEGIN
+    INSERT INTO [articles_fts] (rowid, [title], [body]) VALUES (new.rowid, new.[title], new.[body]);
+END;
+CREATE TRIGGER IF NOT EXISTS [articles_ad] AFTER DELETE ON [articles] BEGIN
+    INSERT INTO [articles_fts] ([articles_fts], rowid, [title], [body])
+        VALUES ('delete', old.rowid, old.[title], old.[body]);
+END;
+CREATE TRIGGER IF NOT EXISTS [articles_au] AFTER UPDATE OF [title], [body] ON [articles] BEGIN
+    INSERT INTO [articles_fts] ([articles_fts], rowid, [title], [body])
+        VALUES ('delete', old.rowid, old.[title], old.[body]);
+    INSERT INTO [articles_fts] (rowid, [title], [body]) VALUES (new.rowid, new.[title], new.[body]);
+END;
+INSERT INTO [articles_fts] ([articles_fts]) VALUES ('rebuild');
+INSERT INTO [articles_fts] ([articles_fts], rank) VALUES ('rank', 'bm25(5.0, 1.0)');
+"""
+
+# MIGRATIONS[n] takes an archive at schema n to n + 1, inside the caller's transaction.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: lambda conn: _run_script(conn, _SCHEMA_V1),
+    1: lambda conn: _run_script(conn, _MIGRATE_V1_V2),
+}
+
+# Changes to these make a new version of an article (the old values go to ``versions``).
+VERSIONED = ("title", "body", "published", "modified", "authors", "tags")
+# Written on every store even when the article did not change.
+_FETCH_COLUMNS = ("final_url", "page_id", "last_fetched")
+_MONTH = re.compile(r"^\d{4}-[01]\d")
+
 
 class ArchiveError(Exception):
     """The archive file cannot be opened, read or written (exit code 3 in the CLI)."""
@@ -118,15 +204,24 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
+def published_month(published: str | None) -> str | None:
+    """``YYYY-MM`` of an ISO date, the unit archives are browsed and faceted by."""
+    return published[:7] if published and _MONTH.match(published) else None
+
+
 class StoreResult:
-    """What :meth:`Archive.store` did: ``status`` is ``new``, ``updated`` or ``unchanged``."""
+    """What a write did: ``status`` is ``new``, ``updated``, ``unchanged``, ``refreshed``
+    (extracted fields other than text, title, dates, authors and tags changed: no version)
+    or ``older`` (a capture older than the stored one: kept as a past version)."""
 
-    __slots__ = ("article_id", "status", "page_id")
+    __slots__ = ("article_id", "status", "page_id", "version_id")
 
-    def __init__(self, article_id: int, status: str, page_id: int | None) -> None:
+    def __init__(self, article_id: int, status: str, page_id: int | None,
+                 version_id: int | None = None) -> None:
         self.article_id = article_id
         self.status = status
         self.page_id = page_id
+        self.version_id = version_id
 
     def __repr__(self) -> str:
         return f"StoreResult(article_id={self.article_id}, status={self.status!r})"
@@ -137,19 +232,22 @@ class Archive:
 
     ``readonly=True`` opens an existing file without ever writing to it (for
     ``show``, ``list``, ``export``); ``timeout`` is how long a writer waits for
-    another process's lock before :class:`ArchiveError`.
+    another process's lock before :class:`ArchiveError`. A writable open upgrades an
+    older schema (``migrated_from`` tells from which version); a read-only open of an
+    older schema raises :class:`ArchiveError` naming ``scraper migrate``.
     """
 
     def __init__(self, path: str | Path = "archive.db", *, readonly: bool = False,
                  timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        self.migrated_from: int | None = None
+        conn: sqlite3.Connection | None = None
         try:
             if readonly:
                 if not self.path.is_file():
                     raise ArchiveError(f"no archive at {self.path}")
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=timeout,
-                                       isolation_level=None, check_same_thread=False)
+                conn = self._connect_readonly(timeout)
             else:
                 if self.path.is_dir():
                     raise ArchiveError(f"archive path is a directory: {self.path}")
@@ -160,17 +258,62 @@ class Archive:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self.db = sqlite_utils.Database(conn)
             if readonly:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version == 0 and not self.db["articles"].exists():
-                    raise ArchiveError(f"not a scraper archive: {self.path}")
+                self._check_readable(conn)
             else:
                 self._prepare()
         except sqlite3.DatabaseError as exc:
-            raise ArchiveError(f"cannot open archive {self.path}: {exc}") from None
+            if conn is not None:
+                conn.close()
+            raise ArchiveError(_explain_sqlite(self.path, exc)) from None
         except OSError as exc:
+            if conn is not None:
+                conn.close()
             raise ArchiveError(f"cannot open archive {self.path}: {exc.strerror or exc}") from None
+        except ArchiveError:
+            if conn is not None:
+                conn.close()
+            raise
 
     # -- lifecycle -------------------------------------------------------------------
+
+    def _connect_readonly(self, timeout: float) -> sqlite3.Connection:
+        """Open with ``mode=ro``; on a read-only folder fall back to ``immutable=1``.
+
+        A WAL archive needs its ``-shm`` file, which a reader cannot create in a folder it
+        may not write. When no ``-wal`` file with content exists there, nothing can be
+        writing the archive (no one can create one), so reading it as immutable is exact.
+        """
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            wal = self.path.with_name(self.path.name + "-wal")
+            if os.access(self.path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size > 0):
+                raise
+            conn.close()
+            return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None,
+                                   check_same_thread=False)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_readable(self, conn: sqlite3.Connection) -> None:
+        version = self.schema_version
+        if version == 0 and not self.db["articles"].exists():
+            raise ArchiveError(f"not a scraper archive: {self.path}")
+        if version > SCHEMA_VERSION:
+            raise ArchiveError(self._newer(version))
+        if version < SCHEMA_VERSION:
+            raise ArchiveError(
+                f"{self.path} uses archive schema v{version} and this scraper reads v{SCHEMA_VERSION}: "
+                f"upgrade it once with `scraper migrate --db {self.path}` (all data is kept)")
+
+    def _newer(self, version: int) -> str:
+        return (f"{self.path} was written by a newer scraper (schema {version}, "
+                f"this one knows {SCHEMA_VERSION})")
 
     def _prepare(self) -> None:
         conn = self.db.conn
@@ -179,17 +322,24 @@ class Archive:
             raise ArchiveError(f"cannot switch {self.path} to WAL mode")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        version = self.schema_version
         if version > SCHEMA_VERSION:
-            raise ArchiveError(
-                f"{self.path} was written by a newer scraper (schema {version}, this one knows {SCHEMA_VERSION})")
-        if version < SCHEMA_VERSION:
-            with self.transaction():
-                if version == 0:
-                    if self.db.table_names() and not self.db["articles"].exists():
-                        raise ArchiveError(f"not a scraper archive: {self.path}")
-                    _run_script(conn, _SCHEMA_V1)
+            raise ArchiveError(self._newer(version))
+        if version == SCHEMA_VERSION:
+            return
+        if version == 0 and self.db.table_names() and not self.db["articles"].exists():
+            raise ArchiveError(f"not a scraper archive: {self.path}")
+        with self.transaction():
+            start = version = self.schema_version  # again under the lock: another process may have won
+            while version < SCHEMA_VERSION:
+                MIGRATIONS[version](conn)
+                version += 1
+            if start < SCHEMA_VERSION:
+                for applied in range(start + 1, SCHEMA_VERSION + 1):
+                    conn.execute("INSERT OR REPLACE INTO migrations (version, applied_at, scraper_version) "
+                                 "VALUES (?, ?, ?)", (applied, _now(), __version__))
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.migrated_from = start if start < SCHEMA_VERSION else None
 
     def close(self) -> None:
         self.db.conn.close()
@@ -202,43 +352,80 @@ class Archive:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it is stored, or none of it."""
+        """One write transaction: all of it is stored, or none of it.
+
+        Waits up to ``timeout`` for another writer, then raises :class:`ArchiveError`.
+        """
+        if self.readonly:
+            raise ArchiveError(f"archive {self.path} was opened read-only: cannot write")
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         try:
             conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            _rollback(conn)
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 
     # -- writing ---------------------------------------------------------------------
 
     def store(self, article: Article, response: Response | None = None, *,
-              raw: bytes | None = None, url: str | None = None) -> StoreResult:
+              raw: bytes | None = None, url: str | None = None, source: str | None = None,
+              source_ref: str | None = None, fetched_at: str | None = None) -> StoreResult:
         """Store an extracted article with the page it came from, in one transaction.
 
-        ``response`` is the HTTP response (its attempts are logged in ``fetches``);
-        for a local file pass ``raw`` bytes and the page's original ``url`` instead.
-        Re-storing a URL updates its row in place; it never duplicates it.
+        ``response`` is the HTTP response (its attempts are logged in ``fetches``, its
+        ``fetched_at`` dates the capture); for a local file pass ``raw`` bytes and the
+        page's original ``url`` instead (and ``fetched_at`` if it is not now). ``source`` says where the page came from
+        (``fetch``, ``file``, ``warc``) and ``source_ref`` which file and record.
+        Re-storing a URL updates its row in place, never duplicates it, and keeps the
+        previous text, title, dates, authors and tags in ``versions`` when they changed.
         """
         key = normalize_url(url or (response.url if response else None) or article.url or "")
         if not key:
             raise ValueError("an article needs a URL to be archived")
         now = _now()
+        when = (response.fetched_at if response is not None else fetched_at) or now
+        source = source or ("fetch" if response is not None else "file")
         try:
             with self.transaction() as conn:
-                page_id = self._insert_page(conn, key, response, raw, now)
+                page_id, known = self._insert_page(conn, key, response, raw, when, source, source_ref)
                 if response is not None:
                     self._insert_attempts(conn, key, response.attempts, page_id)
-                return self._upsert_article(conn, key, article, page_id, now, response)
+                final_url = response.final_url if response is not None else article.url
+                return self._upsert_article(conn, key, article, page_id, final_url, when, source, known)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(_explain_sqlite(self.path, exc)) from None
+
+    def update_extraction(self, article_id: int, article: Article, *, reason: str = "reextract") -> StoreResult:
+        """Replace an article's extracted fields with ``article`` (the output of re-extracting
+        its stored page), in one transaction; write nothing when the output is the same."""
+        now = _now()
+        try:
+            with self.transaction() as conn:
+                row = _row(conn, "SELECT * FROM articles WHERE id = ?", (article_id,))
+                if row is None:
+                    raise ArchiveError(f"no article {article_id} in {self.path}")
+                values = self._extracted_values(article, row["url"])
+                changed = _is_change(row, values)
+                version_id = None
+                if changed:
+                    version_id = self._save_version(conn, row, replaced_at=now, reason=reason)
+                    values["updated_at"] = now
+                diff = {k: v for k, v in values.items() if row[k] != v}
+                if not diff:
+                    return StoreResult(article_id, "unchanged", row["page_id"])
+                _update(conn, article_id, diff)
+                if "tags" in diff:
+                    self._set_tags(conn, article_id, article.tags)
+                return StoreResult(article_id, "updated" if changed else "refreshed", row["page_id"], version_id)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 
@@ -258,25 +445,26 @@ class Archive:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 
     def _insert_page(self, conn: sqlite3.Connection, key: str, response: Response | None,
-                     raw: bytes | None, now: str) -> int | None:
+                     raw: bytes | None, when: str, source: str,
+                     source_ref: str | None) -> tuple[int | None, bool]:
+        """The page's id and whether those exact bytes were already stored for this URL."""
         content = response.content if response is not None else raw
         if content is None:
-            return None
+            return None, False
         digest = hashlib.sha256(content).hexdigest()
         final_url = response.final_url if response is not None else key
-        latest = conn.execute("SELECT id, sha256 FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1",
-                              (key,)).fetchone()
-        if latest and latest[1] == digest:
-            return latest[0]  # the same bytes again: keep one copy
+        same = conn.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ? ORDER BY id DESC LIMIT 1",
+                            (key, digest)).fetchone()
+        if same:
+            return same[0], True  # the same bytes again: keep one copy
         cursor = conn.execute(
             "INSERT INTO pages (url, final_url, status, headers, redirects, content, compression, size, "
-            "sha256, fetched_at) VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?)",
+            "sha256, fetched_at, source, source_ref) VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?)",
             (key, final_url, response.status if response else None,
              json.dumps(response.headers if response else {}, ensure_ascii=False),
              json.dumps(response.redirects if response else []),
-             zlib.compress(content, 6), len(content), digest,
-             response.fetched_at if response else now))
-        return cursor.lastrowid
+             zlib.compress(content, 6), len(content), digest, when, source, source_ref))
+        return cursor.lastrowid, False
 
     def _insert_attempts(self, conn: sqlite3.Connection, key: str, attempts: Sequence[Attempt],
                          page_id: int | None) -> None:
@@ -287,16 +475,17 @@ class Archive:
                 (key, attempt.url, attempt.started_at, attempt.status, attempt.error, attempt.elapsed,
                  page_id if i == len(attempts) - 1 else None))
 
-    def _upsert_article(self, conn: sqlite3.Connection, key: str, article: Article,
-                        page_id: int | None, now: str, response: Response | None) -> StoreResult:
-        digest = content_hash(article.body)
-        values = {
-            "final_url": response.final_url if response else article.url,
+    @staticmethod
+    def _extracted_values(article: Article, key: str) -> dict[str, Any]:
+        return {
             "canonical_url": article.canonical_url,
-            "site": site_of(article.canonical_url or key),
+            # The host it was archived from: what a crawl or a --site filter names. (A
+            # syndicated copy's canonical URL points at another publisher.)
+            "site": site_of(key),
             "title": article.title,
             "authors": json.dumps(article.authors, ensure_ascii=False),
             "published": article.published,
+            "published_month": published_month(article.published),
             "modified": article.modified,
             "tags": json.dumps(article.tags, ensure_ascii=False),
             "body": article.body,
@@ -308,32 +497,59 @@ class Archive:
             "is_article": int(article.is_article),
             "comments": article.comments,
             "word_count": article.word_count,
-            "content_hash": digest,
-            "page_id": page_id,
-            "last_fetched": now,
+            "content_hash": content_hash(article.body),
             "extractor": __version__,
         }
-        row = conn.execute(
-            "SELECT id, content_hash, title, published, modified, tags, authors FROM articles WHERE url = ?",
-            (key,)).fetchone()
+
+    def _upsert_article(self, conn: sqlite3.Connection, key: str, article: Article, page_id: int | None,
+                        final_url: str | None, when: str, source: str, known_page: bool = False) -> StoreResult:
+        values = self._extracted_values(article, key)
+        values.update(final_url=final_url, page_id=page_id, last_fetched=when)
+        row = _row(conn, "SELECT * FROM articles WHERE url = ?", (key,))
         if row is None:
-            values.update(url=key, first_fetched=now, updated_at=now)
+            values.update(url=key, first_fetched=when, updated_at=when)
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
             article_id = conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
                                       list(values.values())).lastrowid
-            status = "new"
-        else:
-            article_id = row[0]
-            changed = (row[1], row[2], row[3], row[4], row[5], row[6]) != (
-                digest, article.title, article.published, article.modified, values["tags"], values["authors"])
+            self._set_tags(conn, article_id, article.tags)
+            return StoreResult(article_id, "new", page_id)
+        article_id = row["id"]
+        if known_page and page_id != row["page_id"] and not _earlier(row["last_fetched"], when):
+            # A capture already in the archive (say, the same WARC imported twice): nothing new.
+            return StoreResult(article_id, "unchanged", page_id)
+        changed = _is_change(row, values)
+        if _earlier(when, row["last_fetched"]):
+            # An older capture (say, from a WARC) never replaces a newer one: it becomes history.
+            version_id = None
             if changed:
-                values["updated_at"] = now
-            assignments = ", ".join(f"{name} = ?" for name in values)
-            conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id])
-            status = "updated" if changed else "unchanged"
-        self._set_tags(conn, article_id, article.tags)
-        return StoreResult(article_id, status, page_id)
+                past = {**values, "id": article_id, "updated_at": when}
+                version_id = self._save_version(conn, past, replaced_at=when, reason=source)
+            if _earlier(when, row["first_fetched"]):
+                conn.execute("UPDATE articles SET first_fetched = ? WHERE id = ?", (when, article_id))
+            return StoreResult(article_id, "older" if changed else "unchanged", page_id, version_id)
+        version_id = None
+        if changed:
+            version_id = self._save_version(conn, row, replaced_at=when, reason=source)
+            values["updated_at"] = when
+        diff = {k: v for k, v in values.items() if row[k] != v}
+        if diff:
+            _update(conn, article_id, diff)
+        if "tags" in diff:
+            self._set_tags(conn, article_id, article.tags)
+        return StoreResult(article_id, "updated" if changed else "unchanged", page_id, version_id)
+
+    @staticmethod
+    def _save_version(conn: sqlite3.Connection, row: dict[str, Any], *, replaced_at: str, reason: str) -> int:
+        """Keep the text, title, dates, authors and tags of ``row`` before they are replaced."""
+        cursor = conn.execute(
+            "INSERT INTO versions (article_id, title, authors, published, modified, tags, body, content_hash, "
+            "page_id, extractor, seen_from, seen_until, replaced_at, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row["id"], row["title"], row["authors"], row["published"], row["modified"], row["tags"],
+             row["body"], row["content_hash"], row["page_id"], row["extractor"], row["updated_at"],
+             row["last_fetched"], replaced_at, reason))
+        return int(cursor.lastrowid or 0)
 
     def _set_tags(self, conn: sqlite3.Connection, article_id: int, tags: Sequence[str]) -> None:
         conn.execute("DELETE FROM article_tags WHERE article_id = ?", (article_id,))
@@ -350,22 +566,18 @@ class Archive:
 
     def get(self, ref: str | int) -> dict[str, Any] | None:
         """An article row by id or URL (normalised, or the canonical URL), lists decoded."""
-        conn = self.db.conn
         if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-            row = self._one("SELECT * FROM articles WHERE id = ?", (int(ref),))
-        else:
-            key = normalize_url(ref)
-            row = self._one("SELECT * FROM articles WHERE url = ?", (key,)) or self._one(
-                "SELECT * FROM articles WHERE canonical_url = ? OR final_url = ? ORDER BY id LIMIT 1",
-                (ref, ref))
-        del conn
-        return row
+            return self._one("SELECT * FROM articles WHERE id = ?", (int(ref),))
+        key = normalize_url(ref)
+        return self._one("SELECT * FROM articles WHERE url = ?", (key,)) or self._one(
+            "SELECT * FROM articles WHERE canonical_url = ? OR final_url = ? ORDER BY id LIMIT 1",
+            (ref, ref))
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         rows = list(self.query(sql, params))
         return rows[0] if rows else None
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
         """Rows of ``sql`` as dicts with JSON list columns decoded; streams, never loads all."""
         try:
             for row in self.db.query(sql, params):
@@ -382,12 +594,17 @@ class Archive:
             params.append(limit)
         return self.query(sql, params)
 
+    def versions(self, article_id: int) -> list[dict[str, Any]]:
+        """Past versions of one article, oldest first (the current one is in ``articles``)."""
+        return list(self.query("SELECT * FROM versions WHERE article_id = ? ORDER BY seen_from, id",
+                               (article_id,)))
+
     def raw_page(self, page_id: int) -> bytes | None:
         """The stored bytes of a page, decompressed."""
         row = self.db.conn.execute("SELECT content, compression FROM pages WHERE id = ?", (page_id,)).fetchone()
         if row is None or row[0] is None:
             return None
-        return zlib.decompress(row[0]) if row[1] == "zlib" else bytes(row[0])
+        return decompress(row[0], row[1])
 
     def page(self, page_id: int) -> tuple[bytes, dict[str, str]] | None:
         """A stored page's bytes (decompressed) and its HTTP response headers."""
@@ -404,12 +621,82 @@ class Archive:
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
 
+    def check_integrity(self) -> list[str]:
+        """Problems found by SQLite's ``integrity_check`` and the FTS index check; empty when sound.
+
+        FTS5's full check is an INSERT command, which a read-only handle may not run; there
+        the index is checked to hold exactly one entry per article instead.
+        """
+        conn = self.db.conn
+        problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        try:
+            if self.readonly:
+                indexed = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
+                stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+                if indexed != stored:
+                    problems.append(f"articles_fts: {indexed} entries for {stored} articles")
+            else:
+                conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"articles_fts: {exc}")
+        return problems
+
+
+def decompress(content: bytes, compression: str | None) -> bytes:
+    """Stored page bytes back to what the server sent (after HTTP content decoding)."""
+    return zlib.decompress(content) if compression == "zlib" else bytes(content)
+
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
-    """Run DDL statement by statement: ``executescript`` would commit our transaction."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    """Run DDL statement by statement (``executescript`` would commit our transaction)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                conn.execute(pending)
+            pending = ""
+    if pending.strip(" \n;"):
+        raise ValueError(f"incomplete SQL statement: {pending[:80]!r}")
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open: SQLite ends some on its own (a full disk)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
+def _row(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
+    cursor = conn.execute(sql, params)
+    values = cursor.fetchone()
+    if values is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], values))
+
+
+def _update(conn: sqlite3.Connection, article_id: int, values: dict[str, Any]) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id])
+
+
+def _is_change(row: dict[str, Any], values: dict[str, Any]) -> bool:
+    """A new version: the text (whitespace aside), title, dates, authors or tags differ."""
+    if row["content_hash"] != values["content_hash"]:
+        return True
+    return any(row[name] != values[name] for name in VERSIONED if name != "body")
+
+
+def _earlier(a: str, b: str | None) -> bool:
+    """``a`` is strictly before ``b`` (ISO timestamps; unparsable ones compare as text)."""
+    if not b:
+        return False
+    try:
+        return datetime.fromisoformat(a) < datetime.fromisoformat(b)
+    except (TypeError, ValueError):
+        return a < b
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -428,9 +715,11 @@ def _explain_sqlite(path: Path, exc: BaseException) -> str:
     if "locked" in text or "busy" in text:
         return f"archive {path} is busy (another process holds its write lock); gave up waiting"
     if "readonly" in text or "read-only" in text:
-        return f"archive {path} is read-only: cannot write"
+        return f"archive {path} is read-only: cannot write (nothing already stored was changed)"
     if "disk is full" in text or "database or disk is full" in text:
-        return f"disk full while writing {path}; nothing was half-written"
+        return f"disk full while writing {path}; the write was rolled back, nothing stored before is lost"
     if "not a database" in text or "malformed" in text:
         return f"{path} is not a valid scraper archive ({text})"
+    if "unable to open" in text:
+        return f"cannot open {path} ({text}): check that the file and its folder are readable and writable"
     return f"archive {path}: {text}"

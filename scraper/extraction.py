@@ -22,7 +22,7 @@ from .body import clean_region, drop, find_body, words_of
 from .dates import find_dates
 from .metadata import read_metadata, tag_line_label
 from .parsing import parse_html
-from .render import soup_of, tidy, tidy_region, to_markdown, to_text
+from .render import soup_of, tidy_region, to_markdown, to_text
 from .rules import Rules, SiteRule
 from .structured import article_objects, json_ld, meta_tags
 
@@ -104,7 +104,8 @@ def render_body(body_html: str, body_format: str = "text") -> str:
     """Re-render a stored ``body_html`` as ``text``, ``markdown`` or ``html``."""
     if body_format == "html":
         return body_html
-    root = tidy(soup_of(body_html))
+    soup = soup_of(body_html)  # stored body_html is already tidy (see render_region)
+    root = soup.body or soup
     return to_markdown(root) if body_format == "markdown" else to_text(root)
 
 

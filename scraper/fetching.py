@@ -12,8 +12,13 @@ so the archive can log it.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import ipaddress
+import itertools
+import os
 import socket
+import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +26,10 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
+import urllib3.response
 
 from . import __version__
 from .parsing import decode_html
@@ -108,7 +116,9 @@ class FetchError(Exception):
     ``kind`` is a short stable code for logs and the ``fetches`` table:
     ``invalid-url``, ``unsupported-scheme``, ``private-address``, ``dns``, ``connection``,
     ``tls``, ``timeout``, ``deadline``, ``http``, ``too-many-redirects``, ``redirect-loop``,
-    ``too-large``, ``not-html``, ``empty``.
+    ``too-large``, ``not-html``, ``empty``, ``truncated`` (the connection closed before
+    the promised end of the body), ``content-encoding`` (a Content-Encoding that cannot
+    be decoded, or a body that fails to decompress).
     """
 
     def __init__(self, url: str, kind: str, message: str, *, status: int | None = None,
@@ -144,16 +154,24 @@ def check_url(url: str) -> str:
 
 
 def is_private_host(host: str) -> bool:
-    """True when ``host`` is, or resolves to, a loopback, private, link-local or reserved address.
+    """True when ``host`` is, or resolves to, an address that is not on the public internet.
 
-    Used to stop a crawl of the public web from being steered at the machine it runs
-    on or its cloud metadata service (169.254.169.254).
+    Loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (including the
+    cloud metadata service at 169.254.169.254), carrier-grade NAT (100.64/10, where some
+    clouds keep their metadata service), unspecified, reserved, documentation and
+    multicast addresses all count. IPv6 forms that embed an IPv4 address
+    (``::ffff:127.0.0.1``, 6to4, NAT64) are judged by that address. Names are resolved,
+    so decimal, octal and hex spellings (``2130706433``, ``0177.0.0.1``) are caught the
+    way the connection would read them. Used to stop a crawl of the public web from
+    being steered at the machine it runs on or its neighbours.
     """
-    host = host.strip("[]")
+    host = host.strip().strip("[]").rstrip(".").lower().split("%")[0]
+    if not host:
+        return False
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
-        if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        if host == "localhost" or host.endswith(".localhost"):
             return True
         try:
             infos = socket.getaddrinfo(host, None)
@@ -162,13 +180,23 @@ def is_private_host(host: str) -> bool:
         addresses = []
         for info in infos:
             try:
-                addresses.append(ipaddress.ip_address(info[4][0].split("%")[0]))
+                addresses.append(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
             except ValueError:
                 continue
-    return any(
-        a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_multicast
-        or a.is_unspecified for a in addresses
-    )
+    return any(_address_is_private(a) for a in addresses)
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _address_is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return _address_is_private(embedded)
+    return not address.is_global or address.is_multicast
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -188,11 +216,166 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+# Bytes that never occur in text (WHATWG MIME sniffing's "binary data bytes").
+_BINARY_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
 def _looks_binary(head: bytes) -> bool:
-    if head.startswith(_BINARY_MAGIC):
+    """True when the first bytes are a known binary format or are not text at all.
+
+    A UTF-16/32 page with a byte-order mark is full of NUL bytes and still text; an
+    HTML page with a few stray NULs is still HTML; random or compressed bytes are
+    about 10% binary-only bytes, so more than 2% of the first KiB (and more than 8
+    bytes) means binary.
+    """
+    if head.startswith(_TEXT_BOMS):
+        return False
+    if head.startswith(_BINARY_MAGIC) or head[4:8] == b"ftyp":  # ftyp: MP4/MOV/HEIF
         return True
     sample = head[:1024]
-    return bool(sample) and sample.count(b"\x00") > len(sample) // 10
+    if not sample:
+        return False
+    return len(sample) - len(sample.translate(None, _BINARY_BYTES)) > max(8, len(sample) // 50)
+
+
+# -- the per-fetch guard: deadline watchdog and address rule ---------------------------
+
+_local = threading.local()
+
+
+class _PrivatePeer(Exception):
+    """A connection reached a private address where only public ones were allowed."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.address = address
+
+
+class _Guard:
+    """What one :meth:`Fetcher.fetch` call enforces on every connection it uses.
+
+    A read timeout only bounds the gap between two bytes: a server that sends one byte
+    every few seconds — in the TLS handshake, the status line, the headers or the body
+    — never trips it. So a timer shuts down every socket the fetch has touched when
+    the total deadline passes, and whatever call is blocked on it returns at once.
+    Sockets are watched through a duplicate descriptor, so the shutdown reaches the
+    connection even after TLS has wrapped the original socket object.
+
+    ``public_only`` is set once a redirect has come from a public address: from then
+    on a connection whose peer is private is refused before the request is sent, even
+    when the host name looked public when it was checked (DNS rebinding).
+    """
+
+    _ids = itertools.count(1)
+
+    def __init__(self, deadline_at: float, is_private: Callable[[str], bool]) -> None:
+        self.id = next(self._ids)
+        self.is_private = is_private
+        self.public_only = False
+        self.peer: str | None = None
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline_at - time.monotonic()), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def admit(self, conn: urllib3.connection.HTTPConnection, sock: socket.socket) -> None:
+        """Check a connection that is about to carry a request, and watch its socket."""
+        conn._scraper_guard = self.id  # type: ignore[attr-defined]
+        if conn.proxy is None:  # through a proxy the peer is the proxy, not the site
+            peer = str(sock.getpeername()[0]).split("%")[0]
+            if self.public_only and self.is_private(peer):
+                raise _PrivatePeer(peer)
+            self.peer = peer
+        watched = socket.socket(fileno=os.dup(sock.fileno()))
+        with self._lock:
+            self._socks.append(watched)
+            if self.expired:
+                _shutdown(watched)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+    def __enter__(self) -> _Guard:
+        _local.guard = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _local.guard = None
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._socks:
+                sock.close()
+            self._socks.clear()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _GuardedConnectionMixin:
+    """Connection behaviour that reports each socket to the current fetch's guard."""
+
+    _scraper_guard = 0
+    sock: socket.socket | None
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()  # type: ignore[misc]
+        guard: _Guard | None = getattr(_local, "guard", None)
+        if guard is not None:
+            try:
+                guard.admit(self, sock)  # type: ignore[arg-type]
+            except BaseException:
+                sock.close()
+                raise
+        return sock
+
+    def request(self, *args: object, **kwargs: object) -> None:
+        guard: _Guard | None = getattr(_local, "guard", None)
+        if guard is not None and self.sock is not None and self._scraper_guard != guard.id:
+            guard.admit(self, self.sock)  # type: ignore[arg-type]  # a kept-alive connection
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _GuardedHTTPConnection(_GuardedConnectionMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+_GUARDED_POOLS = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+
+class _GuardedAdapter(requests.adapters.HTTPAdapter):
+    """The default adapter, with connections that obey the current fetch's guard."""
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[arg-type]
+        self.poolmanager.pool_classes_by_scheme = _GUARDED_POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: object) -> urllib3.PoolManager:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _GUARDED_POOLS
+        return manager
 
 
 class Fetcher:
@@ -200,9 +383,15 @@ class Fetcher:
 
     ``accept`` says what a caller wants: ``"html"`` for article pages (anything else
     is refused as ``not-html``), ``"any"`` for feeds, sitemaps and robots.txt.
-    ``allow_private=False`` refuses redirects from a public host to a private
-    address; the first URL itself is the caller's choice and is never refused here.
+    ``deadline`` bounds a whole :meth:`fetch` — every redirect, retry, wait and byte —
+    however slowly the server sends (host name lookup excepted: the system resolver
+    cannot be interrupted). ``allow_private=False`` refuses redirects from a public
+    address to a private one (see :func:`is_private_host`); the first URL itself is
+    the caller's choice and is never refused here. ``is_private`` decides what counts
+    as private (tests swap in one that treats a chosen loopback address as public).
     ``sleep`` is injectable so callers that pace requests can share one clock.
+    A caller-supplied ``session`` keeps its own adapters: the deadline is then
+    checked between reads only, and the private-address check uses host names only.
     """
 
     def __init__(
@@ -218,6 +407,7 @@ class Fetcher:
         max_retry_after: float = 120.0,
         max_redirects: int = 10,
         allow_private: bool = False,
+        is_private: Callable[[str], bool] = is_private_host,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -230,11 +420,17 @@ class Fetcher:
         self.max_retry_after = max_retry_after
         self.max_redirects = max_redirects
         self.allow_private = allow_private
+        self.is_private = is_private
         self.sleep = sleep
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            session.mount("http://", _GuardedAdapter())
+            session.mount("https://", _GuardedAdapter())
+        self.session = session
         self.session.headers["User-Agent"] = user_agent
         self.session.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-        self.session.headers["Accept-Encoding"] = "gzip, deflate" + (", br" if _has_brotli() else "")
+        self.session.headers["Accept-Encoding"] = ", ".join(
+            c for c in _decodable_codings() if not c.startswith("x-"))
 
     def close(self) -> None:
         self.session.close()
@@ -253,39 +449,46 @@ class Fetcher:
         as a :class:`Response` with ``status == 304`` and an empty body.
         """
         url = check_url(url)
-        attempts: list[Attempt] = []
-        redirects: list[str] = []
-        seen = {url}
-        current = url
         extra = dict(headers or {})
         if etag:
             extra["If-None-Match"] = etag
         if last_modified:
             extra["If-Modified-Since"] = last_modified
         started = time.monotonic()
+        with _Guard(started + self.deadline, self.is_private) as guard:
+            return self._fetch(url, accept, extra, started, guard)
+
+    # -- internals -----------------------------------------------------------------
+
+    def _fetch(self, url: str, accept: str, extra: dict[str, str], started: float,
+               guard: _Guard) -> Response:
+        attempts: list[Attempt] = []
+        redirects: list[str] = []
+        seen = {url}
+        current = url
         while True:
-            response = self._get_with_retries(current, extra, attempts, url)
+            response = self._get_with_retries(current, extra, attempts, url, started, guard)
             if response.is_redirect or response.status_code in (301, 302, 303, 307, 308):
                 location = response.headers.get("Location")
                 response.close()
                 if not location:
-                    raise FetchError(url, "http", f"HTTP {response.status_code} without a Location header",
-                                     status=response.status_code, attempts=attempts, final_url=current)
+                    raise _fail(FetchError(url, "http", f"HTTP {response.status_code} without a Location header",
+                                           status=response.status_code, attempts=attempts, final_url=current))
                 target = urljoin(current, location.strip())
                 try:
                     check_url(target)
                 except FetchError as exc:
-                    raise FetchError(url, exc.kind, f"redirect to {target}: {exc.message}",
-                                     attempts=attempts, final_url=current) from None
+                    raise _fail(FetchError(url, exc.kind, f"redirect to {target}: {exc.message}",
+                                           attempts=attempts, final_url=current)) from None
                 if target in seen:
-                    raise FetchError(url, "redirect-loop", f"redirect loop at {target}",
-                                     status=response.status_code, attempts=attempts, final_url=current)
+                    raise _fail(FetchError(url, "redirect-loop", f"redirect loop at {target}",
+                                           status=response.status_code, attempts=attempts, final_url=current))
                 if len(redirects) >= self.max_redirects:
-                    raise FetchError(url, "too-many-redirects",
-                                     f"more than {self.max_redirects} redirects",
-                                     status=response.status_code, attempts=attempts, final_url=current)
+                    raise _fail(FetchError(url, "too-many-redirects",
+                                           f"more than {self.max_redirects} redirects",
+                                           status=response.status_code, attempts=attempts, final_url=current))
                 if not self.allow_private:
-                    self._check_redirect_target(url, current, target, attempts)
+                    self._check_redirect_target(url, current, target, attempts, guard)
                 seen.add(target)
                 redirects.append(target)
                 current = target
@@ -299,65 +502,100 @@ class Fetcher:
                             time.monotonic() - started)
         if status >= 400:
             response.close()
-            raise FetchError(url, "http", f"HTTP {status} {response.reason or ''}".strip(),
-                             status=status, attempts=attempts, final_url=current)
+            raise _fail(FetchError(url, "http", f"HTTP {status} {response.reason or ''}".strip(),
+                                   status=status, attempts=attempts, final_url=current))
         content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if accept == "html" and content_type and content_type not in HTML_TYPES:
             response.close()
-            raise FetchError(url, "not-html", f"not an HTML page (Content-Type: {content_type})",
-                             status=status, attempts=attempts, final_url=current)
-        content = self._read_body(response, url, attempts, started)
+            raise _fail(FetchError(url, "not-html", f"not an HTML page (Content-Type: {content_type})",
+                                   status=status, attempts=attempts, final_url=current))
+        content = self._read_body(response, url, attempts, started, guard)
         if accept == "html":
             if not content.strip():
-                raise FetchError(url, "empty", "empty response body", status=status,
-                                 attempts=attempts, final_url=current)
+                raise _fail(FetchError(url, "empty", "empty response body", status=status,
+                                       attempts=attempts, final_url=current))
             if _looks_binary(content[:2048]):
-                raise FetchError(url, "not-html", "binary content labelled as HTML",
-                                 status=status, attempts=attempts, final_url=current)
+                raise _fail(FetchError(url, "not-html", "binary content labelled as HTML",
+                                       status=status, attempts=attempts, final_url=current))
         return Response(url, current, status, resp_headers, content, _now(), redirects, attempts,
                         time.monotonic() - started)
 
-    # -- internals -----------------------------------------------------------------
-
     def _check_redirect_target(self, origin: str, current: str, target: str,
-                               attempts: list[Attempt]) -> None:
+                               attempts: list[Attempt], guard: _Guard) -> None:
+        """Refuse a hop from a public address to a private one before it is requested.
+
+        The source is judged by the address the page actually came from when known,
+        the target by its name (resolved); the connection itself is checked again
+        once open, in case the name resolves differently the second time.
+        """
         source_host = urlsplit(current).hostname or ""
         target_host = urlsplit(target).hostname or ""
-        if is_private_host(target_host) and not is_private_host(source_host):
-            raise FetchError(origin, "private-address",
-                             f"refused redirect from public {source_host} to private address {target_host} "
-                             "(use --allow-private to permit)", attempts=attempts, final_url=current)
+        if self.is_private(guard.peer or source_host):
+            return
+        if self.is_private(target_host):
+            raise _fail(FetchError(origin, "private-address",
+                                   f"refused redirect from public {source_host} to private address {target_host} "
+                                   "(use --allow-private to permit)", attempts=attempts, final_url=current))
+        guard.public_only = True
 
     def _get_with_retries(self, url: str, headers: dict[str, str], attempts: list[Attempt],
-                          origin: str) -> requests.Response:
+                          origin: str, started: float, guard: _Guard) -> requests.Response:
+        deadline_at = started + self.deadline
         for attempt_no in range(self.retries + 1):
+            left = deadline_at - time.monotonic()
+            if left <= 0 or guard.expired:
+                raise _fail(FetchError(origin, "deadline",
+                                       f"gave up after {self.deadline:g}s (total deadline) before requesting {url}",
+                                       attempts=attempts, final_url=url))
             attempt = Attempt(url=url, started_at=_now())
             attempts.append(attempt)
             t0 = time.monotonic()
+            timeout = (min(self.timeout[0], left), min(self.timeout[1], left))
             try:
-                response = self.session.get(url, headers=headers, timeout=self.timeout,
+                response = self.session.get(url, headers=headers, timeout=timeout,
                                             allow_redirects=False, stream=True)
+            except _PrivatePeer as exc:
+                attempt.elapsed = time.monotonic() - t0
+                host = urlsplit(url).hostname or ""
+                raise _fail(FetchError(origin, "private-address",
+                                       f"refused: {host} connected to private address {exc.address} after a "
+                                       "redirect from a public address (use --allow-private to permit)",
+                                       attempts=attempts, final_url=url)) from None
             except requests.exceptions.RequestException as exc:
                 attempt.elapsed = time.monotonic() - t0
+                if guard.expired or time.monotonic() >= deadline_at:
+                    raise _fail(FetchError(origin, "deadline",
+                                           f"gave up after {self.deadline:g}s (total deadline) waiting for "
+                                           "the response", attempts=attempts, final_url=url)) from None
                 kind, message = _describe(exc)
                 attempt.error = f"{kind}: {message}"
-                retryable = kind in ("connection", "timeout")
-                if retryable and attempt_no < self.retries:
-                    self.sleep(self.backoff * (2 ** attempt_no))
+                wait = self.backoff * (2 ** attempt_no)
+                if kind in ("connection", "timeout") and attempt_no < self.retries \
+                        and time.monotonic() + wait < deadline_at:
+                    self.sleep(wait)
                     continue
                 raise FetchError(origin, kind, message, attempts=attempts, final_url=url) from None
             attempt.elapsed = time.monotonic() - t0
             attempt.status = response.status_code
+            if guard.expired:  # headers cut short by the watchdog can still parse
+                response.close()
+                raise _fail(FetchError(origin, "deadline",
+                                       f"gave up after {self.deadline:g}s (total deadline) waiting for "
+                                       "the response headers", attempts=attempts, final_url=url))
             if response.status_code in RETRY_STATUSES and attempt_no < self.retries:
-                wait = _retry_after(response.headers.get("Retry-After"))
+                retry_after = _retry_after(response.headers.get("Retry-After"))
                 response.close()
                 attempt.error = f"http: HTTP {response.status_code}"
-                if wait is None:
-                    wait = self.backoff * (2 ** attempt_no)
-                elif wait > self.max_retry_after:
+                wait = self.backoff * (2 ** attempt_no) if retry_after is None else retry_after
+                if retry_after is not None and retry_after > self.max_retry_after:
                     raise FetchError(origin, "http",
                                      f"HTTP {response.status_code}, Retry-After {wait:.0f}s is over the "
                                      f"{self.max_retry_after:.0f}s limit", status=response.status_code,
+                                     attempts=attempts, final_url=url)
+                if time.monotonic() + wait >= deadline_at:
+                    raise FetchError(origin, "http",
+                                     f"HTTP {response.status_code}, and waiting {wait:.0f}s to retry would pass "
+                                     f"the {self.deadline:g}s deadline", status=response.status_code,
                                      attempts=attempts, final_url=url)
                 self.sleep(wait)
                 continue
@@ -365,77 +603,132 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read_body(self, response: requests.Response, origin: str, attempts: list[Attempt],
-                   started: float) -> bytes:
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes and \
-                not response.headers.get("Content-Encoding"):
+                   started: float, guard: _Guard) -> bytes:
+        def failure(kind: str, message: str) -> FetchError:
             response.close()
-            raise FetchError(origin, "too-large",
-                             f"body of {int(declared)} bytes is over the {self.max_bytes}-byte limit (not read)",
-                             status=response.status_code, attempts=attempts, final_url=response.url)
+            if attempts:
+                attempts[-1].elapsed = time.monotonic() - attempt_started
+            return _fail(FetchError(origin, kind, message, status=response.status_code,
+                                    attempts=attempts, final_url=response.url))
+
+        attempt_started = time.monotonic() - (attempts[-1].elapsed if attempts else 0.0)
+        codings = [c.strip().lower() for c in (response.headers.get("Content-Encoding") or "").split(",")
+                   if c.strip()]
+        unknown = [c for c in codings if c not in _decodable_codings() and c != "identity"]
+        if unknown:
+            raise failure("content-encoding",
+                          f"cannot decode Content-Encoding {', '.join(unknown)} (body not read)")
+        if len(codings) > 3:
+            raise failure("content-encoding",
+                          f"{len(codings)} stacked Content-Encodings (body not read)")
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes and not codings:
+            raise failure("too-large",
+                          f"body of {int(declared)} bytes is over the {self.max_bytes}-byte limit (not read)")
         chunks: list[bytes] = []
         size = 0
         raw = response.raw
         try:
             while True:
-                if time.monotonic() - started > self.deadline:
-                    raise FetchError(origin, "deadline",
-                                     f"gave up after {self.deadline:.0f}s (total deadline) with {size} bytes read",
-                                     status=response.status_code, attempts=attempts, final_url=response.url)
-                # read1 returns as soon as some bytes arrive, so a server that trickles
-                # a byte at a time is still checked against the deadline, and it never
-                # inflates more than the requested amount (decompression bombs).
+                if guard.expired or time.monotonic() - started > self.deadline:
+                    raise failure("deadline", f"gave up after {self.deadline:g}s (total deadline) "
+                                              f"with {size} bytes of the body read")
+                # read1 returns as soon as some bytes arrive, and (urllib3 >= 2.6) never
+                # inflates more than it is asked for, so a decompression bomb is cut off
+                # at the cap having cost no more than the cap in memory.
                 chunk = raw.read1(65536, decode_content=True)
                 if not chunk:
                     break
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise FetchError(origin, "too-large",
-                                     f"body over the {self.max_bytes}-byte limit: stopped reading at {size} bytes",
-                                     status=response.status_code, attempts=attempts, final_url=response.url)
+                    raise failure("too-large",
+                                  f"body over the {self.max_bytes}-byte limit: stopped reading at {size} bytes")
                 chunks.append(chunk)
         except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as exc:
+            if guard.expired:
+                raise failure("deadline", f"gave up after {self.deadline:g}s (total deadline) "
+                                          f"with {size} bytes of the body read") from None
             kind, message = _describe(exc)
-            if attempts:
-                attempts[-1].error = f"{kind}: {message}"
-            raise FetchError(origin, kind, f"while reading the body: {message}", status=response.status_code,
-                             attempts=attempts, final_url=response.url) from None
+            raise failure(kind, f"while reading the body ({size} bytes in): {message}") from None
         finally:
             response.close()
+        if guard.expired:  # the watchdog's shutdown reads as a clean end of the body
+            raise failure("deadline", f"gave up after {self.deadline:g}s (total deadline) "
+                                      f"with {size} bytes of the body read")
+        if attempts:
+            attempts[-1].elapsed = time.monotonic() - attempt_started
         return b"".join(chunks)
 
 
-def _has_brotli() -> bool:
-    try:
-        import brotli  # noqa: F401
-    except ImportError:
-        try:
-            import brotlicffi  # noqa: F401
-        except ImportError:
-            return False
-    return True
+def _fail(error: FetchError) -> FetchError:
+    """Record ``error`` on the last attempt (if it has none yet) and return it to raise."""
+    if error.attempts and error.attempts[-1].error is None:
+        error.attempts[-1].error = f"{error.kind}: {error.message}"
+    return error
+
+
+def _decodable_codings() -> list[str]:
+    """The Content-Encodings urllib3 can undo here (brotli and zstd only when installed)."""
+    return list(urllib3.response.HTTPResponse.CONTENT_DECODERS)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it wraps (requests and urllib3 nest the real error deeply)."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if any(current is f for f in found):
+            continue
+        found.append(current)
+        nested = [getattr(current, "reason", None), current.__cause__, current.__context__,
+                  *current.args]
+        todo.extend(e for e in nested if isinstance(e, BaseException))
+    return found
 
 
 def _describe(exc: BaseException) -> tuple[str, str]:
     """Map a requests/urllib3 exception to a (kind, one-line message) pair."""
-    text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError) or "SSL" in type(exc).__name__ or "CERTIFICATE" in text:
-        return "tls", f"TLS error: {_short(text)}"
-    if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, socket.timeout)):
-        return "timeout", "timed out"
-    if isinstance(exc, requests.exceptions.InvalidURL):
-        return "invalid-url", _short(text)
-    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text \
-            or "Temporary failure in name resolution" in text or "NameResolutionError" in text:
+    causes = _causes(exc)
+
+    def first(*types: type[BaseException]) -> BaseException | None:
+        return next((e for e in causes if isinstance(e, types)), None)
+
+    verify = first(ssl.SSLCertVerificationError)
+    if verify is not None:
+        detail = getattr(verify, "verify_message", None) or _short(str(verify))
+        return "tls", f"TLS certificate not accepted: {detail}"
+    tls = first(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError)
+    if tls is not None:
+        inner = first(ssl.SSLError)
+        detail = (getattr(inner, "reason", None) or getattr(inner, "strerror", None) or str(inner)) \
+            if inner is not None else str(tls)
+        return "tls", f"TLS handshake failed: {_short(str(detail)).replace('_', ' ').lower()}"
+    if first(socket.gaierror, urllib3.exceptions.NameResolutionError) is not None:
         return "dns", "host name could not be resolved"
-    if "Connection refused" in text:
+    if first(urllib3.exceptions.ConnectTimeoutError, requests.exceptions.ConnectTimeout) is not None:
+        return "timeout", "timed out connecting"
+    if first(requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, socket.timeout) is not None:
+        return "timeout", "timed out waiting for data"
+    incomplete = first(urllib3.exceptions.IncompleteRead, http.client.IncompleteRead)
+    if incomplete is not None:
+        expected = incomplete.args[1] if len(incomplete.args) > 1 else None
+        if isinstance(expected, int) and expected > 0:
+            return "truncated", f"connection closed {expected} bytes short of the promised length"
+        return "truncated", "connection closed before the end of the body"
+    if first(ConnectionRefusedError) is not None:
         return "connection", "connection refused"
-    if isinstance(exc, (urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError)) \
-            or "IncompleteRead" in text or "reset" in text.lower():
-        return "connection", f"connection broken: {_short(text)}"
-    if isinstance(exc, (urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError)):
-        return "connection", f"could not decode the body: {_short(text)}"
-    return "connection", _short(text)
+    if first(http.client.RemoteDisconnected) is not None:
+        return "connection", "the server closed the connection without answering"
+    if first(ConnectionResetError) is not None:
+        return "connection", "connection reset by the server"
+    if first(urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError) is not None:
+        return "content-encoding", f"body could not be decompressed: {_short(str(exc), 100)}"
+    if isinstance(exc, requests.exceptions.InvalidURL):
+        return "invalid-url", _short(str(exc))
+    if first(urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError) is not None:
+        return "connection", f"connection broken: {_short(str(exc))}"
+    return "connection", _short(str(exc))
 
 
 def _short(text: str, limit: int = 160) -> str:

@@ -16,8 +16,9 @@ from lxml import etree
 
 __all__ = ["decode_html", "parse_html", "ParseError"]
 
+# Bounded: a page made of "<meta" repeated without a ">" must not cost quadratic time.
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
+    rb"""<meta[^>]{1,512}?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]{1,40})""", re.IGNORECASE
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # C0 controls other than tab, newline and carriage return are not allowed in XML
@@ -30,9 +31,26 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-# Labels that browsers treat as windows-1252 (WHATWG encoding standard).
-_LATIN1_LABELS = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "l1", "ascii", "us-ascii",
-                  "windows-1252", "cp1252", "iso_8859-1"}
+# The encodings browsers know (WHATWG Encoding Standard), keyed by Python codec name,
+# mapped to the codec browsers really decode them with (latin-1 and ascii labels mean
+# windows-1252, gb2312 means gb18030, shift_jis means cp932...). A label outside this
+# table — utf-7, unicode_escape, rot13, utf-16 without a BOM — is ignored, as a
+# browser would: it is either an attack or a mistake.
+_WEB_CODECS = {
+    "utf-8": "utf-8", "cp866": "cp866", "koi8-r": "koi8-r", "koi8-u": "koi8-u",
+    "mac-roman": "mac-roman", "mac-cyrillic": "mac-cyrillic",
+    "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254",
+    "tis-620": "cp874", "iso8859-11": "cp874", "cp874": "cp874",
+    "gbk": "gb18030", "gb2312": "gb18030", "gb18030": "gb18030",
+    "big5": "big5hkscs", "big5hkscs": "big5hkscs",
+    "euc_jp": "euc_jp", "iso2022_jp": "iso2022_jp", "shift_jis": "cp932", "cp932": "cp932",
+    "euc_kr": "cp949", "cp949": "cp949",
+    **{f"iso8859-{n}": f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)},
+    **{f"cp125{n}": f"cp125{n}" for n in range(9)},
+}
+_LABEL_ALIASES = {"windows-874": "cp874", "windows-31j": "cp932", "iso-8859-8-i": "iso8859-8"}
+# With no evidence either way, a browser reads an undeclared page as windows-1252.
+_PREFERRED = ("cp1252", "utf-8")
 
 
 _local = threading.local()
@@ -58,20 +76,51 @@ class ParseError(ValueError):
 
 
 def _lookup(label: str | None) -> str | None:
+    """The codec to decode with for an encoding label, or None if browsers don't know it."""
     if not label:
         return None
-    label = label.strip().strip("\"'").lower()
-    if label in _LATIN1_LABELS:
-        return "cp1252"
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
+    label = label.strip().strip("\"'").strip().lower()
+    label = _LABEL_ALIASES.get(label, label)
+    for candidate in (label, label[2:] if label.startswith("x-") else None):
+        if not candidate:
+            continue
+        try:
+            name = codecs.lookup(candidate).name
+        except LookupError:
+            continue
+        return _WEB_CODECS.get(name)
+    return None
 
 
 def _sniff_meta(data: bytes) -> str | None:
-    match = _META_CHARSET.search(data[:4096]) or _META_CHARSET.search(data[:65536])
+    match = _META_CHARSET.search(data, 0, 65536)
     return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Valid multi-byte UTF-8 with only a few broken sequences (a stray byte, a cut end)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad
+    return good > 0 and bad <= good
+
+
+def _detect(data: bytes) -> str | None:
+    """Statistical detection restricted to web encodings; windows-1252 wins a tie."""
+    try:
+        from charset_normalizer import from_bytes
+
+        matches = list(from_bytes(data[:200_000]))
+    except Exception:  # detection is a best effort; the caller has a fallback
+        return None
+    ranked = []
+    for match in matches:
+        name = _lookup(match.encoding)
+        if name is None or name == "utf-8":
+            continue
+        preference = _PREFERRED.index(name) if name in _PREFERRED else len(_PREFERRED)
+        ranked.append((round(match.chaos, 2), -round(match.coherence, 2), preference, name))
+    return min(ranked)[3] if ranked else None
 
 
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -80,8 +129,10 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     Order: a byte-order mark wins; then bytes that are valid UTF-8 are read as
     UTF-8 even when the page says latin-1 (a frequent mislabel, and valid multi-byte
     UTF-8 is almost never meant as latin-1); then the HTTP charset, then the
-    ``<meta charset>``; then statistical detection; windows-1252 as the last resort,
-    because it maps every byte and so never fails.
+    ``<meta charset>``, each only if it is an encoding browsers support; then UTF-8
+    again if the bytes are mostly valid UTF-8; then statistical detection (a page
+    declared UTF-8 whose bytes are latin-1 ends here); windows-1252 as the last
+    resort, because it maps every byte and so never fails.
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -94,19 +145,16 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
         return text, "utf-8"
     for label in (declared, _sniff_meta(data)):
         name = _lookup(label)
-        if name and name not in ("utf-8", "utf-16", "utf-32"):
+        if name and name != "utf-8":
             try:
                 return data.decode(name), name
-            except (UnicodeDecodeError, LookupError):
+            except UnicodeDecodeError:
                 continue
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:200_000]).best()
-        if best is not None and best.encoding:
-            return data.decode(best.encoding, errors="replace"), best.encoding
-    except Exception:  # detection is a best effort; the fallback below always works
-        pass
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors="replace"), "utf-8"
+    name = _detect(data)
+    if name:
+        return data.decode(name, errors="replace"), name
     return data.decode("cp1252", errors="replace"), "cp1252"
 
 
@@ -114,7 +162,9 @@ def parse_html(html: str | bytes, declared_encoding: str | None = None) -> lxml.
     """Parse a whole page into an lxml tree, never raising on bad markup.
 
     An empty or unparseable page gives an empty ``<html><body/></html>`` tree so
-    callers need no special case.
+    callers need no special case. libxml2 stops building the tree at 256 levels of
+    nesting and silently drops the rest of the page; such a page is parsed again with
+    the elements below :data:`MAX_DEPTH` flattened, so its text is kept.
     """
     if isinstance(html, bytes):
         html, _ = decode_html(html, declared_encoding)
@@ -123,10 +173,93 @@ def parse_html(html: str | bytes, declared_encoding: str | None = None) -> lxml.
     html = _XML_DECL.sub("", html, count=1)
     if not html.strip():
         return lxml.html.document_fromstring("<html><body></body></html>")
+    parser = _parser()
     try:
-        doc = lxml.html.document_fromstring(html, parser=_parser())
+        doc = lxml.html.document_fromstring(html, parser=parser)
     except (etree.ParserError, ValueError):
         doc = None
+    if doc is not None and any("depth" in entry.message for entry in parser.error_log):
+        flat = _parse_flattened(html)
+        doc = doc if flat is None else flat
     if doc is None:
         return lxml.html.document_fromstring("<html><body></body></html>")
     return doc
+
+
+# Deeper elements become siblings at this depth (well under libxml2's 256 limit, and
+# under what recursive code downstream can walk).
+MAX_DEPTH = 100
+
+
+_VOID = frozenset({"area", "br", "embed", "hr", "img", "input", "source", "track", "wbr"})
+
+
+class _FlatteningTarget:
+    """Parser target that builds the tree but never nests deeper than :data:`MAX_DEPTH`.
+
+    libxml2 reports every start and end tag to a target even past its own depth limit.
+    Below the limit each new element closes the previous over-deep one and takes its
+    place, so document order and all text survive; only the nesting is lost. An
+    over-deep element is only created once it gets text (or is an image, a line
+    break...), so ten thousand empty wrappers don't become ten thousand siblings.
+    """
+
+    def __init__(self) -> None:
+        self.builder = etree.TreeBuilder(parser=_parser())
+        self.depth = 0
+        self.flat: list[bool] = []  # per open tag: was it placed flat?
+        self.flat_open: str | None = None
+        self.pending: tuple[str, dict[str, str]] | None = None
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self._close_flat()
+        if self.depth < MAX_DEPTH:
+            self.builder.start(tag, dict(attrib))
+            self.depth += 1
+            self.flat.append(False)
+            return
+        self.flat.append(True)
+        self.pending = (tag, dict(attrib))
+        if tag in _VOID:
+            self._open_pending()
+
+    def end(self, tag: str) -> None:
+        if not self.flat:
+            return
+        self._close_flat()
+        if not self.flat.pop():
+            self.builder.end(tag)
+            self.depth -= 1
+
+    def data(self, text: str) -> None:
+        if self.pending is not None:
+            self._open_pending()
+        self.builder.data(text)
+
+    def close(self) -> lxml.html.HtmlElement:
+        while self.flat:
+            self.end("")
+        return self.builder.close()
+
+    def _open_pending(self) -> None:
+        assert self.pending is not None
+        tag, attrib = self.pending
+        self.pending = None
+        self.builder.start(tag, attrib)
+        self.flat_open = tag
+
+    def _close_flat(self) -> None:
+        self.pending = None
+        if self.flat_open is not None:
+            self.builder.end(self.flat_open)
+            self.flat_open = None
+
+
+def _parse_flattened(html: str) -> lxml.html.HtmlElement | None:
+    target = _FlatteningTarget()
+    parser = etree.HTMLParser(target=target, remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(html, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+    return root if isinstance(root, lxml.html.HtmlElement) and root.tag == "html" else None

@@ -1,9 +1,9 @@
 """Render the chosen article region as plain text, Markdown or clean HTML.
 
-This is the fine work, done with BeautifulSoup on the article region only (the
-whole page never goes through BeautifulSoup, which would be slow). The region is
-tidied once — attributes reduced to the few that carry meaning, empty wrappers
-removed — and the three renderings are read from that one tree.
+The region is tidied once on the lxml tree (attributes reduced to the few that carry
+meaning, empty wrappers removed) and serialised: that is the stored HTML. Text and
+Markdown are the fine work, done with BeautifulSoup on that region only (the whole
+page never goes through BeautifulSoup, which would be slow).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from lxml.html import HtmlElement
 
-__all__ = ["tidy", "tidy_region", "to_text", "to_markdown", "to_html", "soup_of"]
+__all__ = ["tidy_region", "to_text", "to_markdown", "soup_of"]
 
 BLOCKS = {
     "p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd",
@@ -34,13 +34,16 @@ EMPTIABLE = ("div", "section", "span", "p", "li", "ul", "ol", "blockquote", "fig
 
 
 def tidy_region(root: HtmlElement) -> None:
-    """The same tidying as :func:`tidy`, on the lxml region before it is serialised:
-    cheaper there, and the stored ``body_html`` comes out clean."""
+    """Strip presentational attributes and empty wrappers from the region, in place,
+    before it is serialised: the stored ``body_html`` comes out clean, and lxml does
+    this in linear time (BeautifulSoup's ``decompose`` scans siblings each time)."""
     for el in root.iter():
         if el.attrib:
-            keep = KEEP_ATTRS.get(el.tag, ())
-            for name in [n for n in el.attrib if n not in keep]:
-                del el.attrib[name]
+            # Cleared wholesale: broken pages carry attribute names that lxml cannot
+            # address one by one.
+            kept = {name: el.get(name) for name in KEEP_ATTRS.get(el.tag, ()) if el.get(name) is not None}
+            el.attrib.clear()
+            el.attrib.update(kept)
     # Children come before their parents in reversed document order, so a wrapper
     # whose only content was empty wrappers is empty by the time it is reached.
     for el in reversed(list(root.iter(*EMPTIABLE))):
@@ -61,22 +64,6 @@ def tidy_region(root: HtmlElement) -> None:
 def soup_of(html: str) -> BeautifulSoup:
     """Parse an HTML fragment (the article region) with BeautifulSoup's lxml parser."""
     return BeautifulSoup(html, "lxml")
-
-
-def tidy(soup: BeautifulSoup) -> Tag:
-    """Strip presentational attributes and empty wrappers; return the fragment root."""
-    root = soup.body or soup
-    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    for tag in root.find_all(True):
-        keep = KEEP_ATTRS.get(tag.name, ())
-        if tag.attrs:
-            tag.attrs = {k: v for k, v in tag.attrs.items() if k in keep}
-    for tag in reversed(root.find_all(["div", "section", "span", "p", "li", "ul", "ol", "blockquote",
-                                       "figure", "article", "main", "strong", "em", "b", "i", "a"])):
-        if not tag.get_text(strip=True) and tag.find("img") is None:
-            tag.decompose()
-    return root
 
 
 def _inline_text(node: Tag | NavigableString) -> str:
@@ -205,8 +192,3 @@ def _md(node: Tag | NavigableString, depth: int) -> str:
     if name in BLOCKS:
         return f"\n\n{inner.strip()}\n\n"
     return inner
-
-
-def to_html(root: Tag) -> str:
-    """The tidied article markup, inner HTML of the fragment root."""
-    return "".join(str(child) for child in root.children).strip()

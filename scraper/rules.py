@@ -140,6 +140,9 @@ def default_rules_path() -> Path | None:
     env = os.environ.get("SCRAPER_RULES")
     if env:
         return Path(env)
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    path = base / "scraper" / "rules.toml"
-    return path if path.is_file() else None
+    try:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        path = base / "scraper" / "rules.toml"
+        return path if path.is_file() else None
+    except (OSError, RuntimeError):  # no home folder, or one we may not look into
+        return None

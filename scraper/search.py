@@ -1,0 +1,201 @@
+"""Finding articles: full-text search (FTS5) and the filters that search and export share.
+
+``search()`` ranks matches with the FTS index's ``rank`` (BM25, a title match weighing
+five body matches) and returns a highlighted snippet for each hit. ``select_articles()``
+streams the articles that pass a :class:`Filters` in publication order, for exports.
+
+Queries use FTS5 syntax: words (all must match), ``"exact phrases"``, ``OR``, ``NOT``,
+``prefix*``, ``title:word``. A query SQLite cannot parse raises :class:`QueryError`, so the
+CLI can answer with one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .archive import Archive, ArchiveError, _decode, _explain_sqlite
+
+__all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "date_bound", "check_query"]
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+DEFAULT_MARKS = ("**", "**")
+
+
+class QueryError(ValueError):
+    """The user's search query is not valid FTS5 syntax (a usage error, exit code 2)."""
+
+
+def date_bound(value: str, *, end: bool = False) -> str:
+    """Turn ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into a bound on ISO ``published`` strings.
+
+    A start bound is the value itself; an end bound is the first day after the period,
+    used with ``<``, so ``--until 2021-07`` includes all of July whatever the time zone text.
+    """
+    match = _DATE.match(value.strip())
+    if not match:
+        raise ValueError(f"not a date: {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = match.groups()
+    if month and not 1 <= int(month) <= 12 or day and not 1 <= int(day) <= 31:
+        raise ValueError(f"not a date: {value!r}")
+    if not end:
+        return value.strip()
+    if day:
+        from datetime import date, timedelta
+        try:
+            following = date(int(year), int(month), int(day)) + timedelta(days=1)
+        except ValueError:
+            raise ValueError(f"not a date: {value!r}") from None
+        return following.isoformat()
+    if month:
+        y, m = (int(year), int(month) + 1) if int(month) < 12 else (int(year) + 1, 1)
+        return f"{y:04d}-{m:02d}"
+    return f"{int(year) + 1:04d}"
+
+
+def _site_key(site: str) -> str:
+    site = site.strip().lower()
+    if "://" in site:
+        site = site.split("://", 1)[1]
+    site = site.split("/", 1)[0]
+    return site[4:] if site.startswith("www.") else site
+
+
+@dataclass
+class Filters:
+    """What to keep: ``since``/``until`` (publication date, inclusive), any of ``tags``
+    (case-insensitive), any of ``sites`` (host without ``www.``), and an FTS ``query``."""
+
+    since: str | None = None
+    until: str | None = None
+    tags: Sequence[str] = ()
+    sites: Sequence[str] = ()
+    query: str | None = None
+
+    def where(self, alias: str = "a") -> tuple[str, list[Any]]:
+        """SQL conditions on ``articles AS alias`` and their parameters ("1" when none)."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        if self.since:
+            conditions.append(f"{alias}.published >= ?")
+            params.append(date_bound(self.since))
+        if self.until:
+            conditions.append(f"{alias}.published < ?")
+            params.append(date_bound(self.until, end=True))
+        keys = [t.casefold().strip() for t in self.tags if t.strip()]
+        if keys:
+            marks = ", ".join("?" for _ in keys)
+            conditions.append(f"{alias}.id IN (SELECT at.article_id FROM article_tags at "
+                              f"JOIN tags t ON t.id = at.tag_id WHERE t.key IN ({marks}))")
+            params.extend(keys)
+        sites = [_site_key(s) for s in self.sites if s.strip()]
+        if sites:
+            conditions.append(f"{alias}.site IN ({', '.join('?' for _ in sites)})")
+            params.extend(sites)
+        if self.query:
+            conditions.append(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            params.append(self.query)
+        return (" AND ".join(conditions) or "1"), params
+
+
+@dataclass
+class Hit:
+    """One search result: ``score`` is BM25 (higher is better), ``snippet`` has the matches marked."""
+
+    id: int
+    url: str
+    title: str | None
+    site: str | None
+    published: str | None
+    tags: list[str] = field(default_factory=list)
+    score: float = 0.0
+    snippet: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _fts_error(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return text.startswith(("fts5:", "no such column", "unknown special query", "unterminated string")) \
+        or "malformed MATCH" in text
+
+
+def _execute(archive: Archive, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    try:
+        return archive.db.conn.execute(sql, params)
+    except sqlite3.OperationalError as exc:
+        if _fts_error(exc):
+            raise QueryError(_describe_query_error(exc)) from None
+        raise ArchiveError(_explain_sqlite(archive.path, exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(_explain_sqlite(archive.path, exc)) from None
+
+
+def _describe_query_error(exc: sqlite3.Error) -> str:
+    text = str(exc).removeprefix("fts5: ")
+    return (f"invalid search query ({text}); put words with punctuation in double quotes, "
+            'e.g. "covid-19"')
+
+
+def check_query(archive: Archive, query: str) -> None:
+    """Raise :class:`QueryError` now if ``query`` is not valid, before any output is written."""
+    if not query.strip():
+        raise QueryError("empty search query")
+    _execute(archive, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", (query,)).fetchall()
+
+
+def search(archive: Archive, query: str, filters: Filters | None = None, *, limit: int = 20,
+           marks: tuple[str, str] = DEFAULT_MARKS, snippet_tokens: int = 24) -> list[Hit]:
+    """The ``limit`` best matches of ``query`` that pass ``filters``, best first.
+
+    Ranking runs over the FTS index alone (plus the filters); snippets are made only for
+    the hits returned, so a common word costs one ranked scan, not one snippet per match.
+    """
+    check_query(archive, query)
+    filters = filters or Filters()
+    where, params = Filters(filters.since, filters.until, filters.tags, filters.sites).where("a")
+    if where == "1":
+        ranked = _execute(archive, "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? "
+                                   "ORDER BY rank LIMIT ?", (query, limit)).fetchall()
+    else:
+        ranked = _execute(archive, "SELECT f.rowid, f.rank FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+                                   f"WHERE articles_fts MATCH ? AND {where} ORDER BY f.rank LIMIT ?",
+                          (query, *params, limit)).fetchall()
+    hits: list[Hit] = []
+    for rowid, rank in ranked:
+        row = _execute(archive,
+                       "SELECT a.id, a.url, a.title, a.site, a.published, a.tags, "
+                       "snippet(articles_fts, -1, ?, ?, '…', ?) FROM articles_fts "
+                       "JOIN articles a ON a.id = articles_fts.rowid "
+                       "WHERE articles_fts MATCH ? AND articles_fts.rowid = ?",
+                       (marks[0], marks[1], snippet_tokens, query, rowid)).fetchone()
+        if row is None:
+            continue
+        decoded = _decode({"tags": row[5]})
+        hits.append(Hit(id=row[0], url=row[1], title=row[2], site=row[3], published=row[4],
+                        tags=decoded["tags"] if isinstance(decoded["tags"], list) else [],
+                        score=float(f"{-float(rank):.6g}"), snippet=" ".join(str(row[6] or "").split())))
+    return hits
+
+
+def select_articles(archive: Archive, filters: Filters | None = None, *,
+                    columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Articles passing ``filters`` in publication order (undated ones last), one row at a time.
+
+    Two index-ordered passes (dated, then undated) instead of one ``ORDER BY`` over an
+    expression, so SQLite never has to sort whole rows, bodies included.
+    """
+    filters = filters or Filters()
+    if filters.query:
+        check_query(archive, filters.query)
+    where, params = filters.where("a")
+    select = ", ".join(f"a.{c}" for c in columns) if columns else "a.*"
+    yield from archive.query(f"SELECT {select} FROM articles a WHERE a.published IS NOT NULL AND {where} "
+                             "ORDER BY a.published, a.id", params)
+    if not (filters.since or filters.until):
+        yield from archive.query(f"SELECT {select} FROM articles a WHERE a.published IS NULL AND {where} "
+                                 "ORDER BY a.id", params)

@@ -1,0 +1,92 @@
+"""The archive commands' help and `scraper stats`, on real archives through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from scraper.archive import Archive
+from scraper.article import Article
+from scraper.fetching import Attempt, Response
+
+COMMANDS = ("search", "export", "stats", "reextract", "import-warc", "export-warc", "migrate")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_has_examples(command):
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and f"scraper {command}" in result.output
+
+
+def stored(archive: Archive, url: str, published: str | None, tags: list[str], when: str) -> None:
+    response = Response(url=url, final_url=url, status=200, headers={}, content=url.encode(), fetched_at=when,
+                        attempts=[Attempt(url=url, started_at=when, status=503, error="http: HTTP 503"),
+                                  Attempt(url=url, started_at=when, status=200)])
+    archive.store(Article(title=url, body="text", published=published, tags=tags), response)
+
+
+@pytest.fixture
+def archive(db_path):
+    with Archive(db_path) as a:
+        stored(a, "https://a.com/1", "2021-07-01", ["Politics", "Europe"], "2024-01-01T00:00:00+00:00")
+        stored(a, "https://a.com/2", "2021-07-30T23:00:00-05:00", ["politics"], "2024-01-01T00:00:00+00:00")
+        stored(a, "https://www.b.org/3", "2021-08-02", ["Europe", "Sport"], "2024-01-01T00:00:00+00:00")
+        stored(a, "https://b.org/4", None, ["Politics"], "2024-01-01T00:00:00+00:00")
+        stored(a, "https://a.com/1", "2021-07-01", ["Politics", "Europe", "Climate"], "2024-02-01T00:00:00+00:00")
+        a.record_attempts("https://c.net/down", [Attempt(url="https://c.net/down", started_at="2024-03-01T00:00:00")],
+                          "timeout: timed out")
+        a.record_attempts("https://c.net/gone", [Attempt(url="https://c.net/gone", started_at="2024-03-02T00:00:00",
+                                                         status=404)], "http: HTTP 404")
+    return db_path
+
+
+def test_stats_json(archive):
+    result = CliRunner().invoke(cli, ["stats", "--format", "json", "--top", "3", "--db", str(archive)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    totals = data["totals"]
+    assert (totals["articles"], totals["undated"], totals["versions"], totals["pages"], totals["sites"],
+            totals["fetches"], totals["failed_fetches"], totals["tags"]) == (4, 1, 1, 4, 2, 12, 7, 4)  # the re-fetch had the same bytes: one page
+    assert data["sites"] == [
+        {"site": "a.com", "articles": 2, "first_published": "2021-07-01", "last_published": "2021-07-30T23:00:00-05:00"},
+        {"site": "b.org", "articles": 2, "first_published": "2021-08-02", "last_published": "2021-08-02"},
+    ]
+    assert data["months"] == [{"month": "2021-07", "articles": 2}, {"month": "2021-08", "articles": 1}]
+    assert data["tags"] == [{"tag": "Politics", "articles": 3}, {"tag": "Europe", "articles": 2},
+                            {"tag": "Climate", "articles": 1}]
+    failures = data["failures"]
+    assert failures["by_kind"] == [{"kind": "http", "attempts": 6}, {"kind": "timeout", "attempts": 1}]
+    assert failures["unarchived_urls"] == 2
+    assert [(f["url"], f["error"]) for f in failures["latest"]] == [
+        ("https://c.net/gone", "http: HTTP 404"), ("https://c.net/down", "timeout: timed out")]
+
+
+def test_stats_text(archive):
+    result = CliRunner().invoke(cli, ["stats", "--db", str(archive)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("4 articles (1 undated, 0 not articles) from 2 sites; 1 past versions; 4 pages")
+    assert "         2  a.com                             2021-07-01 … 2021-07-30" in lines
+    assert "  2021-07         2" in lines and "         3  Politics" in lines
+    assert "Fetch failures: 2 URLs not archived after failing" in lines
+
+
+def test_installed_script_runs_the_archive_commands(archive, tmp_path):
+    script = Path(sys.executable).with_name("scraper")
+    env = {**os.environ, "SCRAPER_DB": str(archive)}
+    found = subprocess.run([str(script), "search", "text", "--site", "b.org", "--format", "json"],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert found.returncode == 0, found.stderr
+    assert sorted(hit["url"] for hit in json.loads(found.stdout)) == ["https://b.org/4", "https://www.b.org/3"]
+    out = tmp_path / "x.warc.gz"
+    written = subprocess.run([str(script), "export-warc", "-o", str(out)], capture_output=True, text=True, env=env,
+                             timeout=60)
+    assert written.returncode == 0 and written.stderr == f"exported 4 pages to {out}\n"
