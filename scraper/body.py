@@ -199,7 +199,7 @@ READ_MORE_END = re.compile(
     r"(?:read (?:the )?(?:rest|more|full (?:story|article))|continue reading|keep reading|more\s*[»›>]"
     r"|weiterlesen|mehr lesen|lire la suite|leer más|seguir leyendo|leia mais|continua a leggere"
     r"|leggi (?:tutto|di più)|lees verder|czytaj dalej|читать далее|подробнее|devamını oku|続きを読む"
-    r"|阅读全文|더보기)\W*$",
+    r"|阅读全文|더보기|ver (?:noticia|más|mas)|voir plus|see more|view (?:more|story|article))\W*$",
     re.IGNORECASE,
 )
 # A date or a clock time: in a short line before the story, that line is a dateline
@@ -409,15 +409,22 @@ def rate_block(block: Block) -> float:
         return 0.0
     if block.el.tag in ("td", "th", "li", "dd", "dt") and density < 0.1:
         return 0.2 * n  # a data table or a list: short cells, but the author's
-    if words <= 4 and n < 40:
+    # A few words without a sentence: a label, a byline, a button. (CJK text has no
+    # spaces to count words by; a dozen characters there is already a sentence.)
+    if (n < 12) if cjk else (words <= 4 and n < 40):
         return -0.5 * n
     return 0.3 * n * (1.0 - density)
 
 
+_DENSE_SCRIPT = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
 def _is_cjk(text: str) -> bool:
+    """Is the text in a script that says a lot per character or puts no spaces between
+    words (Chinese, Japanese, Korean, Thai, Lao, Khmer, Burmese)? Lengths and word
+    counts mean something else there."""
     sample = text[:40]
-    return sum(1 for ch in sample if "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff"
-               or "\uac00" <= ch <= "\ud7af") > len(sample) // 3
+    return len(_DENSE_SCRIPT.findall(sample)) > len(sample) // 3
 
 
 # -- step 3: choosing the region -----------------------------------------------------
@@ -705,6 +712,7 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: d
     _drop_related_sections(region)
     _trim_edges(region, is_tag_line)
     _drop_repeats(region)
+    _drop_cut_summaries(region)
 
 
 def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
@@ -824,6 +832,17 @@ def _is_teaser(block: Block) -> bool:
     return bool(links) and bool(READ_MORE_END.search(" ".join(links[-1].text_content().split())))
 
 
+def _drop_cut_summaries(region: HtmlElement) -> None:
+    """Summaries cut off with "…" are teasers of other pages. One may be a quote; three
+    or more that carry a good share of the region make it a list of stories."""
+    blocks = text_blocks(region)
+    cut = [b for b in blocks if b.chars >= 60 and b.el is not region and b.text.endswith(("...", "…"))]
+    if len(cut) >= 3 and sum(b.chars for b in cut) > 0.3 * sum(b.chars for b in blocks):
+        for block in cut:
+            if block.el.getparent() is not None:
+                drop(block.el)
+
+
 def _drop_repeats(region: HtmlElement) -> None:
     """Drop a second copy of the story: pages that print it twice (an endless-scroll
     copy, a print version) must not give it twice. One repeated line (a refrain, a
@@ -886,7 +905,8 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             return True
         if not leading or block.el.tag in HEADINGS:
             return False
-        return block.text.count(" ") < 6 or (block.chars < 120 and bool(DATELINE.search(block.text)))
+        few_words = block.chars < 15 if _is_cjk(block.text) else block.text.count(" ") < 6
+        return few_words or (block.chars < 120 and bool(DATELINE.search(block.text)))
 
     for i, block in enumerate(blocks):
         if block.el is region or block.el.getparent() is None:
