@@ -160,6 +160,16 @@ _BOILERPLATE_START = (
     r"|lees (?:ook|meer)|gerelateerd|advertentie|delen|les (?:også|mer)|läs (?:också|mer)|relaterte"
     r"|czytaj (?:też|także|więcej)|zobacz (?:też|także)|reklama|udostępnij|читайте (?:также|тоже)"
     r"|по теме|смотрите также|реклама|поделиться|подписывайтесь|ayrıca okuyun|ilgili haberler|reklam|paylaş"
+    # Ukrainian / Czech / Hungarian / Romanian / Greek / Finnish / Danish
+    r"|читайте також|дивіться також|čtěte (?:také|též)|související|olvassa el|kapcsolódó|citește și"
+    r"|articole similare|διαβάστε (?:επίσης|ακόμα)|σχετικά άρθρα|lue myös|læs også"
+    # Arabic / Persian / Hebrew / Hindi / Indonesian / Vietnamese / Thai
+    r"|اقرأ أيضا|اقرأ أيضاً|اقرأ المزيد|أخبار ذات صلة|مواضيع ذات صلة|شارك|بیشتر بخوانید|مطالب مرتبط|بخوانید"
+    r"|קראו עוד|כתבות נוספות|यह भी पढ़ें|और पढ़ें|संबंधित ख़बरें|संबंधित खबरें|baca juga|berita terkait"
+    r"|xem thêm|tin liên quan|đọc thêm|อ่านเพิ่มเติม|ข่าวที่เกี่ยวข้อง|ข่าวที่เกี่ยวข้อง"
+    # Chinese / Japanese / Korean
+    r"|相关阅读|相关新闻|相關新聞|延伸阅读|延伸閱讀|推荐阅读|阅读更多|関連記事|あわせて読みたい|続きを読む"
+    r"|관련기사|관련 기사|함께 보면 좋은"
 )
 BOILERPLATE_START = re.compile(rf"^\W*(?:{_BOILERPLATE_START})", re.IGNORECASE)
 # Headings that introduce a block of other stories.
@@ -168,7 +178,9 @@ RELATED_HEADING = re.compile(
     r"|see also|also read|you (?:may|might)|don'?t miss|most (?:popular|read|viewed)|trending|latest"
     r"|top stories|what to read|further reading|mehr zum thema|lesen sie auch|weitere|lire aussi|à lire"
     r"|sur le même sujet|voir aussi|lee también|relacionad|te puede interesar|leia também|veja também"
-    r"|leggi anche|correlati|lees ook|czytaj|zobacz|читайте|по теме|ilgili|関連|相关|相關|관련)",
+    r"|leggi anche|correlati|lees ook|czytaj|zobacz|читайте|по теме|ilgili|関連|相关|相關|관련"
+    r"|související|kapcsolódó|articole similare|σχετικά|lue myös|اقرأ|أخبار ذات صلة|مطالب مرتبط|קראו"
+    r"|यह भी पढ़ें|संबंधित|baca juga|berita terkait|tin liên quan|xem thêm|ข่าวที่เกี่ยวข้อง|延伸|推荐)",
     re.IGNORECASE,
 )
 # Appeals for money or sign-ups (donations, memberships, subscriptions, newsletters).
