@@ -3,7 +3,8 @@
 Exit codes (also in README):
   0  everything asked for succeeded
   1  some pages failed (each is reported on stderr and logged in the archive)
-  2  usage error: bad option, invalid URL, unsupported scheme, missing file
+  2  usage error: bad option, invalid URL, unsupported scheme, missing file; a --cluster
+     that cannot be used (Dask not installed, scheduler unreachable, no workers)
   3  archive error: cannot open, read or write the archive file
   4  another crawl is already running on this archive
   130 interrupted (Ctrl-C or SIGTERM) after finishing the page in progress
@@ -19,8 +20,9 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -40,6 +42,9 @@ from scraper.search import search as run_search
 from scraper.stats import archive_stats
 from scraper.warc import export_warc as run_export_warc
 from scraper.warc import import_warc as run_import_warc
+
+if TYPE_CHECKING:  # pragma: no cover - scraper.cluster imports Dask lazily, but only --cluster loads it
+    from scraper.cluster import ClusterConnection
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -103,6 +108,45 @@ def open_rules(path: str | None) -> Rules | None:
 rules_option = click.option(
     "--rules", "rules_path", type=click.Path(dir_okay=False),
     help="Site rules file (TOML; default $SCRAPER_RULES or ~/.config/scraper/rules.toml).")
+
+cluster_option = click.option(
+    "--cluster", "cluster", envvar="SCRAPER_CLUSTER", metavar="ADDRESS|local[:N]",
+    help="Run the work on a Dask cluster: a scheduler's address (tcp://host:8786), or local[:N] to start "
+         "N worker processes here (default 2). Env SCRAPER_CLUSTER; needs pip install 'scraper[cluster]'.")
+
+
+def check_cluster(value: str | None) -> None:
+    """A malformed --cluster is a usage error before anything starts (no Dask import)."""
+    if not value:
+        return
+    from scraper.cluster import ClusterError, parse_spec
+
+    try:
+        parse_spec(value)
+    except ClusterError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+
+
+@contextmanager
+def cluster_connection(value: str | None, *, threads_per_worker: int = 1,
+                       quiet: bool = False) -> Iterator[ClusterConnection | None]:
+    """The Dask cluster of --cluster, or None without it (then Dask is never imported).
+
+    Any trouble reaching it is one ``Error:`` line and exit code 2.
+    """
+    if not value:
+        yield None
+        return
+    from scraper.cluster import ClusterError, connect, parse_spec
+
+    try:
+        with connect(parse_spec(value), threads_per_worker=threads_per_worker) as connection:
+            if not quiet:
+                click.echo(f"running on the {connection.describe()}", err=True)
+            yield connection
+    except ClusterError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+
 
 db_option = click.option(
     "--db", "db_path", default="archive.db", envvar="SCRAPER_DB", show_default=True,
@@ -538,33 +582,43 @@ def _progress(total: int | None, label: str) -> Any:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU core).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@cluster_option
 @db_option
 def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-              limit: int | None, jobs: int | None, fmt: str, db_path: str) -> None:
+              limit: int | None, jobs: int | None, fmt: str, cluster: str | None, db_path: str) -> None:
     """Re-run the current extractor over the stored raw pages (no network).
 
     Updates only the articles whose output changed; a changed text, title, date,
     author or tag list keeps the previous one in the versions table. Runs on all
-    CPU cores; shows a progress bar on a terminal.
+    CPU cores, or on a Dask cluster with --cluster (pages go to its workers in
+    chunks; this process stays the only archive writer); shows a progress bar on
+    a terminal.
 
     \b
     Examples:
       scraper reextract
       scraper reextract --site themoscowtimes.com --jobs 2
+      scraper reextract --cluster tcp://scheduler.lan:8786
     """
     filters = _filters(since, until, tags, sites)
+    check_cluster(cluster)
+    if cluster and jobs is not None:
+        raise fail("--jobs is for processes on this machine; with --cluster the cluster's workers extract",
+                   EXIT_USAGE)
     archive = open_archive(db_path)
     Stop.install()
     started = time.monotonic()
     try:
-        with archive:
+        with archive, cluster_connection(cluster, quiet=fmt == "json") as connection:
+            mapper = connection.mapper() if connection is not None else None
+            jobs = jobs or default_jobs()
             bar = _progress(count_pages(archive, filters, limit), "re-extracting")
             if bar is not None:
                 with bar:
-                    report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs or default_jobs(),
+                    report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs, mapper=mapper,
                                            progress=bar.update, stop=lambda: Stop.requested)
             else:
-                report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs or default_jobs(),
+                report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs, mapper=mapper,
                                        stop=lambda: Stop.requested)
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
@@ -591,33 +645,43 @@ def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites
 @click.option("--max-bytes", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(min=1024),
               help="Largest page body to import.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@cluster_option
 @db_option
-def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int, fmt: str, db_path: str) -> None:
+def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int, fmt: str, cluster: str | None,
+                        db_path: str) -> None:
     """Archive the HTML pages of WARC or ARC files (gzipped or not).
 
     Takes response records with a 2xx HTML answer and HTML resource records;
     skips the rest with a reason. A page already stored is not stored twice; a
-    capture older than the stored one is kept as a past version.
+    capture older than the stored one is kept as a past version. With --cluster
+    the files are read here and their pages extracted by the cluster's workers.
 
     \b
     Examples:
       scraper import-warc crawl-2021.warc.gz
       scraper import-warc old/*.arc.gz --jobs 2
+      scraper import-warc cc/*.warc.gz --cluster tcp://scheduler.lan:8786
     """
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
         raise fail(f"no such file: {missing[0]}", EXIT_USAGE)
+    check_cluster(cluster)
+    if cluster and jobs is not None:
+        raise fail("--jobs is for processes on this machine; with --cluster the cluster's workers extract",
+                   EXIT_USAGE)
     archive = open_archive(db_path)
     Stop.install()
     bar = _progress(None, "importing")
     try:
-        with archive:
+        with archive, cluster_connection(cluster, quiet=fmt == "json") as connection:
+            mapper = connection.mapper() if connection is not None else None
+            jobs = jobs or default_jobs()
             if bar is not None:
                 with bar:
-                    report = run_import_warc(archive, files, jobs=jobs or default_jobs(), max_bytes=max_bytes,
+                    report = run_import_warc(archive, files, jobs=jobs, mapper=mapper, max_bytes=max_bytes,
                                              progress=bar.update, stop=lambda: Stop.requested)
             else:
-                report = run_import_warc(archive, files, jobs=jobs or default_jobs(), max_bytes=max_bytes,
+                report = run_import_warc(archive, files, jobs=jobs, mapper=mapper, max_bytes=max_bytes,
                                          stop=lambda: Stop.requested)
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
@@ -841,6 +905,7 @@ def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors (for cron).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append a timestamped log of every URL to FILE.")
 @click.option("--summary-json", type=click.Path(dir_okay=False), help="Write the run's counts to FILE as JSON.")
+@cluster_option
 @db_option
 def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tuple[str, ...],
                   follow: tuple[str, ...], depth: int | None, input_file: IO[str] | None, config_file: str | None,
@@ -848,19 +913,23 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
                   include: tuple[str, ...], exclude: tuple[str, ...], refresh: bool | None, delay: float | None,
                   workers: int | None, processes: int | None, user_agent: str | None, timeout: float | None,
                   max_bytes: int | None, retries: int | None, allow_private: bool | None, wait_lock: bool,
-                  quiet: bool, log_file: str | None, summary_json: str | None, db_path: str) -> None:
+                  quiet: bool, log_file: str | None, summary_json: str | None, cluster: str | None,
+                  db_path: str) -> None:
     """Discover articles from feeds, sitemaps and section pages and archive the new ones.
 
     Incremental (archived URLs are not fetched again unless --refresh), polite
     (robots.txt, one request at a time per host, --delay between them) and
     cron-safe: a killed crawl resumes where it stopped, and a second crawl on the
-    same archive exits at once with code 4 (or waits, with --wait).
+    same archive exits at once with code 4 (or waits, with --wait). With --cluster
+    the requests and extraction run on a Dask cluster's workers, each host one
+    task at a time; this process schedules and writes the archive.
 
     \b
     Examples:
       scraper crawl --feed https://example.com/feed.xml
       scraper crawl --sitemap auto --start https://example.com/news/ --follow '/news/*'
       scraper crawl --config sites.toml --quiet --summary-json last-run.json
+      scraper crawl --config sites.toml --cluster local:2 --workers 8
     """
     explicit: dict[str, Any] = {
         "feeds": list(feeds), "sitemaps": list(sitemaps), "start": list(start),
@@ -876,14 +945,34 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
         options = build_options(config=config_file, explicit=explicit)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
+    check_cluster(cluster)
+    if cluster and processes is not None:
+        raise fail("--processes is for extraction on this machine; with --cluster the cluster's workers "
+                   "extract", EXIT_USAGE)
     line = _ProgressLine() if sys.stderr.isatty() and not quiet else None
     handlers = _crawl_logging(quiet, log_file, line)
     Stop.install()
     summary = None
     try:
-        summary = crawl(db_path, options, wait=wait_lock, stop=lambda: Stop.requested,
-                        progress=line.show if line else None,
-                        on_wait=lambda message: click.echo(message, err=True))
+        # a local cluster gets a thread per host fetched at once: crawl tasks mostly wait on servers
+        threads = 1
+        if cluster:
+            from scraper.cluster import local_threads, parse_spec
+
+            spec = parse_spec(cluster)
+            threads = local_threads(options.workers, spec.local_workers) if spec.local else 1
+        with cluster_connection(cluster, threads_per_worker=threads, quiet=quiet) as connection:
+            executor = None
+            if connection is not None:
+                executor = connection.executor()
+                if not spec.local:
+                    # unless told otherwise (command line or config), fetch as many hosts at once
+                    # as the cluster has threads
+                    options = build_options(config=config_file, explicit=explicit,
+                                            defaults={"workers": max(options.workers, connection.threads)})
+            summary = crawl(db_path, options, wait=wait_lock, stop=lambda: Stop.requested,
+                            progress=line.show if line else None,
+                            on_wait=lambda message: click.echo(message, err=True), executor=executor)
     except CrawlLocked as exc:
         raise fail(str(exc), EXIT_LOCKED) from None
     except ArchiveError as exc:
