@@ -21,9 +21,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import click
 
+import scraper.fetching
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
 from scraper.article import Article
@@ -162,6 +164,16 @@ def summarize(outcomes: list[Outcome]) -> str:
     return f"{len(outcomes)} URL{'s' if len(outcomes) != 1 else ''}: " + ", ".join(parts)
 
 
+def note_private(url: str, allow_private: bool) -> None:
+    """Say so when a URL the user gave is on a private address: fetched, but not silently."""
+    host = urlsplit(url).hostname or ""
+    if not scraper.fetching.is_private_host(host):  # looked up now, so tests can swap it
+        return
+    rule = "" if allow_private else \
+        "; redirects from public addresses to private ones are still refused"
+    click.echo(f"note: {url} is on a private address ({host}): fetching it because you gave it{rule}", err=True)
+
+
 @cli.command()
 @click.argument("targets", nargs=-1)
 @click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
@@ -173,18 +185,22 @@ def summarize(outcomes: list[Outcome]) -> str:
 @click.option("--max-bytes", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(min=1024),
               help="Largest page body to read.")
 @click.option("--retries", default=2, show_default=True, type=click.IntRange(min=0),
-              help="Retries on 429/5xx and connection errors.")
+              help="Retries on 429/5xx, connection errors and bodies cut short.")
 @click.option("--comments", is_flag=True, help="Keep reader comments (stored apart from the body).")
+@click.option("--allow-private", is_flag=True,
+              help="Follow redirects from public addresses to private, loopback and link-local ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures.")
 @rules_option
 @db_option
 def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: str | None, user_agent: str,
-          timeout: float, max_bytes: int, retries: int, comments: bool, quiet: bool, rules_path: str | None,
-          db_path: str) -> None:
+          timeout: float, max_bytes: int, retries: int, comments: bool, allow_private: bool, quiet: bool,
+          rules_path: str | None, db_path: str) -> None:
     """Fetch pages, extract their articles and store them in the archive.
 
     TARGETS are URLs, or one saved .html file with --url giving its address.
-    Re-fetching a URL updates its article in place.
+    Re-fetching a URL updates its article in place. A redirect from a public
+    address to a private, loopback, link-local or cloud-metadata one is refused
+    unless --allow-private; URLs you give on such addresses are fetched, with a note.
 
     \b
     Examples:
@@ -230,7 +246,7 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
     outcomes: list[Outcome] = []
     try:
         with archive, Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes,
-                              retries=retries, allow_private=True) as fetcher:
+                              retries=retries, allow_private=allow_private) as fetcher:
             for path in files:
                 outcome = archive_file(path, original_url or "", archive, rules=rules, comments=comments)
                 outcomes.append(outcome)
@@ -238,6 +254,8 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
             for url in checked:
                 if Stop.requested:
                     break
+                if not quiet:
+                    note_private(url, allow_private)
                 outcome = archive_url(url, archive, fetcher, rules=rules, comments=comments)
                 outcomes.append(outcome)
                 report(outcome, quiet)
@@ -834,7 +852,7 @@ def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None
 @click.option("--user-agent", help=f"User-Agent header.  [default: {DEFAULT_USER_AGENT}]")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Read timeout per request, in seconds.  [default: 30]")
 @click.option("--max-bytes", type=click.IntRange(min=1024), help="Largest page body to read.")
-@click.option("--retries", type=click.IntRange(min=0), help="Retries on 429/5xx and connection errors.  [default: 2]")
+@click.option("--retries", type=click.IntRange(min=0), help="Retries on 429/5xx, connection errors and bodies cut short.  [default: 2]")
 @click.option("--allow-private", is_flag=True, default=None,
               help="Follow links and redirects from public sites to private/loopback addresses.")
 @click.option("--wait", "wait_lock", is_flag=True, help="If another crawl runs on this archive, wait for it.")

@@ -635,8 +635,9 @@ class Crawler:
     def _note_private_seed(self, url: str) -> None:
         host = urlsplit(url).hostname or ""
         if self._is_private(host):
-            log.warning("seed %s is on a private address (%s): crawling it because you gave it; links and "
-                        "redirects from public sites to private addresses are still refused", url, host)
+            rule = "" if self.options.allow_private else \
+                "; links and redirects from public sites to private addresses are still refused"
+            log.warning("seed %s is on a private address (%s): crawling it because you gave it%s", url, host, rule)
 
     def _ensure_robots(self, origin: str, site: _Site) -> None:
         if not self.scheduler.known(origin):
