@@ -155,13 +155,17 @@ def report(outcome: Outcome, quiet: bool = False) -> None:
         click.echo(f"{'failed':<12} {code:<4} {outcome.url}  {outcome.error_kind}: {outcome.error}", err=True)
 
 
-def summarize(outcomes: list[Outcome]) -> str:
+def summarize(outcomes: list[Outcome], not_done: int = 0) -> str:
+    """The closing line of ``fetch``: counts per outcome, and what an interruption left out."""
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     parts = [f"{counts.get(name, 0)} {name}" for name in ("new", "updated", "unchanged", "not-modified", "failed")
              if counts.get(name) or name in ("new", "failed")]
-    return f"{len(outcomes)} URL{'s' if len(outcomes) != 1 else ''}: " + ", ".join(parts)
+    line = f"{len(outcomes)} URL{'s' if len(outcomes) != 1 else ''}: " + ", ".join(parts)
+    if not_done:
+        line += f"; interrupted, {not_done} URL{'s' if not_done != 1 else ''} not fetched"
+    return line
 
 
 def note_private(url: str, allow_private: bool) -> None:
@@ -261,8 +265,10 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
                 report(outcome, quiet)
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
-    if not quiet or any(not o.ok for o in outcomes):
-        click.echo(summarize(outcomes), err=True)
+    except KeyboardInterrupt:  # a second Ctrl-C: the page in progress is dropped, its write rolled back
+        raise fail("fetch aborted", EXIT_INTERRUPTED) from None
+    if not quiet or Stop.requested or any(not o.ok for o in outcomes):
+        click.echo(summarize(outcomes, len(files) + len(checked) - len(outcomes)), err=True)
     if Stop.requested:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if any(not o.ok for o in outcomes):
@@ -898,6 +904,7 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
     handlers = _crawl_logging(quiet, log_file, line)
     Stop.install()
     summary = None
+    aborted = False
     try:
         summary = crawl(db_path, options, wait=wait_lock, stop=lambda: Stop.requested,
                         progress=line.show if line else None,
@@ -907,7 +914,7 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
     except KeyboardInterrupt:
-        raise fail("crawl aborted", EXIT_INTERRUPTED) from None
+        aborted = True
     finally:
         if line:
             line.clear()
@@ -915,6 +922,14 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
         for handler in handlers:
             logger.removeHandler(handler)
             handler.close()
+    if aborted:
+        # A second Ctrl-C means now. Python would otherwise wait at exit for the fetching
+        # threads, each maybe blocked on a slow server until its deadline (90 s). The
+        # archive is closed, its last write committed or rolled back, the lock released.
+        click.echo("Error: crawl aborted", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     if summary_json:
         try:
             Path(summary_json).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
