@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 
+import scraper.fetching
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
 from scraper.article import Article
@@ -197,13 +199,27 @@ def report(outcome: Outcome, quiet: bool = False) -> None:
         click.echo(f"{'failed':<12} {code:<4} {outcome.url}  {outcome.error_kind}: {outcome.error}", err=True)
 
 
-def summarize(outcomes: list[Outcome]) -> str:
+def summarize(outcomes: list[Outcome], not_done: int = 0) -> str:
+    """The closing line of ``fetch``: counts per outcome, and what an interruption left out."""
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     parts = [f"{counts.get(name, 0)} {name}" for name in ("new", "updated", "unchanged", "not-modified", "failed")
              if counts.get(name) or name in ("new", "failed")]
-    return f"{len(outcomes)} URL{'s' if len(outcomes) != 1 else ''}: " + ", ".join(parts)
+    line = f"{len(outcomes)} URL{'s' if len(outcomes) != 1 else ''}: " + ", ".join(parts)
+    if not_done:
+        line += f"; interrupted, {not_done} URL{'s' if not_done != 1 else ''} not fetched"
+    return line
+
+
+def note_private(url: str, allow_private: bool) -> None:
+    """Say so when a URL the user gave is on a private address: fetched, but not silently."""
+    host = urlsplit(url).hostname or ""
+    if not scraper.fetching.is_private_host(host):  # looked up now, so tests can swap it
+        return
+    rule = "" if allow_private else \
+        "; redirects from public addresses to private ones are still refused"
+    click.echo(f"note: {url} is on a private address ({host}): fetching it because you gave it{rule}", err=True)
 
 
 @cli.command()
@@ -217,18 +233,22 @@ def summarize(outcomes: list[Outcome]) -> str:
 @click.option("--max-bytes", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(min=1024),
               help="Largest page body to read.")
 @click.option("--retries", default=2, show_default=True, type=click.IntRange(min=0),
-              help="Retries on 429/5xx and connection errors.")
+              help="Retries on 429/5xx, connection errors and bodies cut short.")
 @click.option("--comments", is_flag=True, help="Keep reader comments (stored apart from the body).")
+@click.option("--allow-private", is_flag=True,
+              help="Follow redirects from public addresses to private, loopback and link-local ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures.")
 @rules_option
 @db_option
 def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: str | None, user_agent: str,
-          timeout: float, max_bytes: int, retries: int, comments: bool, quiet: bool, rules_path: str | None,
-          db_path: str) -> None:
+          timeout: float, max_bytes: int, retries: int, comments: bool, allow_private: bool, quiet: bool,
+          rules_path: str | None, db_path: str) -> None:
     """Fetch pages, extract their articles and store them in the archive.
 
     TARGETS are URLs, or one saved .html file with --url giving its address.
-    Re-fetching a URL updates its article in place.
+    Re-fetching a URL updates its article in place. A redirect from a public
+    address to a private, loopback, link-local or cloud-metadata one is refused
+    unless --allow-private; URLs you give on such addresses are fetched, with a note.
 
     \b
     Examples:
@@ -274,7 +294,7 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
     outcomes: list[Outcome] = []
     try:
         with archive, Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes,
-                              retries=retries, allow_private=True) as fetcher:
+                              retries=retries, allow_private=allow_private) as fetcher:
             for path in files:
                 outcome = archive_file(path, original_url or "", archive, rules=rules, comments=comments)
                 outcomes.append(outcome)
@@ -282,13 +302,17 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
             for url in checked:
                 if Stop.requested:
                     break
+                if not quiet:
+                    note_private(url, allow_private)
                 outcome = archive_url(url, archive, fetcher, rules=rules, comments=comments)
                 outcomes.append(outcome)
                 report(outcome, quiet)
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
-    if not quiet or any(not o.ok for o in outcomes):
-        click.echo(summarize(outcomes), err=True)
+    except KeyboardInterrupt:  # a second Ctrl-C: the page in progress is dropped, its write rolled back
+        raise fail("fetch aborted", EXIT_INTERRUPTED) from None
+    if not quiet or Stop.requested or any(not o.ok for o in outcomes):
+        click.echo(summarize(outcomes, len(files) + len(checked) - len(outcomes)), err=True)
     if Stop.requested:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if any(not o.ok for o in outcomes):
@@ -898,7 +922,7 @@ def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None
 @click.option("--user-agent", help=f"User-Agent header.  [default: {DEFAULT_USER_AGENT}]")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Read timeout per request, in seconds.  [default: 30]")
 @click.option("--max-bytes", type=click.IntRange(min=1024), help="Largest page body to read.")
-@click.option("--retries", type=click.IntRange(min=0), help="Retries on 429/5xx and connection errors.  [default: 2]")
+@click.option("--retries", type=click.IntRange(min=0), help="Retries on 429/5xx, connection errors and bodies cut short.  [default: 2]")
 @click.option("--allow-private", is_flag=True, default=None,
               help="Follow links and redirects from public sites to private/loopback addresses.")
 @click.option("--wait", "wait_lock", is_flag=True, help="If another crawl runs on this archive, wait for it.")
@@ -953,6 +977,7 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
     handlers = _crawl_logging(quiet, log_file, line)
     Stop.install()
     summary = None
+    aborted = False
     try:
         # a local cluster gets a thread per host fetched at once: crawl tasks mostly wait on servers
         threads = 1
@@ -978,7 +1003,7 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
     except ArchiveError as exc:
         raise fail(str(exc), EXIT_ARCHIVE) from None
     except KeyboardInterrupt:
-        raise fail("crawl aborted", EXIT_INTERRUPTED) from None
+        aborted = True
     finally:
         if line:
             line.clear()
@@ -986,6 +1011,14 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
         for handler in handlers:
             logger.removeHandler(handler)
             handler.close()
+    if aborted:
+        # A second Ctrl-C means now. Python would otherwise wait at exit for the fetching
+        # threads, each maybe blocked on a slow server until its deadline (90 s). The
+        # archive is closed, its last write committed or rolled back, the lock released.
+        click.echo("Error: crawl aborted", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
     if summary_json:
         try:
             Path(summary_json).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")

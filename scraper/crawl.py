@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import re
 import signal
@@ -396,9 +397,40 @@ def _worker_init(main_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _start_forkserver() -> None:
+    """Start the fork server deaf to SIGINT and SIGTERM, and with it every extraction
+    process it forks, from their first instruction on.
+
+    A Ctrl-C on a terminal reaches the whole process group. A new extraction process
+    spends about 0.7 s importing before :func:`_worker_init` can make it ignore the
+    signal; one interrupted then died, broke the pool, and the pages in it failed as
+    internal errors. An ignored signal stays ignored across exec, and the fork server
+    hands the SIGINT setting it started with to each child. So the crawl ignores both
+    signals while it starts the server; they are blocked meanwhile, so one that comes
+    in those milliseconds waits and is handled once the handlers are back. That holds
+    when no other thread runs yet (one could take the signal and drop it): call this
+    from the main thread before starting any. Does nothing when the server already runs.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        multiprocessing.forkserver.ensure_running()  # only the main thread may change handlers
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in _STOP_SIGNALS}
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def _process_pool(size: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:  # never fork a process that runs threads
+        _start_forkserver()  # a no-op when the crawl started it before its threads
         context = multiprocessing.get_context("forkserver")
     else:  # pragma: no cover - Windows
         context = multiprocessing.get_context("spawn")
@@ -498,6 +530,8 @@ class Crawler:
         self.run_id = self.frontier.start_run(asdict(self.options))
         summary.run_id = self.run_id
         processes = 0 if self.executor is not None else self.options.extraction_processes()
+        if processes and "forkserver" in multiprocessing.get_all_start_methods():
+            _start_forkserver()  # before any thread of ours exists: see its docstring
         fetch_pool = self.executor or ThreadPoolExecutor(self.options.workers, thread_name_prefix="crawl-fetch")
         extract_pool: ProcessPoolExecutor | None = None  # started with the first page request
         fetching: dict[Future[TaskResult], Task] = {}
@@ -601,8 +635,9 @@ class Crawler:
     def _note_private_seed(self, url: str) -> None:
         host = urlsplit(url).hostname or ""
         if self._is_private(host):
-            log.warning("seed %s is on a private address (%s): crawling it because you gave it; links and "
-                        "redirects from public sites to private addresses are still refused", url, host)
+            rule = "" if self.options.allow_private else \
+                "; links and redirects from public sites to private addresses are still refused"
+            log.warning("seed %s is on a private address (%s): crawling it because you gave it%s", url, host, rule)
 
     def _ensure_robots(self, origin: str, site: _Site) -> None:
         if not self.scheduler.known(origin):

@@ -2,9 +2,10 @@
 
 One :class:`Fetcher` wraps a ``requests.Session`` with the rules an unattended
 archiver needs: an identifying User-Agent, connect/read timeouts plus a total
-deadline per request, retries with backoff on 429/5xx that honour Retry-After,
-a cap on body size enforced while streaming, redirects followed one hop at a time
-(so every hop is recorded and checked), and a refusal to treat non-HTML as a page.
+deadline per request, retries with backoff on 429/5xx (honouring Retry-After) and on
+connections that break before the answer or half-way through its body, a cap on body
+size enforced while streaming, redirects followed one hop at a time (so every hop is
+recorded and checked), and a refusal to treat non-HTML as a page.
 Every attempt is recorded in :attr:`Response.attempts` / :attr:`FetchError.attempts`
 so the archive can log it.
 """
@@ -54,6 +55,9 @@ XML_TYPES = (
     "application/x-gzip", "application/gzip", "application/octet-stream",
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A body cut short is usually a passing hiccup (a restarting server, a dropped connection):
+# asking again at once costs one request, giving up costs the page a whole crawl run.
+BODY_RETRY_KINDS = frozenset({"truncated", "connection", "timeout"})
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
                  b"RIFF", b"\x00\x00\x00", b"OggS", b"ID3", b"fLaC", b"BM")
 
@@ -389,6 +393,10 @@ class Fetcher:
     address to a private one (see :func:`is_private_host`); the first URL itself is
     the caller's choice and is never refused here. ``is_private`` decides what counts
     as private (tests swap in one that treats a chosen loopback address as public).
+    ``retries`` is per address requested (each redirect hop has its own): a 429/5xx
+    answer, a connection that fails before the answer and a body that breaks off
+    (``truncated``, a reset or a read timeout half-way) each use one, with ``backoff``
+    doubling between them; none is retried past the deadline.
     ``sleep`` is injectable so callers that pace requests can share one clock.
     A caller-supplied ``session`` keeps its own adapters: the deadline is then
     checked between reads only, and the private-address check uses host names only.
@@ -467,8 +475,10 @@ class Fetcher:
         redirects: list[str] = []
         seen = {url}
         current = url
+        first_try = 0  # tries already spent on ``current`` (a body that broke off counts)
         while True:
-            response = self._get_with_retries(current, extra, attempts, url, started, guard)
+            response, tried = self._get_with_retries(current, extra, attempts, url, started, guard, first_try)
+            first_try = 0
             if response.is_redirect or response.status_code in (301, 302, 303, 307, 308):
                 location = response.headers.get("Location")
                 response.close()
@@ -494,32 +504,39 @@ class Fetcher:
                 redirects.append(target)
                 current = target
                 continue
-            break
-        status = response.status_code
-        resp_headers = dict(response.headers)
-        if status == 304:
-            response.close()
-            return Response(url, current, 304, resp_headers, b"", _now(), redirects, attempts,
-                            time.monotonic() - started)
-        if status >= 400:
-            response.close()
-            raise _fail(FetchError(url, "http", f"HTTP {status} {response.reason or ''}".strip(),
-                                   status=status, attempts=attempts, final_url=current))
-        content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if accept == "html" and content_type and content_type not in HTML_TYPES:
-            response.close()
-            raise _fail(FetchError(url, "not-html", f"not an HTML page (Content-Type: {content_type})",
-                                   status=status, attempts=attempts, final_url=current))
-        content = self._read_body(response, url, attempts, started, guard)
-        if accept == "html":
-            if not content.strip():
-                raise _fail(FetchError(url, "empty", "empty response body", status=status,
-                                       attempts=attempts, final_url=current))
-            if _looks_binary(content[:2048]):
-                raise _fail(FetchError(url, "not-html", "binary content labelled as HTML",
+            status = response.status_code
+            resp_headers = dict(response.headers)
+            if status == 304:
+                response.close()
+                return Response(url, current, 304, resp_headers, b"", _now(), redirects, attempts,
+                                time.monotonic() - started)
+            if status >= 400:
+                response.close()
+                raise _fail(FetchError(url, "http", f"HTTP {status} {response.reason or ''}".strip(),
                                        status=status, attempts=attempts, final_url=current))
-        return Response(url, current, status, resp_headers, content, _now(), redirects, attempts,
-                        time.monotonic() - started)
+            content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if accept == "html" and content_type and content_type not in HTML_TYPES:
+                response.close()
+                raise _fail(FetchError(url, "not-html", f"not an HTML page (Content-Type: {content_type})",
+                                       status=status, attempts=attempts, final_url=current))
+            try:
+                content = self._read_body(response, url, attempts, started, guard)
+            except FetchError as exc:
+                wait = self._body_retry_wait(exc, tried, started, guard)
+                if wait is None:
+                    raise
+                self.sleep(wait)
+                first_try = tried + 1
+                continue  # the same URL again, from the start of the body
+            if accept == "html":
+                if not content.strip():
+                    raise _fail(FetchError(url, "empty", "empty response body", status=status,
+                                           attempts=attempts, final_url=current))
+                if _looks_binary(content[:2048]):
+                    raise _fail(FetchError(url, "not-html", "binary content labelled as HTML",
+                                           status=status, attempts=attempts, final_url=current))
+            return Response(url, current, status, resp_headers, content, _now(), redirects, attempts,
+                            time.monotonic() - started)
 
     def _check_redirect_target(self, origin: str, current: str, target: str,
                                attempts: list[Attempt], guard: _Guard) -> None:
@@ -539,10 +556,27 @@ class Fetcher:
                                    "(use --allow-private to permit)", attempts=attempts, final_url=current))
         guard.public_only = True
 
+    def _body_retry_wait(self, error: FetchError, tried: int, started: float, guard: _Guard) -> float | None:
+        """Seconds to wait before asking again for a body that broke off; None to give up.
+
+        Only breaks that a second request can mend are retried, from the same budget as
+        failures before the answer (``retries`` per URL), and only when the wait still
+        ends before the deadline.
+        """
+        if error.kind not in BODY_RETRY_KINDS or tried >= self.retries or guard.expired:
+            return None
+        wait = self.backoff * (2 ** tried)
+        if time.monotonic() + wait >= started + self.deadline:
+            return None
+        return wait
+
     def _get_with_retries(self, url: str, headers: dict[str, str], attempts: list[Attempt],
-                          origin: str, started: float, guard: _Guard) -> requests.Response:
+                          origin: str, started: float, guard: _Guard,
+                          first_try: int = 0) -> tuple[requests.Response, int]:
+        """GET ``url`` (no redirects followed), retrying what is worth retrying; returns the
+        response and the number of the try that got it (``first_try`` tries were spent before)."""
         deadline_at = started + self.deadline
-        for attempt_no in range(self.retries + 1):
+        for attempt_no in range(first_try, self.retries + 1):
             left = deadline_at - time.monotonic()
             if left <= 0 or guard.expired:
                 raise _fail(FetchError(origin, "deadline",
@@ -600,7 +634,7 @@ class Fetcher:
                                      attempts=attempts, final_url=url)
                 self.sleep(wait)
                 continue
-            return response
+            return response, attempt_no
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read_body(self, response: requests.Response, origin: str, attempts: list[Attempt],

@@ -6,6 +6,11 @@ sitemaps (gzipped too), section pages, articles with ETag/Last-Modified (so a
 conditional GET gets a 304), redirects, errors, 429 with Retry-After, slow pages.
 Every request is logged with its start and end time, so tests can prove what was
 (and was not) requested, and how far apart.
+
+A :class:`FaultPlan` makes the site unreliable on purpose: a share of requests, drawn
+per request from a seed, is answered with a connection reset, a 500, a body that
+stalls past the client's deadline or a body cut short. The log says which request got
+which fault and which were served whole, so a test can compare it with the archive.
 """
 
 from __future__ import annotations
@@ -15,15 +20,21 @@ import hashlib
 import html
 import json
 import random
+import socket
+import struct
+import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-__all__ = ["Hit", "Host", "LocalSite", "Route", "article_html", "atom_feed", "json_feed", "rss_feed",
-           "section_html", "sitemap_index", "urlset"]
+__all__ = ["FAULTS", "FaultPlan", "Hit", "Host", "LocalSite", "Route", "article_html", "atom_feed",
+           "json_feed", "rss_feed", "section_html", "sitemap_index", "urlset"]
+
+FAULTS = ("reset", "500", "stall", "truncated")
 
 
 @dataclass
@@ -37,6 +48,8 @@ class Hit:
     start: float
     end: float = 0.0
     status: int = 0
+    fault: str | None = None  # what the FaultPlan did to this request, if anything
+    whole: bool = False       # the response, body included, was sent completely
 
 
 @dataclass
@@ -64,11 +77,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         host = self.server.owner
         hit = Hit(host.name, "GET", self.path, {k.lower(): v for k, v in self.headers.items()}, time.time())
+        plan = host.site.faults
+        hit.fault = plan.decide(self.path) if plan is not None else None
         host.site._record(hit)
         try:
             self._answer(host, hit)
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            self.close_connection = True
         finally:
             hit.end = time.time()
 
@@ -87,6 +102,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(hit, status, f"<html><body>{status}</body></html>".encode(), "text/html", extra)
             return
         body = route.body() if callable(route.body) else route.body
+        if hit.fault is not None:
+            self._fault(hit, body, route.content_type, host.site.faults)  # type: ignore[arg-type]
+            return
         headers = dict(route.headers)
         if route.status == 200 and route.conditional:
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
@@ -109,12 +127,44 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if status != 304:
             self.wfile.write(body)
+        hit.whole = True
+
+    def _fault(self, hit: Hit, body: bytes, content_type: str, plan: FaultPlan) -> None:
+        """Fail this request the way ``hit.fault`` says; the connection is not reused."""
+        self.close_connection = True
+        if hit.fault == "reset":  # a TCP RST instead of an answer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            return
+        if hit.fault == "500":
+            self._send(hit, 500, b"<html><body>Internal Server Error</body></html>", "text/html", {})
+            return
+        hit.status = 200
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        half = len(body) // 2
+        self.wfile.write(body[:half])
+        if hit.fault == "stall":  # the rest a byte at a time, until the client gives up
+            end = time.monotonic() + plan.stall_limit
+            for i in range(half, len(body) - 1):
+                if time.monotonic() > end or self.server.owner.site.closing.is_set():
+                    return
+                self.wfile.write(body[i:i + 1])
+                time.sleep(plan.stall_interval)
+        # "truncated": the connection closes here, half the promised bytes short
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
     owner: Host
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (or is killed) is part of these tests: no traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class Host:
@@ -152,12 +202,47 @@ class Host:
         self.server.server_close()
 
 
-class LocalSite:
-    """Several hosts and one request log."""
+class FaultPlan:
+    """Which requests fail, and how: ``rate`` of them, each with one of ``kinds``.
 
-    def __init__(self) -> None:
+    The draw for a request depends only on the seed, its path and how many times that
+    path was asked for before, never on which thread got there first: the same crawl
+    meets the same faults on every run, yet each retry of a page is a fresh draw.
+    ``applies(path)`` limits the faults to some paths (article pages, say).
+    """
+
+    def __init__(self, seed: int | str, rate: float = 0.2, kinds: Iterable[str] = FAULTS, *,
+                 applies: Callable[[str], bool] = lambda path: True, stall_interval: float = 0.2,
+                 stall_limit: float = 10.0) -> None:
+        self.seed = seed
+        self.rate = rate
+        self.kinds = tuple(kinds)
+        self.applies = applies
+        self.stall_interval = stall_interval  # under the client's read timeout: only its deadline stops it
+        self.stall_limit = stall_limit
+        self.enabled = True
+        self._asked: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def decide(self, path: str) -> str | None:
+        """The fault for this request of ``path`` (None: answer it properly)."""
+        with self._lock:
+            nth = self._asked[path]
+            self._asked[path] += 1
+        if not self.enabled or not self.applies(path):
+            return None
+        rng = random.Random(f"{self.seed}:{path}:{nth}")
+        return rng.choice(self.kinds) if rng.random() < self.rate else None
+
+
+class LocalSite:
+    """Several hosts and one request log; ``faults`` makes them fail some requests."""
+
+    def __init__(self, faults: FaultPlan | None = None) -> None:
         self.hosts: dict[str, Host] = {}
         self.log: list[Hit] = []
+        self.faults = faults
+        self.closing = threading.Event()
         self._lock = threading.Lock()
 
     def host(self, name: str, address: str = "127.0.0.1") -> Host:
@@ -177,6 +262,7 @@ class LocalSite:
             self.log.clear()
 
     def close(self) -> None:
+        self.closing.set()
         for host in self.hosts.values():
             host.close()
 

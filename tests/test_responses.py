@@ -11,6 +11,7 @@ import gzip
 import random
 import time
 import tracemalloc
+from collections.abc import Callable
 
 import pytest
 from hostile_server import Conn, HostileServer, MiB, brotli_bomb, deflate_bomb
@@ -377,10 +378,12 @@ def test_connection_reset_mid_body_is_reported_and_recorded(server, db_path):
         conn.reset()
 
     url = server.route("/reset", handler)
-    error = fetch_error(url)
+    error = fetch_error(url, retries=2)
     assert error.kind == "connection"
     assert error.message == "while reading the body (5012 bytes in): connection reset by the server"
-    assert [(a.status, a.error) for a in error.attempts] == [(200, f"connection: {error.message}")]
+    # asked again twice (a reset half-way is usually passing), every try logged
+    assert [(a.status, a.error) for a in error.attempts] == [(200, f"connection: {error.message}")] * 3
+    assert len(server.hits_for("/reset")) == 3
 
 
 def test_connection_reset_before_any_answer_is_retried(server):
@@ -418,12 +421,73 @@ def test_truncated_page_is_logged_in_the_archive_and_nothing_stored(server, db_p
         conn.send(HTML)
 
     url = server.route("/cut", handler)
-    with Archive(db_path) as archive, Fetcher() as fetcher:
+    with Archive(db_path) as archive, Fetcher(retries=1, backoff=0.01) as fetcher:
         outcome = archive_url(url, archive, fetcher)
         rows = list(archive.db.query("SELECT request_url, status, error FROM fetches"))
         articles = archive.db["articles"].count
     assert (outcome.status, outcome.error_kind) == ("failed", "truncated")
     assert rows == [{"request_url": url, "status": 200, "error":
                      f"truncated: while reading the body ({len(HTML)} bytes in): "
-                     f"connection closed {5000 - len(HTML)} bytes short of the promised length"}]
+                     f"connection closed {5000 - len(HTML)} bytes short of the promised length"}] * 2
     assert articles == 0
+
+
+def flaky(*answers: Callable[[Conn], None]) -> Callable[[Conn], None]:
+    """A handler that gives ``answers`` in turn, one per request (the last one from then on)."""
+    queue = list(answers)
+
+    def handler(conn: Conn) -> None:
+        (queue.pop(0) if len(queue) > 1 else queue[0])(conn)
+
+    return handler
+
+
+def cut_short(conn: Conn) -> None:
+    conn.head(200, {"Content-Type": "text/html", "Content-Length": "5000"})
+    conn.send(HTML)
+
+
+def reset_half_way(conn: Conn) -> None:
+    conn.head(200, {"Content-Type": "text/html", "Content-Length": "5000"})
+    conn.send(HTML)
+    time.sleep(0.05)
+    conn.reset()
+
+
+def whole(conn: Conn) -> None:
+    conn.respond(HTML)
+
+
+@pytest.mark.parametrize("broken,kind", [(cut_short, "truncated"), (reset_half_way, "connection")])
+def test_a_body_that_broke_off_is_asked_for_again_and_the_whole_one_kept(server, broken, kind):
+    url = server.route("/flaky", flaky(broken, whole))
+    slept: list[float] = []
+    with Fetcher(retries=2, backoff=0.25, sleep=slept.append) as fetcher:
+        response = fetcher.fetch(url)
+    assert response.content == HTML
+    assert [a.status for a in response.attempts] == [200, 200]
+    assert response.attempts[0].error.startswith(f"{kind}: while reading the body ({len(HTML)} bytes in): ")
+    assert response.attempts[1].error is None
+    assert slept == [0.25]  # the same backoff as any other retry
+    assert len(server.hits_for("/flaky")) == 2
+
+
+def test_body_retries_share_the_budget_with_retries_before_the_answer(server):
+    error503 = lambda c: c.respond(b"busy", status=503)  # noqa: E731
+    url = server.route("/mixed", flaky(error503, cut_short, whole))
+    with Fetcher(retries=2, backoff=0.01) as fetcher:
+        assert fetcher.fetch(url).content == HTML  # 503, cut short, whole: three tries
+    server.routes["/mixed"] = flaky(error503, cut_short, whole)
+    error = fetch_error(url, retries=1)
+    assert error.kind == "truncated"
+    assert [a.status for a in error.attempts] == [503, 200]  # one retry in all, not one of each
+    assert len(server.hits_for("/mixed")) == 5
+
+
+def test_no_body_retry_with_retries_0_or_past_the_deadline(server):
+    url = server.route("/cut", cut_short)
+    assert len(fetch_error(url, retries=0).attempts) == 1
+    slept: list[float] = []
+    error = fetch_error(url, retries=3, backoff=5, deadline=2, sleep=slept.append)
+    assert error.kind == "truncated" and len(error.attempts) == 1 and slept == []
+    assert len(server.hits_for("/cut")) == 2
