@@ -194,16 +194,29 @@ APPEAL = re.compile(
     r"|sign up (?:for (?:our|the|free)|to (?:our|receive|get)|now)|(?:our|free|daily|weekly) newsletter"
     r"|keep (?:it|us|our journalism) (?:alive|free|going)|reader[- ]funded"
     r"|unterstützen sie|jetzt spenden|spenden sie|soutenez|faites un don|haz una donación"
-    r"|apoya (?:el|nuestro)|apoie o|sostieni|abbonati|steun ons|wesprzyj|поддержите|пожертвуйте"
-    r"|have a (?:news )?tip|send (?:us )?(?:a )?(?:news )?tip|(?:may|can) be reached at"
-    r"|follow (?:him|her|them|us|me) on|contact (?:the )?(?:author|reporter|writer)"
-    r"|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
+    r"|apoya (?:el|la|a|nuestro|nuestra)|apoie (?:o|a|já|agora|nosso|nossa)|sostieni|abbonati|steun ons|wesprzyj|поддержите|пожертвуйте"
+    r"|follow us on|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
     r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your inbox"
     r"|subscribe to [\w.’']+ newsletters?|(?:may|might) earn (?:an? )?(?:affiliate )?commission"
     r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links)"
     r"|ctrl\s*\+\s*enter)",
     re.IGNORECASE,
 )
+# Lines that close an author's bio: furniture when short, but a story may end with
+# "Follow him on Instagram to watch." in a paragraph of its own.
+BIO_APPEAL = re.compile(
+    r"\b(?:have a (?:news )?tip|send (?:us )?(?:a )?(?:news )?tip|(?:may|can) be reached at"
+    r"|follow (?:him|her|them|me) on|contact (?:the )?(?:author|reporter|writer))",
+    re.IGNORECASE,
+)
+BIO_APPEAL_MAX = 160
+
+
+def is_appeal(text: str) -> bool:
+    """True for a call to donate, subscribe or sign up, or a short bio's contact line."""
+    return bool(APPEAL.search(text)) or (len(text) < BIO_APPEAL_MAX and bool(BIO_APPEAL.search(text)))
+
+
 _LETTER = re.compile(r"[^\W\d_]")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 # A teaser ends with a link to the rest of the story.
@@ -525,7 +538,7 @@ def score_tree(root: HtmlElement, blocks: list[Block], named: list[HtmlElement]
     for block in blocks:
         if flags.get(block.el, False):
             block.value = -float(block.chars)
-        appeal = block.chars if block.chars < 1200 and APPEAL.search(block.text) else 0
+        appeal = block.chars if block.chars < 1200 and is_appeal(block.text) else 0
         el = block.el
         while el is not None:
             scores[el] = scores.get(el, 0.0) + block.value
@@ -680,7 +693,7 @@ def _add_siblings(region: HtmlElement, scores: dict[HtmlElement, float]) -> Html
         text = " ".join(sibling.text_content().split())
         links = sum(len(a.text_content().strip()) for a in sibling.iter("a"))
         density = links / len(text) if text else 1.0
-        if density >= 0.25 or APPEAL.search(text):
+        if density >= 0.25 or is_appeal(text):
             continue
         before = sibling.getnext() is not None and _precedes(sibling, region)
         if (before and (score >= 0.2 * top or (len(text) >= 80 and _SENTENCE_END.search(text)))) \
@@ -908,12 +921,13 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
     def furniture(block: Block, leading: bool) -> bool:
         if block.link_density > (0.3 if leading else 0.5) or BOILERPLATE_START.match(block.text):
             return True
-        if (not _LETTER.search(block.text) and any(ch.isdigit() for ch in block.text)) \
-                or _SLUG.match(block.text):
+        if block.el.tag not in ("td", "th") and (
+                (not _LETTER.search(block.text) and any(ch.isdigit() for ch in block.text))
+                or _SLUG.match(block.text)):
             return True  # "0 : 0", "narrow-browser-and-phone": widget state, not words
         if is_tag_line is not None and len(block.text) < 400 and is_tag_line(block.text):
             return True
-        if APPEAL.search(block.text):
+        if is_appeal(block.text):
             return True
         if not leading or block.el.tag in HEADINGS:
             return False
@@ -937,10 +951,26 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
     for block in reversed(blocks[first:last + 1]):
         if block.el is region or block.el.getparent() is None:
             break
-        if APPEAL.search(block.text) or (is_tag_line is not None and is_tag_line(block.text)):
-            drop(block.el)
+        if is_appeal(block.text) or (is_tag_line is not None and is_tag_line(block.text)):
+            drop(_appeal_box(block, region))
             continue
         break
+
+
+def _appeal_box(block: Block, region: HtmlElement) -> HtmlElement:
+    """The box an appeal sits in: its heading and button go with it.
+
+    Climbs from the appeal's block while the ancestor adds little text of its own
+    (a heading, a button), never up to the region itself.
+    """
+    el = block.el
+    own = len(" ".join(el.text_content().split()))
+    parent = el.getparent()
+    while parent is not None and parent is not region:
+        if len(" ".join(parent.text_content().split())) > own + 160:
+            break
+        el, parent = parent, parent.getparent()
+    return el
 
 
 def clean_region(region: HtmlElement, *, is_tag_line: Callable[[str], object] | None = None) -> None:

@@ -101,6 +101,32 @@ parser --check page.html</code></pre>
     assert "<h2>What changed</h2>" in html_body and 'class=' not in html_body
 
 
+def test_story_endings_a_table_a_closing_line_and_an_appeal_box():
+    """What follows the last paragraph: a table of figures is the story, a closing
+    "follow him on" sentence is the story, a boxed appeal with its heading is not."""
+    prose = "".join(f"<p>The council published the list of donors on Monday, paragraph {i} of the story "
+                    "explains the rules for campaign gifts in the county.</p>" for i in range(3))
+    rows = "".join(f"<tr><td>2020-09-0{i}</td><td>${i * 250:,}</td><td>Donor Number {i}</td></tr>"
+                   for i in range(1, 8))
+    html = f"""<html><body><article><h1>Donors</h1>{prose}
+    <p>The following table lists every gift made in September.</p>
+    <table><thead><tr><th>Date</th><th>Amount</th><th>Contributor</th></tr></thead><tbody>{rows}</tbody></table>
+    </article></body></html>"""
+    body = extract(html, URL).body
+    assert "2020-09-01 | $250 | Donor Number 1" in body
+    assert body.endswith("2020-09-07 | $1,750 | Donor Number 7")
+
+    closing = ("Rumor has it that this song leads up to a holiday special with a few famous guests that the "
+               "singer plans to release on Christmas. Follow him on Instagram to watch.")
+    box = """<div class="support-box"><h2>How many of our stories do you read each day?</h2>
+    <p>Have you thought about it? Independent reporting costs money, and readers like you keep it going.
+    Support our journalism with a gift today.</p><a class="btn" href="/support">Support us</a></div>"""
+    html = f"<html><body><article><h1>Song</h1>{prose}<p>{closing}</p>{box}</article></body></html>"
+    body = extract(html, URL).body
+    assert paragraphs(body)[-1] == closing
+    assert "How many of our stories" not in body and "Independent reporting" not in body
+
+
 def test_comments_are_kept_apart_only_when_asked():
     without = extract(page("es_elecciones.html"), URL)
     assert without.comments is None
