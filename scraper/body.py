@@ -165,8 +165,8 @@ _BOILERPLATE_START = (
     r"|articole similare|διαβάστε (?:επίσης|ακόμα)|σχετικά άρθρα|lue myös|læs også"
     # Arabic / Persian / Hebrew / Hindi / Indonesian / Vietnamese / Thai
     r"|اقرأ أيضا|اقرأ أيضاً|اقرأ المزيد|أخبار ذات صلة|مواضيع ذات صلة|شارك|بیشتر بخوانید|مطالب مرتبط|بخوانید"
-    r"|קראו עוד|כתבות נוספות|यह भी पढ़ें|और पढ़ें|संबंधित ख़बरें|संबंधित खबरें|baca juga|berita terkait"
-    r"|xem thêm|tin liên quan|đọc thêm|อ่านเพิ่มเติม|ข่าวที่เกี่ยวข้อง|ข่าวที่เกี่ยวข้อง"
+    r"|קראו עוד|כתבות נוספות|यह भी पढ़ें|और पढ़ें|संबंधित ख़बरें|संबंधित खबरें|baca juga|baca\s*:|simak juga|lihat juga"
+    r"|berita terkait|xem thêm|tin liên quan|đọc thêm|อ่านเพิ่มเติม|ข่าวที่เกี่ยวข้อง|ข่าวที่เกี่ยวข้อง"
     # Chinese / Japanese / Korean
     r"|相关阅读|相关新闻|相關新聞|延伸阅读|延伸閱讀|推荐阅读|阅读更多|関連記事|あわせて読みたい|続きを読む"
     r"|관련기사|관련 기사|함께 보면 좋은"
@@ -217,6 +217,19 @@ def is_appeal(text: str) -> bool:
     return bool(APPEAL.search(text)) or (len(text) < BIO_APPEAL_MAX and bool(BIO_APPEAL.search(text)))
 
 
+# The opening line of a paywall box that stands where the rest of the story would be.
+PAYWALL = re.compile(
+    r"\b(?:already a (?:subscriber|member)|(?:subscribe|log ?in|sign in|register) to (?:continue|keep|read)"
+    r"|to (?:continue|keep) reading|read the (?:rest|full) (?:of )?(?:this|the) (?:article|story)"
+    r"|(?:this|the) (?:article|story|content) is (?:only )?(?:available|reserved|exclusive)"
+    r"|(?:for|to) (?:subscribers|members) only|subscribers? only|unlock (?:this|the full) (?:article|story)"
+    r"|bereits abonnent|jetzt weiterlesen|weiterlesen mit|déjà abonné|réservé aux abonnés"
+    r"|ya (?:soy|eres) suscriptor|exclusivo para suscriptores|já é assinante|exclusivo para assinantes"
+    r"|riservato agli abbonati|sei già abbonato|al abonnee|læs resten af artiklen|fuld adgang"
+    r"|läs hela artikeln|les hele saken|lue koko artikkeli|читать полностью|доступно подписчикам)",
+    re.IGNORECASE,
+)
+PAYWALL_BOX_MAX = 1500
 _LETTER = re.compile(r"[^\W\d_]")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 # A teaser ends with a link to the rest of the story.
@@ -735,6 +748,7 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: d
     for el in doomed:
         drop(el)
     _drop_related_sections(region)
+    _drop_paywall_boxes(region)
     _trim_edges(region, is_tag_line)
     _drop_repeats(region)
     _drop_cut_summaries(region)
@@ -847,6 +861,24 @@ def _drop_related_sections(region: HtmlElement) -> None:
             sibling = nxt
         if (heading.tag in HEADINGS or dropped or len(text) < 40) and heading.getparent() is not None:
             drop(heading)
+
+
+def _drop_paywall_boxes(region: HtmlElement) -> None:
+    """Drop a paywall box: a short line such as "Already a subscriber?" or "Read the
+    rest of this article", with the box around it (offers, prices, buttons) as long as
+    that box stays small. A paragraph of the story that mentions subscribers is longer
+    than the line, and its container holds far more than a box."""
+    for block in text_blocks(region):
+        if block.el is region or block.chars > 200 or not PAYWALL.search(block.text):
+            continue
+        if block.el.getparent() is None or not _is_ancestor(region, block.el):
+            continue  # already gone with an earlier box
+        box = block.el
+        parent = box.getparent()
+        while parent is not None and parent is not region \
+                and len(parent.text_content()) <= PAYWALL_BOX_MAX:
+            box, parent = parent, parent.getparent()
+        drop(box)
 
 
 def _is_teaser(block: Block) -> bool:

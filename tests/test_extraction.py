@@ -101,9 +101,10 @@ parser --check page.html</code></pre>
     assert "<h2>What changed</h2>" in html_body and 'class=' not in html_body
 
 
-def test_story_endings_a_table_a_closing_line_and_an_appeal_box():
+def test_story_endings_a_table_a_closing_line_an_appeal_box_and_a_paywall():
     """What follows the last paragraph: a table of figures is the story, a closing
-    "follow him on" sentence is the story, a boxed appeal with its heading is not."""
+    "follow him on" sentence is the story, a boxed appeal with its heading is not, nor
+    is a paywall box with its offers."""
     prose = "".join(f"<p>The council published the list of donors on Monday, paragraph {i} of the story "
                     "explains the rules for campaign gifts in the county.</p>" for i in range(3))
     rows = "".join(f"<tr><td>2020-09-0{i}</td><td>${i * 250:,}</td><td>Donor Number {i}</td></tr>"
@@ -125,6 +126,16 @@ def test_story_endings_a_table_a_closing_line_and_an_appeal_box():
     body = extract(html, URL).body
     assert paragraphs(body)[-1] == closing
     assert "How many of our stories" not in body and "Independent reporting" not in body
+
+    paywall = """<div class="article-locked"><h2>Read the rest of this article</h2>
+    <p>To read this article you need a digital subscription to one of our daily newspapers or to the site.</p>
+    <p>You can have a day of access for 3 euros, or a whole month for 25 euros; the first month costs 5 euros.</p>
+    <ul><li>Day pass: full access</li><li>Archive</li><li>Buy a day pass</li></ul>
+    <p>Already a subscriber? <a href="/login">Log in</a></p></div>"""
+    html = f"<html><body><article><h1>Story</h1>{prose}{paywall}</article></body></html>"
+    body = extract(html, URL).body
+    assert paragraphs(body)[-1].startswith("The council published the list of donors on Monday, paragraph 2")
+    assert "subscription" not in body and "Buy a day pass" not in body
 
 
 def test_comments_are_kept_apart_only_when_asked():
