@@ -196,7 +196,8 @@ APPEAL = re.compile(
     r"|unterstützen sie|jetzt spenden|spenden sie|soutenez|faites un don|haz una donación"
     r"|apoya (?:el|la|a|nuestro|nuestra)|apoie (?:o|a|já|agora|nosso|nossa)|sostieni|abbonati|steun ons|wesprzyj|поддержите|пожертвуйте"
     r"|follow us on|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
-    r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your inbox"
+    r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your (?:inbox|mailbox)"
+    r"|enter your e-?mail"
     r"|subscribe to [\w.’']+ newsletters?|(?:may|might) earn (?:an? )?(?:affiliate )?commission"
     r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links)"
     r"|ctrl\s*\+\s*enter)",
@@ -966,6 +967,7 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
         few_words = block.chars < 15 if _is_cjk(block.text) else block.text.count(" ") < 6
         return few_words or (block.chars < 120 and bool(DATELINE.search(block.text)))
 
+    tail_cut = False
     for i, block in enumerate(blocks):
         if block.el is region or block.el.getparent() is None:
             continue
@@ -977,16 +979,25 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             if block.chars < 160 and BOILERPLATE_START.match(block.text) and block.el not in keep:
                 drop(block.el)
             continue
-        if furniture(block, leading=i < first):
+        if tail_cut or furniture(block, leading=i < first):
             drop(block.el)
+            # After an appeal at the end ("Enter your email address:") comes more of its box.
+            tail_cut = tail_cut or (i > last and is_appeal(block.text))
     # Appeals that read like prose at the very end ("Independent journalism... donate").
+    # Short lines after such an appeal ("Enter your email address:") go with it.
+    ends_in_appeal = False
     for block in reversed(blocks[first:last + 1]):
         if block.el is region or block.el.getparent() is None:
             break
         if is_appeal(block.text) or (is_tag_line is not None and is_tag_line(block.text)):
+            ends_in_appeal = ends_in_appeal or block is blocks[last]
             drop(_appeal_box(block, region))
             continue
         break
+    if ends_in_appeal:
+        for block in blocks[last + 1:]:
+            if block.el not in keep and block.el.getparent() is not None and _is_ancestor(region, block.el):
+                drop(block.el)
 
 
 def _appeal_box(block: Block, region: HtmlElement) -> HtmlElement:

@@ -122,10 +122,13 @@ def test_story_endings_a_table_a_closing_line_an_appeal_box_and_a_paywall():
     box = """<div class="support-box"><h2>How many of our stories do you read each day?</h2>
     <p>Have you thought about it? Independent reporting costs money, and readers like you keep it going.
     Support our journalism with a gift today.</p><a class="btn" href="/support">Support us</a></div>"""
-    html = f"<html><body><article><h1>Song</h1>{prose}<p>{closing}</p>{box}</article></body></html>"
+    signup = ("<div><p>To receive our news updates every morning, enter your email address below.</p>"
+              "<p>- DAILY UPDATES -</p><p>Morning news</p></div>")
+    html = f"<html><body><article><h1>Song</h1>{prose}<p>{closing}</p>{box}{signup}</article></body></html>"
     body = extract(html, URL).body
     assert paragraphs(body)[-1] == closing
     assert "How many of our stories" not in body and "Independent reporting" not in body
+    assert "UPDATES" not in body and "Morning news" not in body
 
     paywall = """<div class="article-locked"><h2>Read the rest of this article</h2>
     <p>To read this article you need a digital subscription to one of our daily newspapers or to the site.</p>
