@@ -20,7 +20,7 @@ from lxml.html import HtmlElement
 from .article import Article
 from .body import clean_region, drop, find_body, words_of
 from .dates import find_dates
-from .metadata import read_metadata, tag_line_label
+from .metadata import confirm_language, read_metadata, tag_line_label
 from .parsing import parse_html
 from .render import soup_of, tidy_region, to_markdown, to_text
 from .rules import Rules, SiteRule
@@ -96,6 +96,9 @@ def extract_tree(doc: HtmlElement, url: str | None = None, *, headers: Mapping[s
         if region is not None:
             article.explain["body"] = region.reason
             article.body, article.body_html = render_region(region.el)
+    if article.body and "language" in article.explain:
+        article.language, article.explain["language"] = confirm_language(
+            article.language, article.explain["language"], article.body, article.title or "")
     article.is_article, why = _is_article(article, url, objects, meta)
     if not article.is_article:
         article.explain["is_article"] = why

@@ -37,7 +37,7 @@ from scraper.language import (
 from scraper.language import word_score as _word_score
 from scraper.structured import article_objects, json_ld, meta_tags, types_of
 
-__all__ = ["Metadata", "read_metadata", "tag_line_label"]
+__all__ = ["Metadata", "read_metadata", "tag_line_label", "confirm_language"]
 
 
 @dataclass
@@ -464,6 +464,8 @@ def _valid_name(name: str, site: _Site) -> bool:
         return False
     if " " not in name and sum(c.isalpha() for c in name) < 3:
         return False  # "j", "AS": initials or a username fragment
+    if " " not in name and name.isascii() and name.islower():
+        return False  # "gqlshare", "newsdesk": a login, not a byline
     if any(w in _STAFF_WORDS for w in low.split()):
         return False
     if re.search(r"\.(com|net|org|co|in|ru|de|fr|uk|info)\b", low):
@@ -1309,6 +1311,23 @@ def _read_language(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[d
             return match[0], f"{match[1]} (text agrees; {source} says {top!r})"
         return det.language, f"text detection ({source} says {top!r})"
     return top, source
+
+
+def confirm_language(language: str | None, source: str, body: str, headline: str) -> tuple[str | None, str]:
+    """Check the language read from the page against the extracted article body.
+
+    The first check (in :func:`read_metadata`) samples the page's paragraphs, which on
+    some templates are the English menu and footer of a Thai or Romanian story; the
+    article body is the better sample. Returns the (language, source) to keep.
+    """
+    if not language or source.startswith("text detection") or len(body) < 400:
+        return language, source
+    sample = body[:3000]
+    det = detect_language(sample)
+    if det.language and det.confident and language.split("-")[0] != det.language \
+            and _contradicts(language, det, sample, headline):
+        return det.language, f"article text ({source} says {language!r})"
+    return language, source
 
 
 def _contradicts(declared: str, det: Any, body_text: str, headline: str) -> bool:

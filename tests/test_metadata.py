@@ -453,6 +453,23 @@ def test_english_text_on_page_declared_german_is_english():
     assert m.explain["language"] == "text detection (html lang says 'de')"
 
 
+def test_language_checked_again_against_the_article_body():
+    """A template whose paragraphs are an English footer, around a story written in
+    Romanian in divs: the page's paragraphs agree with lang="en", the story does not."""
+    from scraper import extract
+
+    footer = "".join(f"<p>Read our privacy policy and the terms of use before you sign in, item {i}.</p>"
+                     for i in range(4))
+    story = "".join(
+        f"<div>Femeile din țara noastră pot obține studii gratuite în domeniul IT, a anunțat ministerul, "
+        f"iar cursurile vor începe în toamnă pentru toate cele care se înscriu până la sfârșitul lunii {i}.</div>"
+        for i in range(5))
+    html = f'<html lang="en"><body><article><h1>Studii gratuite</h1>{story}</article><footer>{footer}</footer></body></html>'
+    article = extract(html, "https://news.example.md/a")
+    assert article.language == "ro"
+    assert article.explain["language"] == "article text (html lang says 'en')"
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
