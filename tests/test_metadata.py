@@ -620,3 +620,11 @@ def test_read_metadata_never_raises_on_odd_input():
             assert all(isinstance(t, str) and t for t in m.tags + m.authors)
 
     check()
+
+
+def test_a_cms_login_is_not_an_author():
+    html = """<html><head><script type="application/ld+json">
+    {"@type": "NewsArticle", "headline": "Biden predicts a delay",
+     "author": [{"@type": "Person", "name": "gqlshare"}, {"@type": "Person", "name": "Kate Sullivan"}]}
+    </script></head><body><p>Story.</p></body></html>"""
+    assert meta_of(html).authors == ["Kate Sullivan"]
