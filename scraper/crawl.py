@@ -327,6 +327,7 @@ class CrawlSummary:
     skipped_filtered: int = 0
     skipped_old: int = 0
     skipped_other: int = 0
+    moved: int = 0
     failed: int = 0
     sources_fetched: int = 0
     sources_failed: int = 0
@@ -357,6 +358,7 @@ class CrawlSummary:
         for label, value in (("duplicates", self.duplicates), ("skipped by robots.txt", self.skipped_robots),
                              ("already archived", self.skipped_archived),
                              ("refused (private address)", self.skipped_private),
+                             ("moved to other sites", self.moved),
                              ("left queued", self.left_queued), ("sources failed", self.sources_failed)):
             if value:
                 parts.append(f"{value} {label}")
@@ -837,6 +839,9 @@ class Crawler:
         summary.fetched += 1
         key = task.key
         error = result.error
+        if error is not None and error.moved_to:
+            self._apply_move(task, error)
+            return
         if error is not None:
             self.archive.record_attempts(task.url, error.attempts, f"{error.kind}: {error.message}")
             status = error.status or "-"
@@ -888,6 +893,20 @@ class Crawler:
                 entries = self._follow_links(result.links, task, site)
                 self._discover(entries, site, source=f"link:{task.url}", depth=task.depth + 1,
                                follow=task.depth + 1 < site.config.depth, origin_url=task.url)
+
+    def _apply_move(self, task: Task, error: ErrorInfo) -> None:
+        """A page that redirects to another site: queue the target like a found link, so
+        it is requested under its own host's robots.txt and delay, then archived under
+        its own address. The redirecting URL is settled (not asked again next run)."""
+        target = error.moved_to or ""
+        self.archive.record_attempts(task.url, error.attempts)
+        self.summary.moved += 1
+        _say(logging.INFO, "moved", error.status or "-", task.url, f"to {target}")
+        self.frontier.mark(task.key, SKIPPED, run_id=self.run_id, error=f"moved: {target}")
+        site = self.sites.get(task.site)
+        if site is not None:
+            self._discover([Entry(target)], site, source=f"redirect:{task.url}", depth=task.depth,
+                           follow=task.follow, origin_url=task.url)
 
     # -- discovery -------------------------------------------------------------------
 

@@ -122,7 +122,8 @@ class FetchError(Exception):
     ``tls``, ``timeout``, ``deadline``, ``http``, ``too-many-redirects``, ``redirect-loop``,
     ``too-large``, ``not-html``, ``empty``, ``truncated`` (the connection closed before
     the promised end of the body), ``content-encoding`` (a Content-Encoding that cannot
-    be decoded, or a body that fails to decompress).
+    be decoded, or a body that fails to decompress), ``moved`` (a redirect to another
+    site when the caller asked to stop there; ``final_url`` is the target).
     """
 
     def __init__(self, url: str, kind: str, message: str, *, status: int | None = None,
@@ -137,6 +138,18 @@ class FetchError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def _site_host(url: str) -> tuple[str, int | None]:
+    """The host a redirect stays on or leaves: lower case, without ``www.``, with the
+    port only when one is written (so http → https stays on the site)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (host[4:] if host.startswith("www.") else host), port
 
 
 def check_url(url: str) -> str:
@@ -451,11 +464,15 @@ class Fetcher:
         self.close()
 
     def fetch(self, url: str, *, accept: str = "html", etag: str | None = None,
-              last_modified: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
+              last_modified: str | None = None, headers: Mapping[str, str] | None = None,
+              same_site: bool = False) -> Response:
         """Fetch ``url`` following redirects; raise :class:`FetchError` on any failure.
 
         A 304 answer to a conditional request (``etag``/``last_modified``) is returned
         as a :class:`Response` with ``status == 304`` and an empty body.
+        ``same_site=True`` stops at a redirect to another host (``www.`` aside) with a
+        ``moved`` error instead of following it: a crawler queues the target under that
+        host's robots.txt and delay rather than requesting it unannounced.
         """
         url = check_url(url)
         extra = dict(headers or {})
@@ -465,12 +482,12 @@ class Fetcher:
             extra["If-Modified-Since"] = last_modified
         started = time.monotonic()
         with _Guard(started + self.deadline, self.is_private) as guard:
-            return self._fetch(url, accept, extra, started, guard)
+            return self._fetch(url, accept, extra, started, guard, same_site)
 
     # -- internals -----------------------------------------------------------------
 
     def _fetch(self, url: str, accept: str, extra: dict[str, str], started: float,
-               guard: _Guard) -> Response:
+               guard: _Guard, same_site: bool = False) -> Response:
         attempts: list[Attempt] = []
         redirects: list[str] = []
         seen = {url}
@@ -500,6 +517,9 @@ class Fetcher:
                                            status=response.status_code, attempts=attempts, final_url=current))
                 if not self.allow_private:
                     self._check_redirect_target(url, current, target, attempts, guard)
+                if same_site and _site_host(target) != _site_host(current):
+                    raise FetchError(url, "moved", f"moved to {target}", status=response.status_code,
+                                     attempts=attempts, final_url=target)
                 seen.add(target)
                 redirects.append(target)
                 current = target

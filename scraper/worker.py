@@ -96,6 +96,7 @@ class ErrorInfo:
     message: str
     status: int | None = None
     attempts: list[fetching.Attempt] = field(default_factory=list)
+    moved_to: str | None = None  # a redirect to another site, left for the crawler to queue
 
 
 @dataclass
@@ -151,9 +152,11 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
     url = urljoin(task.url, "/robots.txt") if task.kind == "robots" else task.url
     try:
         response = (fetcher if task.kind in ("page", "start") else source_fetcher).fetch(
-            url, accept=accept, etag=task.etag, last_modified=task.last_modified)
+            url, accept=accept, etag=task.etag, last_modified=task.last_modified,
+            same_site=task.kind == "page")
     except FetchError as exc:
-        result.error = ErrorInfo(exc.kind, exc.message, exc.status, exc.attempts)
+        result.error = ErrorInfo(exc.kind, exc.message, exc.status, exc.attempts,
+                                 exc.final_url if exc.kind == "moved" else None)
         result.fetch_seconds = time.perf_counter() - started
         return result
     result.fetch_seconds = time.perf_counter() - started

@@ -268,3 +268,46 @@ def test_config_sitemap_auto_input_and_section_pages_two_deep(tmp_path):
         story_hits = [h.path for h in s.log if h.path.startswith("/story/")]
         assert story_hits == ["/story/w3"]  # found through the section page, which was read again
         assert [h.status for h in s.hits("h", "/sections/world")] == [200]
+
+
+def test_redirect_to_another_site_is_queued_under_that_sites_rules(tmp_path):
+    """A feed link that redirects to another host (a tracking proxy, a moved story) is
+    not followed on the spot: the target is queued for its own host, so that host's
+    robots.txt is read first, its delay holds, and a disallowed target is never asked."""
+    with LocalSite() as site:
+        proxy, news = site.host("proxy"), site.host("news")
+        proxy.add("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+        news.add("/robots.txt", "User-agent: *\nDisallow: /members/\nCrawl-delay: 0.4\n",
+                 content_type="text/plain")
+        for n in range(3):
+            news.add(f"/story/{n}", article_html(f"Story {n}", seed=f"s{n}", canonical=news.url(f"/story/{n}")))
+            proxy.add(f"/r/{n}", status=301, headers={"Location": news.url(f"/story/{n}")}, conditional=False)
+        news.add("/members/m", article_html("Members only", seed="m"))
+        proxy.add("/r/m", status=302, headers={"Location": news.url("/members/m")}, conditional=False)
+        links = [proxy.url(f"/r/{n}") for n in range(3)] + [proxy.url("/r/m"), news.url("/story/2")]
+        proxy.add("/feed.xml", rss_feed([(u, RFC822) for u in links]), content_type="application/rss+xml")
+        db = tmp_path / "archive.db"
+        args = ["crawl", "--db", str(db), "--feed", proxy.url("/feed.xml"), "--delay", "0", "--workers", "4",
+                "--summary-json", str(tmp_path / "s.json")]
+
+        result = run(*args)
+        assert result.exit_code == EXIT_OK, result.output
+        assert archived_urls(db) == sorted(news.url(f"/story/{n}") for n in range(3))
+        assert not site.hits("news", "/members/m")  # disallowed on its own host: never asked
+        news_hits = sorted(site.hits("news"), key=lambda h: h.start)
+        assert news_hits[0].path == "/robots.txt"
+        assert sorted(h.path for h in news_hits[1:]) == ["/story/0", "/story/1", "/story/2"]  # each once
+        for before, after in pairwise(news_hits[1:]):
+            assert after.start - before.end >= 0.4 - 0.01  # the target host's Crawl-delay holds
+        summary = json.loads((tmp_path / "s.json").read_text())
+        assert (summary["moved"], summary["new"], summary["skipped_robots"], summary["failed"]) == (4, 3, 1, 0)
+        assert f"moved     301  {proxy.url('/r/0')}  to {news.url('/story/0')}" in result.stderr
+        with sqlite3.connect(db) as conn:
+            states = dict(conn.execute("SELECT url, error FROM crawl_frontier WHERE state = 'skipped'"))
+        assert states[proxy.url("/r/1")] == f"moved: {news.url('/story/1')}"
+
+        site.clear_log()  # the next night: the proxy links are settled, nothing is asked again
+        again = run(*args)
+        assert again.exit_code == EXIT_OK, again.output
+        assert [h.path for h in site.hits("proxy")] == ["/robots.txt", "/feed.xml"]
+        assert [h.path for h in site.hits("news")] == []
