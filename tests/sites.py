@@ -26,9 +26,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["FAULTS", "FaultPlan", "Hit", "Host", "LocalSite", "Route", "article_html", "atom_feed",
@@ -291,6 +293,18 @@ def _sentence(rng: random.Random, words: int) -> str:
 def _paragraphs(seed: str, count: int) -> list[str]:
     rng = random.Random(seed)
     return [" ".join(_sentence(rng, rng.randint(12, 24)) for _ in range(rng.randint(3, 5))) for _ in range(count)]
+
+
+@contextmanager
+def public_and_private_hosts(monkeypatch: Any) -> Iterator[tuple[LocalSite, Host, Host]]:
+    """Two hosts: 127.0.0.2 plays a public site (its address is classed as public for
+    the test), 127.0.0.1 is private, as it really is. Yields (site, public, private)."""
+    import scraper.fetching
+
+    real = scraper.fetching.is_private_host
+    monkeypatch.setattr(scraper.fetching, "is_private_host", lambda host: host != "127.0.0.2" and real(host))
+    with LocalSite() as site:
+        yield site, site.host("public", "127.0.0.2"), site.host("private", "127.0.0.1")
 
 
 def article_html(title: str, *, published: str = "2024-05-01T08:00:00Z", paragraphs: int = 6,

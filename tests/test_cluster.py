@@ -8,7 +8,6 @@ cluster is compared, row for row, with the same run without it.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -29,13 +28,11 @@ from test_crawl import (
     BETA,
     BETA_DELAY,
     DELAY,
-    build_alpha,
-    build_beta,
-    build_gamma,
     crawl_args,
     expected_urls,
+    news_site,
 )
-from test_warc import PARAS, page
+from test_warc import write_many_captures
 
 from cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
 from scraper import __version__
@@ -275,15 +272,11 @@ def test_an_unreachable_scheduler_or_one_without_workers_fails_in_bounded_time(t
 
 # -- crawl -------------------------------------------------------------------------------
 
-@pytest.fixture
-def news_site():
+@pytest.fixture(name="news_site")
+def news_site_fixture():
     """The three-host site of test_crawl: robots.txt rules, Crawl-delay, feeds, sitemaps,
     redirects, errors, a 429 and a slow page."""
-    with LocalSite() as s:
-        alpha, beta, gamma = s.host("alpha"), s.host("beta"), s.host("gamma")
-        build_alpha(alpha)
-        build_beta(beta, alpha)
-        build_gamma(gamma)
+    with news_site() as s:
         yield s
 
 
@@ -477,19 +470,8 @@ def test_reextraction_on_a_local_cluster_gives_the_same_archive(tmp_path):
 
 
 def test_warc_import_on_the_cluster_matches_the_local_import(client, address, tmp_path):
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
     warc = tmp_path / "many.warc.gz"
-    with open(warc, "wb") as stream:
-        writer = WARCWriter(stream, gzip=True)
-        for i in range(60):
-            url = f"https://many.example/{i % 45}"  # 15 URLs captured twice: the later capture wins
-            html = page(f"Story {i}", [f"Capture {i}: " + PARAS[0]] + PARAS[1:4])
-            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(
-                url, "response", payload=io.BytesIO(html), length=len(html), http_headers=http,
-                warc_headers_dict={"WARC-Date": f"2022-01-01T00:{i:02d}:00Z"}))
+    write_many_captures(warc)  # 15 URLs captured twice: the later capture wins
     local, remote = tmp_path / "local.db", tmp_path / "cluster.db"
     one = run("import-warc", str(warc), "--jobs", "1", "--db", str(local))
     before = executed(client)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 
@@ -41,13 +43,20 @@ BETA = ["/news/b1", "/news/b2", "/news/b3", "/news/b4"]
 GAMMA = ["/c1", "/c2"]
 
 
-@pytest.fixture
-def site():
+@contextmanager
+def news_site() -> Iterator[LocalSite]:
+    """The three-host site described at the top of this module."""
     with LocalSite() as s:
         alpha, beta, gamma = s.host("alpha"), s.host("beta"), s.host("gamma")
         build_alpha(alpha)
         build_beta(beta, alpha)
         build_gamma(gamma)
+        yield s
+
+
+@pytest.fixture
+def site():
+    with news_site() as s:
         yield s
 
 

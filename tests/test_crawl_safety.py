@@ -10,9 +10,8 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from sites import LocalSite, article_html, rss_feed
+from sites import LocalSite, article_html, public_and_private_hosts, rss_feed
 
-import scraper.fetching
 from cli import EXIT_FAILED, EXIT_OK, cli
 from scraper.feeds import (
     MAX_XML_BYTES,
@@ -124,11 +123,7 @@ def test_hostile_feeds_in_a_crawl(tmp_path, secret):
 @pytest.fixture
 def public_and_private(monkeypatch):
     """127.0.0.2 plays a public site (its address is classed as public); 127.0.0.1 is private."""
-    real = scraper.fetching.is_private_host
-    monkeypatch.setattr(scraper.fetching, "is_private_host", lambda host: host != "127.0.0.2" and real(host))
-    with LocalSite() as site:
-        public = site.host("public", "127.0.0.2")
-        private = site.host("private", "127.0.0.1")
+    with public_and_private_hosts(monkeypatch) as (site, public, private):
         private.add("/robots.txt", "", content_type="text/plain")
         private.add("/internal", article_html("Internal admin page", seed="internal"))
         private.add("/feed.xml", rss_feed([(private.url("/internal"), "")]), content_type="application/rss+xml")

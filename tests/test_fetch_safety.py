@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sites import LocalSite, article_html, rss_feed
+from sites import article_html, public_and_private_hosts, rss_feed
 
-import scraper.fetching
 from cli import EXIT_FAILED, EXIT_OK, cli
 
 REFUSED = "refused redirect from public 127.0.0.2 to private address {} (use --allow-private to permit)"
@@ -24,11 +23,7 @@ REFUSED = "refused redirect from public 127.0.0.2 to private address {} (use --a
 
 @pytest.fixture
 def public_and_private(monkeypatch):
-    real = scraper.fetching.is_private_host
-    monkeypatch.setattr(scraper.fetching, "is_private_host", lambda host: host != "127.0.0.2" and real(host))
-    with LocalSite() as site:
-        public = site.host("public", "127.0.0.2")
-        private = site.host("private", "127.0.0.1")
+    with public_and_private_hosts(monkeypatch) as (site, public, private):
         private.add("/internal", article_html("Internal admin page", seed="internal"))
         private.add("/other", article_html("Other internal page", seed="other"))
         private.add("/hop", status=302, headers={"Location": "/other"}, conditional=False)

@@ -92,6 +92,17 @@ def test_fetch_quiet_still_says_it_was_interrupted(tmp_path):
                                 "1 URL: 1 new, 0 failed; interrupted, 2 URLs not fetched"]
 
 
+def ctrl_c_twice(proc: subprocess.Popen) -> tuple[str, float]:
+    """Press Ctrl-C, then again 0.2 s later; returns stderr and the seconds the process
+    took to end after the second press."""
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.2)
+    started = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    return err, time.monotonic() - started
+
+
 def slow_feed(site: LocalSite, name: str, pages: int, latency: float) -> tuple[str, list[str]]:
     host = site.host(name)
     host.add("/robots.txt", "", content_type="text/plain")
@@ -147,13 +158,9 @@ def test_crawl_second_ctrl_c_aborts_at_once_and_the_archive_resumes(tmp_path):
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
         wait_for(lambda: len(site.hits("a")) == 3)  # robots.txt, the feed, then a page for 3 s
-        os.killpg(proc.pid, signal.SIGINT)
-        time.sleep(0.2)
-        started = time.monotonic()
-        os.killpg(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        err, took = ctrl_c_twice(proc)
         # gone at once, not when the page in flight ends (nor, from a slower server, at its deadline)
-        assert time.monotonic() - started < 1.5
+        assert took < 1.5
         assert proc.returncode == EXIT_INTERRUPTED, err
         assert err.splitlines()[-2:] == ["stopping after the page in progress (press Ctrl-C again to abort)",
                                          "Error: crawl aborted"]
@@ -176,12 +183,8 @@ def test_fetch_second_ctrl_c_aborts_with_130(tmp_path):
         proc = subprocess.Popen([str(SCRIPT), "fetch", host.url("/fast"), host.url("/slow"), "--db", str(db)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
         wait_for(lambda: len(site.log) == 2)
-        os.killpg(proc.pid, signal.SIGINT)
-        time.sleep(0.2)
-        started = time.monotonic()
-        os.killpg(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    assert time.monotonic() - started < 1.5
+        err, took = ctrl_c_twice(proc)
+    assert took < 1.5
     assert proc.returncode == EXIT_INTERRUPTED  # not 1, which would say pages failed
     assert without_notes(err)[-2:] == ["stopping after the page in progress (press Ctrl-C again to abort)",
                                        "Error: fetch aborted"]

@@ -155,18 +155,24 @@ def test_parallel_import_matches_serial(source_archive, tmp_path):
     assert rows(parallel, sql) == rows(serial, sql)
 
 
-def test_parallel_import_of_a_larger_file_keeps_file_order(tmp_path):
-    """Enough pages for the process pool to start: results must still be written in file order."""
-    path = tmp_path / "many.warc.gz"
+def write_many_captures(path: Path) -> None:
+    """60 captures of 45 URLs, written with warcio: 15 URLs twice, the later capture newer."""
     with open(path, "wb") as stream:
         writer = WARCWriter(stream, gzip=True)
         for i in range(60):
-            url = f"https://many.example/{i % 45}"  # 15 URLs captured twice: the later capture must win
+            url = f"https://many.example/{i % 45}"
             html = page(f"Story {i}", [f"Capture {i}: " + PARAS[0]] + PARAS[1:4])
             http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(
                 url, "response", payload=io.BytesIO(html), length=len(html), http_headers=http,
                 warc_headers_dict={"WARC-Date": f"2022-01-01T00:{i:02d}:00Z"}))
+
+
+def test_parallel_import_of_a_larger_file_keeps_file_order(tmp_path):
+    """Enough pages for the process pool to start: results must still be written in file
+    order (the later capture of a URL must win)."""
+    path = tmp_path / "many.warc.gz"
+    write_many_captures(path)
     serial, parallel = tmp_path / "serial.db", tmp_path / "parallel.db"
     assert run("import-warc", str(path), "--jobs", "1", "--db", str(serial)).exit_code == 0
     result = run("import-warc", str(path), "--jobs", "2", "--db", str(parallel))
