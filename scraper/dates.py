@@ -805,11 +805,13 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
         # No heading tag: sites that style a <div class="title"> or mark itemprop=headline.
         body = doc.find("body")
         if body is not None:
-            # One attribute test per element ("tit" covers title, titulo, titre, titel...).
+            # One attribute test per element ("tit" covers title, titulo, titre, titel...,
+            # in any case: "newsTitle", "ArticleTitle").
             for el in body.xpath(
-                'descendant::*[contains(concat(@class, " ", @id), "tit") or @itemprop="headline"'
-                ' or contains(concat(@class, " ", @id), "headline") or contains(@id, "topic")]'
-                '[position() <= 80]'
+                'descendant::*[contains(translate(concat(@class, " ", @id), "TIHEADLN", "tiheadln"), "tit")'
+                ' or @itemprop="headline"'
+                ' or contains(translate(concat(@class, " ", @id), "TIHEADLN", "tiheadln"), "headline")'
+                ' or contains(@id, "topic")][position() <= 80]'
             ):
                 if el.tag not in ("a", "img", "title", "meta", "link", "script", "style"):
                     consider(el)

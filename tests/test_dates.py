@@ -152,6 +152,18 @@ def test_title_repeated_as_a_self_link_is_not_a_teaser():
     assert find_dates(page(body=body), ARTICLE_URL, now=NOW).published == "2021-07-22T14:05:00"
 
 
+def test_title_in_a_styled_element_with_a_camel_case_class():
+    """No heading tags: the title sits in <dl class="newsTitle">, its stamp right after."""
+    html = """<html lang="ko"><head><meta charset="utf-8"><title>항구 공사 조기 완료 - 해안신문</title></head>
+    <body><div class="side">최신 기사 2018-08-20 09:00</div><div class="newsContent">
+    <dl class="newsTitle"><dt>항구 공사 조기 완료</dt></dl>기사입력 :[ 2018-08-25 15:24 ]
+    <div class="newsArticle">외항 방파제 공사가 계획보다 3주 앞서 끝났다고 항만청이 밝혔다.</div>
+    </div></body></html>"""
+    found = find_dates(parse_html(html), ARTICLE_URL, now=NOW)
+    assert found.published == "2018-08-25T15:24:00"
+    assert found.published_source == "text near title"
+
+
 def test_copyright_year_alone_is_not_a_date():
     doc = page(body='<div class="meta">By Staff</div>')
     assert find_dates(doc, ARTICLE_URL, now=NOW).published is None
