@@ -139,6 +139,13 @@ _BOILERPLATE_START = (
     r"|sign up|subscribe|newsletter|follow us|share (?:this|on|via)|share$|advertisement|sponsored"
     r"|support (?:us|our|independent|the)|donate|contribute|become a (?:member|supporter|subscriber|patron)"
     r"|click here|tap here|get the (?:app|newsletter)|download (?:the|our) app|join (?:us|our)"
+    r"|see more(?:\W*$| (?:stories|news|articles|from|[\w ]{0,20}reads))|please (?:follow|share|like)|other (?:news|stories|articles)|leave a (?:comment|reply)"
+    r"|report this (?:page|ad|comment)|your feedback is important"
+    # the same in other languages: other news, leave a comment, an ad label on its own line
+    r"|alte [șş]tiri|otras noticias|outras not[íi]cias|altre notizie|autres (?:actualités|articles)"
+    r"|andere nieuws|weitere nachrichten|другие новости|інші новини|inne wiadomości|diğer haberler"
+    r"|оставить комментарий|залишити коментар|laisser un commentaire|deja (?:un|tu) comentario"
+    r"|deixe (?:um|seu) coment[áa]rio|lascia un commento|kommentar schreiben|an[úu]ncio\W*$"
     r"|continue reading|keep reading|story continues|article continues|this story|editor'?s (?:picks?|note)"
     r"|listen to (?:this|the) (?:article|story)|watch:|photo:|image:|video:|credit:|source:"
     r"|copyright|©|all rights reserved|loading|we use cookies|this (?:site|website) uses cookies"
@@ -180,6 +187,8 @@ RELATED_HEADING = re.compile(
     r"|sur le même sujet|voir aussi|lee también|relacionad|te puede interesar|leia também|veja também"
     r"|leggi anche|correlati|lees ook|czytaj|zobacz|читайте|по теме|ilgili|関連|相关|相關|관련"
     r"|související|kapcsolódó|articole similare|σχετικά|lue myös|اقرأ|أخبار ذات صلة|مطالب مرتبط|קראו"
+    r"|other (?:news|stories)|alte [șş]tiri|otras noticias|outras not[íi]cias|altre notizie|autres articles"
+    r"|другие новости|інші новини|inne wiadomości|diğer haberler"
     r"|यह भी पढ़ें|संबंधित|baca juga|berita terkait|tin liên quan|xem thêm|ข่าวที่เกี่ยวข้อง|延伸|推荐)",
     re.IGNORECASE,
 )
@@ -197,7 +206,8 @@ APPEAL = re.compile(
     r"|apoya (?:el|la|a|nuestro|nuestra)|apoie (?:o|a|já|agora|nosso|nossa)|sostieni|abbonati|steun ons|wesprzyj|поддержите|пожертвуйте"
     r"|follow us on|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
     r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your (?:inbox|mailbox)"
-    r"|enter your e-?mail"
+    r"|enter your e-?mail|mantente informad[oa]|(?:nuestro|nosso) canal (?:de|do|en|no) (?:google|whatsapp|telegram)"
+    r"|our (?:google news|whatsapp|telegram) channel|tell us what you think"
     r"|subscribe to [\w.’']+ newsletters?|(?:may|might) earn (?:an? )?(?:affiliate )?commission"
     r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links)"
     r"|ctrl\s*\+\s*enter)",

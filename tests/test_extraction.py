@@ -141,6 +141,32 @@ def test_story_endings_a_table_a_closing_line_an_appeal_box_and_a_paywall():
     assert "subscription" not in body and "Buy a day pass" not in body
 
 
+@pytest.mark.parametrize("line", [
+    "Please follow and like us:", "- Anúncio -", "Оставить комментарий (0)", "Leave a reply",
+    "Your feedback is important to us", "See More Speed Reads",
+    "▶️ Mantente informado en nuestro canal de Google Noticias",
+])
+def test_one_line_furniture_inside_a_story_goes(line):
+    story = [f"<p>The harbour wall was finished three weeks early, paragraph {i} of the story says, and the "
+             "ferry will use the new berth from next month.</p>" for i in range(4)]
+    html = f"<html><body><article><h1>Harbour</h1>{story[0]}{story[1]}<p>{line}</p>{story[2]}{story[3]}" \
+           f"<div><h3>{line}</h3></div></article></body></html>"
+    body = extract(html, URL).body
+    assert len(paragraphs(body)) == 4
+    assert line not in body
+
+
+def test_other_news_blocks_go_in_several_languages():
+    story = "".join(f"<p>Fetele din Moldova vor putea profita de noi oportunități de carieră, paragraful {i} "
+                    "al articolului spune, prin instruirea IT în cadrul proiectului.</p>" for i in range(4))
+    for heading in ("Alte ştiri de Unica.md", "Other news", "Otras noticias", "Другие новости"):
+        others = "".join(f'<li><a href="/s/{i}">Știrea numărul {i} din oraș</a></li>' for i in range(5))
+        html = f"<html><body><article><h1>IT</h1>{story}<h3>{heading}</h3><ul>{others}</ul></article></body></html>"
+        body = extract(html, URL).body
+        assert heading not in body and "Știrea numărul" not in body, heading
+        assert len(paragraphs(body)) == 4
+
+
 def test_comments_are_kept_apart_only_when_asked():
     without = extract(page("es_elecciones.html"), URL)
     assert without.comments is None
