@@ -286,6 +286,8 @@ def _words(cls: str | None, ident: str | None) -> frozenset[str]:
     words: set[str] = set()
     for token in raw.split():
         parts = [p for p in _SPLIT.split(token) if p]
+        if len(parts) == 2 and parts[0] in ("has", "with"):
+            continue  # "has-tooltip", "with-sidebar": says what is inside, not what this is
         words.update(parts)
         if len(parts) > 1:
             words.add("".join(parts))

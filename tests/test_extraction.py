@@ -156,6 +156,18 @@ def test_one_line_furniture_inside_a_story_goes(line):
     assert line not in body
 
 
+def test_an_abbreviation_with_a_tooltip_keeps_its_text():
+    """class="has-tooltip" says the element holds a tooltip; it is not the tooltip."""
+    abbr = ('<abbr class="m-abbreviation has-tooltip" title="Ottawa School Transportation Authority">OSTA'
+            '<span aria-hidden="true" class="e-tooltip"><span class="tooltip-content">Ottawa School '
+            'Transportation Authority</span></span></abbr>')
+    story = "".join(f"<p>L'{abbr} attend toujours des détails de la part des conseils scolaires avant "
+                    f"d'attribuer les places dans les autobus, paragraphe {i}.</p>" for i in range(4))
+    body = extract(f"<html><body><article><h1>Autobus</h1>{story}</article></body></html>", URL).body
+    assert paragraphs(body)[0].startswith("L'OSTA attend toujours des détails")
+    assert "Transportation Authority" not in body
+
+
 def test_other_news_blocks_go_in_several_languages():
     story = "".join(f"<p>Fetele din Moldova vor putea profita de noi oportunități de carieră, paragraful {i} "
                     "al articolului spune, prin instruirea IT în cadrul proiectului.</p>" for i in range(4))
