@@ -886,12 +886,7 @@ def _drop_paywall_boxes(region: HtmlElement) -> None:
             continue
         if block.el.getparent() is None or not _is_ancestor(region, block.el):
             continue  # already gone with an earlier box
-        box = block.el
-        parent = box.getparent()
-        while parent is not None and parent is not region \
-                and len(parent.text_content()) <= PAYWALL_BOX_MAX:
-            box, parent = parent, parent.getparent()
-        drop(box)
+        drop(_box_around(block.el, region, PAYWALL_BOX_MAX))
 
 
 def _is_teaser(block: Block) -> bool:
@@ -1003,7 +998,9 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             break
         if is_appeal(block.text) or (is_tag_line is not None and is_tag_line(block.text)):
             ends_in_appeal = ends_in_appeal or block is blocks[last]
-            drop(_appeal_box(block, region))
+            # the box it sits in goes too: its heading and button add little text
+            own = len(" ".join(block.el.text_content().split()))
+            drop(_box_around(block.el, region, own + 160))
             continue
         break
     if ends_in_appeal:
@@ -1012,18 +1009,12 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
                 drop(block.el)
 
 
-def _appeal_box(block: Block, region: HtmlElement) -> HtmlElement:
-    """The box an appeal sits in: its heading and button go with it.
-
-    Climbs from the appeal's block while the ancestor adds little text of its own
-    (a heading, a button), never up to the region itself.
-    """
-    el = block.el
-    own = len(" ".join(el.text_content().split()))
+def _box_around(el: HtmlElement, region: HtmlElement, max_chars: int) -> HtmlElement:
+    """The largest ancestor of ``el`` below ``region`` holding at most ``max_chars`` of
+    text: an appeal's or a paywall's box, with its heading, offers and buttons."""
     parent = el.getparent()
-    while parent is not None and parent is not region:
-        if len(" ".join(parent.text_content().split())) > own + 160:
-            break
+    while parent is not None and parent is not region \
+            and len(" ".join(parent.text_content().split())) <= max_chars:
         el, parent = parent, parent.getparent()
     return el
 

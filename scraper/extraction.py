@@ -21,7 +21,7 @@ from .article import Article
 from .body import clean_region, drop, find_body, words_of
 from .dates import find_dates
 from .metadata import confirm_language, read_metadata, tag_line_label
-from .parsing import parse_html
+from .parsing import charset_of, parse_html
 from .render import soup_of, tidy_region, to_markdown, to_text
 from .rules import Rules, SiteRule
 from .structured import article_objects, json_ld, meta_tags
@@ -48,7 +48,7 @@ def extract(html: str | bytes, url: str | None = None, *, headers: Mapping[str, 
     ``rules`` are site rules (see :mod:`scraper.rules`); ``comments=True`` keeps the
     reader comments in ``Article.comments`` (they never go into the body).
     """
-    return extract_tree(parse_html(html, _charset(headers)), url, headers=headers, now=now, rules=rules,
+    return extract_tree(parse_html(html, charset_of(headers)), url, headers=headers, now=now, rules=rules,
                         comments=comments)
 
 
@@ -124,15 +124,6 @@ def render_body(body_html: str, body_format: str = "text") -> str:
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-def _charset(headers: Mapping[str, str] | None) -> str | None:
-    if not headers:
-        return None
-    for key, value in headers.items():
-        if key.lower() == "content-type" and "charset=" in value.lower():
-            return value.lower().split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
-    return None
-
 
 def _json_ld_body(objects: list[dict]) -> str | None:
     for obj in article_objects(objects):

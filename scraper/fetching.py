@@ -33,7 +33,7 @@ import urllib3.connection
 import urllib3.response
 
 from . import __version__
-from .parsing import decode_html
+from .parsing import charset_of, decode_html
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -97,12 +97,7 @@ class Response:
 
     @property
     def charset(self) -> str | None:
-        value = self.headers.get("Content-Type") or self.headers.get("content-type") or ""
-        for part in value.split(";")[1:]:
-            key, _, val = part.partition("=")
-            if key.strip().lower() == "charset":
-                return val.strip().strip("\"'") or None
-        return None
+        return charset_of(self.headers)
 
     @property
     def not_modified(self) -> bool:

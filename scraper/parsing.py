@@ -10,11 +10,12 @@ from __future__ import annotations
 import codecs
 import re
 import threading
+from collections.abc import Mapping
 
 import lxml.html
 from lxml import etree
 
-__all__ = ["decode_html", "parse_html", "ParseError"]
+__all__ = ["charset_of", "decode_html", "parse_html", "ParseError"]
 
 # Bounded: a page made of "<meta" repeated without a ">" must not cost quadratic time.
 _META_CHARSET = re.compile(
@@ -121,6 +122,17 @@ def _detect(data: bytes) -> str | None:
         preference = _PREFERRED.index(name) if name in _PREFERRED else len(_PREFERRED)
         ranked.append((round(match.chaos, 2), -round(match.coherence, 2), preference, name))
     return min(ranked)[3] if ranked else None
+
+
+def charset_of(headers: Mapping[str, str] | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header (any key case), or None."""
+    for key, value in (headers or {}).items():
+        if key.lower() == "content-type":
+            for part in value.split(";")[1:]:
+                name, _, val = part.partition("=")
+                if name.strip().lower() == "charset":
+                    return val.strip().strip("\"'").lower() or None
+    return None
 
 
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:

@@ -177,7 +177,7 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
             sitemap = parse_sitemap(response.content, response.final_url)
             result.entries, result.sitemaps = sitemap.urls, sitemap.sitemaps
         elif task.kind == "start":
-            result.links = page_links(parse_html(response.content, _charset(response.headers)),
+            result.links = page_links(parse_html(response.content, response.charset),
                                       response.final_url)
     except FeedError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, response.status, response.attempts)
@@ -196,7 +196,7 @@ def extract_result(result: TaskResult) -> TaskResult:
     if response is None:
         return result
     started = time.perf_counter()
-    doc = parse_html(response.content, _charset(response.headers))
+    doc = parse_html(response.content, response.charset)
     links = page_links(doc, response.final_url) if result.task.follow else []
     article = extract_tree(doc, response.final_url, headers=response.headers)
     article.url = response.url
@@ -210,13 +210,6 @@ def extract_result(result: TaskResult) -> TaskResult:
         result.body_hash = content_hash(article.body)
     result.extract_seconds = time.perf_counter() - started
     return result
-
-
-def _charset(headers: Mapping[str, str] | None) -> str | None:
-    content_type = header_value(headers or {}, "content-type") or ""
-    if "charset=" in content_type.lower():
-        return content_type.lower().split("charset=", 1)[1].split(";")[0].strip("\"' ")
-    return None
 
 
 def page_links(doc: HtmlElement, base_url: str) -> list[str]:
