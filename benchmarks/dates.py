@@ -1,12 +1,16 @@
 """Score the publication-date extractor (and htmldate, when installed) on the bench pages.
 
-    python -m benchmarks.dates [--data PATH] [--show-errors] [--now YYYY-MM-DD]
+    python -m benchmarks.dates [--set dates|dates-more|all] [--half tune|check]
+                               [--data PATH] [--show-errors] [--now YYYY-MM-DD]
 
-Data: ``--data``, else ``$SCRAPER_BENCH_DIR/dates``, else ``<repo>/../shared/bench/dates``.
+Sets: ``dates/`` (200 news pages, mostly 2020) and ``dates-more/`` (394 pages: news,
+institutional pages, blogs, web-archive copies), both under ``$SCRAPER_BENCH_DIR`` or
+``<repo>/../shared/bench``; ``--data`` scores any folder with a ``labels.json``.
 Scoring follows ``bench/README.md``: a day is the unit; a page labelled null is right
 only when nothing is returned. Speed is measured from the page bytes, parsing included.
-``now`` is fixed (default 2021-01-01, just after the 2020 pages) so that results do
-not depend on the day of the run; a set of newer pages needs a later ``--now``.
+``now`` is fixed (default 2024-01-01, after the newest pages) so that results do not
+depend on the day of the run. ``--half`` scores one fixed half of each set
+(:func:`benchmarks.scoring.half`): rules are tuned on one half and checked on the other.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -22,20 +25,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from benchmarks.scoring import bench_dir, half
 from scraper.dates import find_dates
 from scraper.parsing import parse_html
 
-REPO = Path(__file__).resolve().parent.parent
-# A fixed "now" after the data (mostly 2020) so that results do not depend on the run day.
-BENCH_NOW = datetime(2021, 1, 1, tzinfo=timezone.utc)
+# A fixed "now" after the data (2006-2023) so that results do not depend on the run day.
+BENCH_NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+SETS = ("dates", "dates-more")
 
 
-def default_data_dir() -> Path:
-    """Where the date pages live: env ``SCRAPER_BENCH_DIR`` (the ``bench`` folder) or shared/."""
-    env = os.environ.get("SCRAPER_BENCH_DIR")
-    if env:
-        return Path(env) / "dates"
-    return REPO.parent / "shared" / "bench" / "dates"
+def default_data_dir(name: str = "dates") -> Path:
+    """Where a set of date pages lives: ``$SCRAPER_BENCH_DIR/<name>`` or ``../shared/bench/<name>``."""
+    return bench_dir() / name
 
 
 @dataclass
@@ -101,11 +102,13 @@ class Score:
         return False
 
 
-def load_pages(data_dir: Path) -> list[Page]:
-    """The labelled pages, as raw bytes, in a stable order."""
+def load_pages(data_dir: Path, which: str | None = None) -> list[Page]:
+    """The labelled pages, as raw bytes, in a stable order (one :func:`half` when ``which``)."""
     labels = json.loads((data_dir / "labels.json").read_text(encoding="utf-8"))
     pages = []
     for name in sorted(labels):
+        if which and half(name) != which:
+            continue
         entry = labels[name]
         with gzip.open(data_dir / f"{name}.gz", "rb") as handle:
             data = handle.read()
@@ -140,7 +143,7 @@ def score_pages(pages: list[Page], extract: Callable[[Page], tuple[str | None, s
 
 
 def score_ours(data_dir: Path | None = None) -> Score:
-    """Our extractor over the bench set (the CI quality gate calls this)."""
+    """Our extractor over a set of date pages (the CI quality gates call this)."""
     return score_pages(load_pages(data_dir or default_data_dir()), ours)
 
 
@@ -169,34 +172,39 @@ def _line(name: str, s: Score) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=None, help="folder with labels.json and pages")
+    parser.add_argument("--set", choices=[*SETS, "all"], default="all", help="which page set (default: all)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="any folder with labels.json and pages (overrides --set)")
+    parser.add_argument("--half", choices=["tune", "check"], default=None, help="score one fixed half only")
     parser.add_argument("--show-errors", action="store_true", help="list the pages we get wrong")
     parser.add_argument("--now", type=date.fromisoformat, default=BENCH_NOW.date(),
                         help="the fixed 'today' for plausibility and relative dates")
     args = parser.parse_args(argv)
     now = datetime(args.now.year, args.now.month, args.now.day, tzinfo=timezone.utc)
-    data_dir = args.data or default_data_dir()
-    if not (data_dir / "labels.json").exists():
-        print(f"no benchmark data at {data_dir}", file=sys.stderr)
-        return 2
-    pages = load_pages(data_dir)
-    print(f"{len(pages)} pages from {data_dir}")
-    mine = score_pages(pages, ours_at(now))
-    print(_line("scraper", mine))
+    folders = [args.data] if args.data else [default_data_dir(name)
+                                             for name in (SETS if args.set == "all" else (args.set,))]
     other = htmldate_extractor()
-    if other is not None:
-        theirs = score_pages(pages, other)
-        print(_line("htmldate", theirs))
-        acc_ratio = mine.accuracy / theirs.accuracy if theirs.accuracy else float("inf")
-        speed_ratio = (mine.pages_per_second / theirs.pages_per_second
-                       if theirs.pages_per_second else float("inf"))
-        print(f"ratios    accuracy x{acc_ratio:.3f}  pages/s x{speed_ratio:.2f} (scraper / htmldate)")
-    else:
-        print("htmldate not installed: no comparison")
-    if args.show_errors:
-        print(f"\n{len(mine.errors)} wrong pages:")
-        for file, url, expected, got, source in mine.errors:
-            print(f"  {file}  expected {expected}  got {got}  [{source}]\n      {url}")
+    if other is None:
+        print("htmldate not installed: no comparison (pip install -e '.[bench]')")
+    for data_dir in folders:
+        if not (data_dir / "labels.json").exists():
+            print(f"no benchmark data at {data_dir}", file=sys.stderr)
+            return 2
+        pages = load_pages(data_dir, args.half)
+        print(f"\n== {data_dir.name}: {len(pages)} pages from {data_dir}" + (f" ({args.half} half)" if args.half else ""))
+        mine = score_pages(pages, ours_at(now))
+        print(_line("scraper", mine))
+        if other is not None:
+            theirs = score_pages(pages, other)
+            print(_line("htmldate", theirs))
+            acc_ratio = mine.accuracy / theirs.accuracy if theirs.accuracy else float("inf")
+            speed_ratio = (mine.pages_per_second / theirs.pages_per_second
+                           if theirs.pages_per_second else float("inf"))
+            print(f"ratios    accuracy x{acc_ratio:.3f}  pages/s x{speed_ratio:.2f} (scraper / htmldate)")
+        if args.show_errors:
+            print(f"\n{len(mine.errors)} wrong pages:")
+            for file, url, expected, got, source in mine.errors:
+                print(f"  {file}  expected {expected}  got {got}  [{source}]\n      {url}")
     return 0
 
 
