@@ -25,6 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 
 __all__ = ["Region", "clean_tree", "text_blocks", "choose_region", "prune_region", "find_body", "clean_region",
@@ -38,11 +40,19 @@ DROP_TAGS = {
     "video", "audio", "source", "track", "map", "button", "input", "select", "textarea", "option",
     "optgroup", "datalist", "output", "progress", "meter", "dialog", "link", "meta", "head", "title",
     "figcaption", "menu", "img", "picture", "label", "fieldset", "legend",
+    "rt", "rp",  # ruby annotations: the reading of a word, printed above it, not text of its own
 }
 # Page furniture by its tag. Not dropped outright: broken markup sometimes leaves the
 # whole story inside an unclosed <aside> or <header>, so these are judged like
 # furniture named by class (they lose unless they hold the headline or the story).
 FURNITURE_TAGS = {"nav", "aside", "footer", "header"}
+# When blocks are rated, the text under furniture tags (and weak furniture names, see
+# WEAK_CONTEXT) is boilerplate, unless the page marks no story of its own and the
+# element holds at least this share of the page's prose: then it is a wrapper (a story
+# inside an unclosed <header>, a blog post nested inside a sidebar widget by broken markup)…
+WRAPPER_PROSE_SHARE = 0.5
+# …and at least this share of its own prose is in one run of sibling paragraphs.
+WRAPPER_RUN_SHARE = 0.5
 BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd",
     "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -113,7 +123,7 @@ SMALL_CONTEXT = {
 SMALL_FURNITURE_PROSE = 800.0
 WEAK_CONTEXT = {
     "carousel", "slider", "swiper", "slideshow", "ticker", "marquee",
-    "sidebar", "footer", "nav", "navbar", "navigation", "menu", "rail", "widget", "widgets", "teaser",
+    "sidebar", "aside", "secondary", "footer", "nav", "navbar", "navigation", "menu", "rail", "widget", "widgets", "teaser",
     "teasers", "modal", "popup", "paywall",
 }
 POSITIVE_WORDS = {
@@ -332,6 +342,7 @@ def clean_tree(root: HtmlElement) -> list[HtmlElement]:
     Returns the elements that name themselves the article body, noticed on the way
     (this is the one walk over every element, so the scoring needs no other).
     """
+    _open_templates(root)
     doomed = []
     named = []
     for el in root.iter():
@@ -351,6 +362,34 @@ def clean_tree(root: HtmlElement) -> list[HtmlElement]:
     for el in doomed:
         drop(el)
     return [el for el in named if _is_ancestor(root, el)]
+
+
+# Script types that hold markup for the page's own scripts to insert (Blogger keeps the
+# whole post in one), not code.
+TEMPLATE_TYPES = {"text/template", "text/html", "text/x-template", "text/x-html-template"}
+TEMPLATE_MAX_CHARS = 2_000_000
+_MARKUP = re.compile(r"<(?:p|div|br|h[1-6]|ul|ol|table|blockquote)\b", re.IGNORECASE)
+# Placeholders of client-side template languages: such a template is a mould for
+# widgets filled in later, not the page's text.
+_PLACEHOLDER = re.compile(r"\{\{|\{%|<%|\$\{")
+
+
+def _open_templates(root: HtmlElement) -> None:
+    """Put the markup of template scripts in their place, so their text can be the body."""
+    for script in list(root.iter("script")):
+        kind = (script.get("type") or "").strip().lower()
+        text = script.text
+        if kind not in TEMPLATE_TYPES or not text or len(text) > TEMPLATE_MAX_CHARS \
+                or not text.lstrip().startswith("<") or not _MARKUP.search(text) or _PLACEHOLDER.search(text):
+            continue
+        try:
+            holder = lxml.html.fragment_fromstring(text, create_parent="div")
+        except (etree.ParserError, ValueError):
+            continue
+        holder.tail = script.tail
+        parent = script.getparent()
+        if parent is not None:
+            parent.replace(script, holder)
 
 
 def _is_link_card(el: HtmlElement) -> bool:
@@ -505,21 +544,34 @@ def _anchors(root: HtmlElement, named: list[HtmlElement]) -> set[HtmlElement]:
     return marked
 
 
-def _context_flags(root: HtmlElement, named: list[HtmlElement],
-                   prose: dict[HtmlElement, float]) -> dict[HtmlElement, bool]:
+def _context_flags(root: HtmlElement, named: list[HtmlElement], prose: dict[HtmlElement, float],
+                   runs: dict[HtmlElement, float]) -> dict[HtmlElement, bool]:
     """For each element: is it inside a container named as furniture (comments, related…)?
 
-    See :data:`LARGE_CONTEXT` and :data:`SMALL_CONTEXT` for how size matters.
+    See :data:`LARGE_CONTEXT` and :data:`SMALL_CONTEXT` for how size matters, and
+    :data:`WRAPPER_PROSE_SHARE` for furniture by tag or by a weak name.
     """
     anchors = _anchors(root, named)
     page_prose = prose.get(root, 0.0)
+    # Where the page marks its story (<article>, <main>, a named body), furniture
+    # outside that mark is furniture, however much it says.
+    story_marked = bool(named) or next(root.iter("article", "main"), None) is not None
+
+    def wrapper(el: HtmlElement) -> bool:
+        # Most of the page's prose, most of it in one run of paragraphs: the story is
+        # inside. (A rail of teasers can hold much prose too, but in many short pieces.)
+        if story_marked:
+            return False
+        mass = prose.get(el, 0.0)
+        return mass >= WRAPPER_PROSE_SHARE * page_prose and runs.get(el, 0.0) >= WRAPPER_RUN_SHARE * mass
+
     flags: dict[HtmlElement, bool] = {}
     # (element, inherited flag, prose of the named article body it is inside, or None)
     stack: list[tuple[HtmlElement, bool, float | None]] = [(root, False, None)]
     while stack:
         el, flag, body_prose = stack.pop()
         if not flag and el.tag in FURNITURE_TAGS and el not in anchors:
-            flag = True
+            flag = not wrapper(el)
         elif not flag and el.attrib:
             if names_body(el):
                 body_prose = prose.get(el, 0.0)
@@ -534,7 +586,7 @@ def _context_flags(root: HtmlElement, named: list[HtmlElement],
                     scope = page_prose if body_prose is None else body_prose
                     flag = mass < SMALL_FURNITURE_PROSE and mass < 0.5 * scope
                 elif words & WEAK_CONTEXT and body_prose is None and not words & POSITIVE_WORDS:
-                    flag = True
+                    flag = not wrapper(el)
         flags[el] = flag
         for child in el:
             if isinstance(child.tag, str):
@@ -551,14 +603,25 @@ def score_tree(root: HtmlElement, blocks: list[Block], named: list[HtmlElement]
     read an element's text again.
     """
     prose: dict[HtmlElement, float] = {}
+    siblings: dict[HtmlElement, float] = {}  # prose of the blocks directly under each element
     for block in blocks:
         block.value = rate_block(block)
         if block.value > 0:
             el = block.el
+            parent = el.getparent()
+            if parent is not None:
+                siblings[parent] = siblings.get(parent, 0.0) + block.value
             while el is not None:
                 prose[el] = prose.get(el, 0.0) + block.value
                 el = el.getparent()
-    flags = _context_flags(root, named, prose)
+    # The largest run of sibling paragraphs inside each element.
+    runs: dict[HtmlElement, float] = {}
+    for parent, value in siblings.items():
+        el = parent
+        while el is not None and runs.get(el, 0.0) < value:
+            runs[el] = value
+            el = el.getparent()
+    flags = _context_flags(root, named, prose, runs)
     scores: dict[HtmlElement, float] = {}
     sizes: dict[HtmlElement, list[int]] = {}
     for block in blocks:
