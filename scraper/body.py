@@ -1102,5 +1102,71 @@ def find_body(root: HtmlElement, *, reference: str | None = None,
     widened = _add_siblings(region.el, scores)
     if widened is not region.el:
         region = Region(widened, region.reason + " with prose siblings", scores[widened], region.total)
+    if _take_lead(root, region.el, blocks):
+        region.reason += " and the lead under the headline"
     prune_region(region.el, scores, sizes, is_tag_line)
     return region
+
+
+# A lead (standfirst, summary) sits between the headline and the body, outside the
+# body's box. At most this many blocks of at least LEAD_MIN_CHARS are taken.
+LEAD_MAX_BLOCKS = 2
+LEAD_MIN_CHARS = 80
+LEAD_MAX_LINK_DENSITY = 0.2
+
+
+# Names that say a block under the headline is not a lead: a caption, a credit, a
+# byline, an author's bio, a picture's box.
+NOT_LEAD_WORDS = FURNITURE_STRONG | FURNITURE_SMALL | {
+    "byline", "author", "authors", "photo", "image", "img", "media", "figure", "picture", "meta"}
+
+
+CAPTION_BOX_SLACK = 1.5
+
+
+def _beside_furniture(el: HtmlElement) -> bool:
+    """Is ``el`` a caption or a byline rather than a lead: named so (itself or the box
+    around it), inside a figure, or next to a picture in the same box?"""
+    parent = el.getparent()
+    for node in (el, parent, parent.getparent() if parent is not None else None):
+        if node is None:
+            break
+        if node.tag == "figure" or (node.attrib and words_of(node) & NOT_LEAD_WORDS):
+            return True
+    # A picture's box: an image and this text, and little else (a header holding the
+    # headline, the lead and a hero image is not one).
+    return parent is not None and parent.find(".//h1") is None and any(
+        not _is_ancestor(el, img) for img in parent.iter("img", "picture", "video")) \
+        and len(" ".join(parent.text_content().split())) < CAPTION_BOX_SLACK * len(" ".join(el.text_content().split()))
+
+
+def _take_lead(root: HtmlElement, region: HtmlElement, blocks: list[Block]) -> bool:
+    """Move the lead paragraphs found between the headline and the region into the
+    region's start. True when there were any."""
+    if region.find(".//h1") is not None:
+        return False
+    order = {el: i for i, el in enumerate(root.iter())}
+    start = order.get(region)
+    if start is None:
+        return False
+    headlines = [h for h in root.iter("h1") if order.get(h, start) < start]
+    if not headlines:
+        return False
+    after = order[headlines[-1]]
+    lead = [b for b in blocks
+            if after < order.get(b.el, -1) < start and b.el.getparent() is not None and b.value > 0
+            and b.chars >= LEAD_MIN_CHARS and b.link_density < LEAD_MAX_LINK_DENSITY
+            and not BOILERPLATE_START.match(b.text) and not is_appeal(b.text)
+            and not _is_ancestor(b.el, region) and not _beside_furniture(b.el)]
+    lead = [b for b in lead if not any(o is not b and _is_ancestor(o.el, b.el) for o in lead)]
+    if not lead or len(lead) > LEAD_MAX_BLOCKS:
+        return False
+    for i, block in enumerate(lead):
+        el = block.el
+        tail, el.tail = el.tail, None
+        drop_keep = lxml.html.Element("span")
+        drop_keep.tail = tail
+        el.addnext(drop_keep)
+        drop(drop_keep)
+        region.insert(i, el)
+    return True
