@@ -60,8 +60,11 @@ BLOCK_TAGS = {
     "form", "body", "html", "hgroup", "br",
 }
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-FURNITURE_ROLES = {"navigation", "contentinfo", "banner", "complementary", "search", "dialog", "alert",
-                   "menu", "menubar", "toolbar"}
+# Roles of elements that never hold article text: dropped outright.
+FURNITURE_ROLES = {"search", "dialog", "alert", "menu", "menubar", "toolbar"}
+# Landmark roles of page furniture: judged like the tags they stand for (a story can
+# sit inside an unclosed role="banner" box).
+LANDMARK_ROLES = {"navigation": "nav", "contentinfo": "footer", "banner": "header", "complementary": "aside"}
 
 # Class/id words that mark page furniture. Matched against whole words of the
 # class and id (split on "-", "_", spaces and camelCase), never substrings.
@@ -321,6 +324,11 @@ def _body_name(cls: str | None, ident: str | None) -> bool:
     return bool((cls or ident) and BODY_NAMES.search(f"{cls or ''} {ident or ''}"))
 
 
+def is_furniture_tag(el: HtmlElement) -> bool:
+    """``<nav>``, ``<aside>``, ``<footer>``, ``<header>`` or an element with their landmark role."""
+    return el.tag in FURNITURE_TAGS or el.get("role") in LANDMARK_ROLES
+
+
 def is_hidden(el: HtmlElement) -> bool:
     if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
@@ -529,14 +537,15 @@ class Region:
     total: float  # the content value of the whole page, for "is this an article?"
 
 
-def _anchors(root: HtmlElement, named: list[HtmlElement]) -> set[HtmlElement]:
+def _anchors(root: HtmlElement, named: list[HtmlElement], tags: tuple[str, ...] = ("h1", "article", "main")
+             ) -> set[HtmlElement]:
     """Elements that hold the page's headline or a named article body, with all their ancestors.
 
     A container around the headline or the article body is never furniture, whatever
     its class says (``<div class="page ad-margins">`` wraps whole pages).
     """
     marked: set[HtmlElement] = set()
-    starts = [*root.iter("h1", "article", "main"), *named]
+    starts = [*root.iter(*tags), *named]
     for el in starts:
         while el is not None and el not in marked:
             marked.add(el)
@@ -552,6 +561,9 @@ def _context_flags(root: HtmlElement, named: list[HtmlElement], prose: dict[Html
     :data:`WRAPPER_PROSE_SHARE` for furniture by tag or by a weak name.
     """
     anchors = _anchors(root, named)
+    # A landmark role is said on purpose: only a story's own box overrides it (an <h1>
+    # does not: sidebars title their widgets with them).
+    story_anchors = _anchors(root, named, ("article", "main"))
     page_prose = prose.get(root, 0.0)
     # Where the page marks its story (<article>, <main>, a named body), furniture
     # outside that mark is furniture, however much it says.
@@ -570,8 +582,10 @@ def _context_flags(root: HtmlElement, named: list[HtmlElement], prose: dict[Html
     stack: list[tuple[HtmlElement, bool, float | None]] = [(root, False, None)]
     while stack:
         el, flag, body_prose = stack.pop()
-        if not flag and el.tag in FURNITURE_TAGS and el not in anchors:
-            flag = not wrapper(el)
+        if not flag and el.get("role") in LANDMARK_ROLES and el not in story_anchors:
+            flag = True
+        elif not flag and el.tag in FURNITURE_TAGS and el not in anchors:
+            flag = not wrapper(el)  # (a tag may just be left unclosed)
         elif not flag and el.attrib:
             if names_body(el):
                 body_prose = prose.get(el, 0.0)
@@ -843,7 +857,7 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float, size: Sequ
                   is_tag_line: Callable[[str], object] | None) -> bool:
     tag = el.tag
     chars, link_chars, _ = size
-    if tag == "h1" or (tag in FURNITURE_TAGS and score < 0.35 * region_score):
+    if tag == "h1" or (is_furniture_tag(el) and score < 0.35 * region_score):
         return True
     if tag in ("p", "br", "b", "i", "em", "strong", "a", "span", "sup", "sub"):
         if tag == "p":
