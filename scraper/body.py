@@ -1105,21 +1105,109 @@ def clean_region(region: HtmlElement, *, is_tag_line: Callable[[str], object] | 
 
 
 def find_body(root: HtmlElement, *, reference: str | None = None,
-              is_tag_line: Callable[[str], object] | None = None) -> Region | None:
-    """Clean ``root`` in place and return the pruned article region, or None."""
+              is_tag_line: Callable[[str], object] | None = None,
+              alternative: str | None = None) -> Region | None:
+    """Clean ``root`` in place and return the pruned article region, or None.
+
+    ``reference`` is the page's own complete text of the article (a JSON-LD
+    ``articleBody``), used to judge regions; ``alternative`` is text or markup the page
+    gives of its work elsewhere (structured data), taken when the page shows less.
+    """
     named = clean_tree(root)
     blocks = text_blocks(root)
     scores, sizes = score_tree(root, blocks, named)
     region = choose_region(root, blocks, scores, reference)
-    if region is None:
-        return None
-    widened = _add_siblings(region.el, scores)
-    if widened is not region.el:
-        region = Region(widened, region.reason + " with prose siblings", scores[widened], region.total)
-    if _take_lead(root, region.el, blocks):
-        region.reason += " and the lead under the headline"
-    prune_region(region.el, scores, sizes, is_tag_line)
-    return region
+    if region is not None:
+        widened = _add_siblings(region.el, scores)
+        if widened is not region.el:
+            region = Region(widened, region.reason + " with prose siblings", scores[widened], region.total)
+        if _take_lead(root, region.el, blocks):
+            region.reason += " and the lead under the headline"
+        prune_region(region.el, scores, sizes, is_tag_line)
+    return _not_below_baseline(region, blocks, alternative)
+
+
+# -- never less than the baseline ------------------------------------------------------
+
+# A body shorter than this is a teaser (CJK scripts say more per character)…
+TEASER_CHARS = 300
+TEASER_CHARS_CJK = 100
+# …and gives way to the page's prose blocks when they hold this many times more text.
+BASELINE_GAIN = 2.0
+# What counts as a prose block for the baseline: this long (CJK: shorter), this few
+# links, and ending like a sentence unless it is long.
+BASELINE_MIN_CHARS = 40
+BASELINE_MIN_CHARS_CJK = 15
+BASELINE_MAX_LINK_DENSITY = 0.3
+BASELINE_UNPUNCTUATED_MIN_CHARS = 100
+BASELINE_TAGS = {"nav": "nav", "footer": "footer", "aside": "aside"}
+
+
+def prose_blocks(blocks: list[Block]) -> list[Block]:
+    """The simple baseline: every block of the page that reads like prose, outside
+    navigation, footers and sidebars, whatever the class names around it say."""
+    found = []
+    for block in blocks:
+        cjk = _is_cjk(block.text)
+        if block.chars < (BASELINE_MIN_CHARS_CJK if cjk else BASELINE_MIN_CHARS) \
+                or block.link_density > BASELINE_MAX_LINK_DENSITY:
+            continue
+        if block.chars < BASELINE_UNPUNCTUATED_MIN_CHARS and not _SENTENCE_END.search(block.text):
+            continue
+        if BOILERPLATE_START.match(block.text) or is_appeal(block.text):
+            continue
+        if any(el.tag in BASELINE_TAGS or LANDMARK_ROLES.get(el.get("role") or "") in BASELINE_TAGS
+               for el in block.el.iterancestors()):
+            continue
+        found.append(block)
+    return found
+
+
+def _not_below_baseline(region: Region | None, blocks: list[Block], alternative: str | None) -> Region | None:
+    """The region, or a fuller text when the region is empty or a teaser: the page's
+    prose blocks, or the ``alternative`` text the page gives in its structured data.
+    An extractor must never return less than a simple baseline would."""
+    chars = len(" ".join(region.el.text_content().split())) if region is not None else 0
+    sample = region.el.text_content()[:200] if region is not None and chars else ""
+    if chars >= (TEASER_CHARS_CJK if _is_cjk(sample) else TEASER_CHARS):
+        return region
+    prose = prose_blocks(blocks)
+    best, best_chars, why = None, BASELINE_GAIN * chars, ""
+    if prose and sum(b.chars for b in prose) >= best_chars:
+        best = lxml.html.Element("div")
+        for block in prose:
+            para = etree.SubElement(best, block.el.tag if block.el.tag in HEADINGS else "p")
+            para.text = block.text
+        best_chars, why = sum(b.chars for b in prose), "prose blocks of the page"
+    if alternative:
+        held = text_element(alternative)
+        clean_tree(held)
+        held_chars = len(" ".join(held.text_content().split()))
+        if held_chars >= max(best_chars, 1):
+            best, best_chars, why = held, held_chars, "the text in the page's structured data"
+    if best is None:
+        return region
+    why += f" (the best region had {chars} characters)"
+    return Region(best, why, best_chars, region.total if region else 0.0)
+
+
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+
+
+def text_element(text: str) -> HtmlElement:
+    """A ``<div>`` holding ``text``: parsed when it is markup, else one ``<p>`` per
+    paragraph (blank lines, or lines when there are none)."""
+    if _TAG.search(text):
+        try:
+            return lxml.html.fragment_fromstring(text, create_parent="div")
+        except (etree.ParserError, ValueError):
+            text = _TAG.sub(" ", text)
+    holder = lxml.html.Element("div")
+    parts = re.split(r"\n\s*\n", text) if "\n\n" in text else text.splitlines()
+    for part in parts:
+        if part.strip():
+            etree.SubElement(holder, "p").text = " ".join(part.split())
+    return holder
 
 
 # A lead (standfirst, summary) sits between the headline and the body, outside the

@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-__all__ = ["json_ld", "article_objects", "meta_tags", "types_of"]
+__all__ = ["json_ld", "article_objects", "meta_tags", "types_of", "structured_text"]
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -116,3 +116,49 @@ def meta_tags(doc: HtmlElement) -> dict[str, list[str]]:
                 if content and key:
                     tags.setdefault(key.strip().lower(), []).append(content)
     return tags
+
+
+# Works whose text is made of steps (schema.org HowTo, Recipe): the steps, after the description.
+STEP_KEYS = ("step", "recipeInstructions")
+_MAX_STEPS = 200
+
+
+def _texts(value: Any, depth: int = 0) -> Iterator[str]:
+    """The ``text`` (or plain string) of each step, section members included."""
+    if depth > 4:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value[:_MAX_STEPS]:
+            yield from _texts(item, depth + 1)
+    elif isinstance(value, dict):
+        text = value.get("text")
+        if isinstance(text, str):
+            yield text
+        else:
+            yield from _texts(value.get("itemListElement"), depth + 1)
+
+
+def structured_text(objects: list[dict]) -> str | None:
+    """The longest text a page gives of its work in JSON-LD, as markup or plain text:
+    an ``articleBody``, a ``text``, or the description and steps of a how-to or a
+    recipe. For pages whose visible text is written by scripts from that data."""
+    best = ""
+    for obj in article_objects(objects):
+        pieces: list[str] = []
+        for key in ("articleBody", "text"):
+            value = obj.get(key)
+            if isinstance(value, str) and value.strip():
+                pieces = [value]
+                break
+        if not pieces and any(key in obj for key in STEP_KEYS):
+            description = obj.get("description")
+            if isinstance(description, str):
+                pieces.append(description)
+            for key in STEP_KEYS:
+                pieces.extend(_texts(obj.get(key)))
+        text = "\n\n".join(p.strip() for p in pieces if p.strip())
+        if len(text) > len(best):
+            best = text
+    return best or None
