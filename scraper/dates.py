@@ -37,6 +37,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from scraper.structured import article_objects, json_ld, meta_tags, types_of
+from scraper.urls import web_archive_capture
 
 __all__ = ["PageDates", "find_dates", "parse_date_string"]
 
@@ -687,7 +688,7 @@ _UPDATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _PUBLISH_WORDS = re.compile(
-    r"published|posted|publié|publicado|publicada|veröffentlicht|erstellt|pubblicato|"
+    r"published|posted|publié|mise?\s+en\s+ligne|erschienen|publicado|publicada|veröffentlicht|erstellt|pubblicato|"
     r"gepubliceerd|опубликовано|опубліковано|opublikowano|publikováno|yayınlanma|"
     r"publicerad|publiceret|publisert|julkaistu|publicat|közzétéve|diterbitkan|objavljeno|"
     r"δημοσιεύθηκε|פורסם|نشر|发布|發布|公開|입력|등록",
@@ -815,6 +816,11 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
             ):
                 if el.tag not in ("a", "img", "title", "meta", "link", "script", "style"):
                     consider(el)
+    if best is None:
+        # A headline worded unlike the page title: the page's first <h1> still heads the story.
+        for h in doc.iter("h1"):
+            if h.text_content().strip() and not _in_noise(h) and not _is_logo(h):
+                return h
     return best
 
 
@@ -1040,6 +1046,9 @@ def _url_date(url: str | None) -> tuple[date | None, tuple[int, int] | None]:
     """The day (or only the year and month) written in the URL path."""
     if not url:
         return None, None
+    capture = web_archive_capture(url)
+    if capture is not None:  # an archived copy's address: the date is in the original's
+        url = capture.original
     try:
         path = unquote(urlsplit(url).path)
     except ValueError:
@@ -1152,8 +1161,8 @@ def _machine_value(el: HtmlElement, prop: str) -> str | None:
         value = attrib.get(name)
         if value:
             return value
-    if el.tag in ("abbr", "time") and attrib.get("title"):
-        return attrib.get("title")
+    if attrib.get("title") and (el.tag in ("abbr", "time") or _RE_DATE_MARK.search(attrib.get("class") or "")):
+        return attrib.get("title")  # microformats: <span class="updated" title="2013-04-04T18:52">
     return None
 
 
@@ -1351,6 +1360,122 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
 
 
 # ---------------------------------------------------------------------------
+# The whole page, as a last resort
+# ---------------------------------------------------------------------------
+
+# How much each kind of date is worth when the whole page is scanned…
+_SCAN_WEIGHTS = {"published": 4.0, "marked": 3.0, "labelled": 3.0, "date box": 2.0, "text": 1.0}
+# …plus a bonus for being close to the headline (in elements, document order)…
+_SCAN_NEAR = ((30, 2.0), (150, 1.0))
+# …and for each other place the same day is printed (up to a cap); the URL's month
+# must agree when it has one. The best candidate needs this score to be taken.
+_SCAN_REPEAT_BONUS, _SCAN_REPEAT_CAP = 1.0, 2
+_SCAN_URL_MONTH = 2.0
+_SCAN_MIN_SCORE = 3.0
+_SCAN_MAX_ELEMENTS = 20000
+_RE_COPYRIGHT = re.compile(r"©|&copy;|\(c\)\s*\d|copyright|all rights reserved", re.IGNORECASE)
+
+
+def _scan_flow(root: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
+    """Every element (then its text runs) below ``root`` in reading order, page
+    furniture skipped (``root`` itself is never furniture: ``<body class="no-sidebars">``)."""
+    stack: list[tuple[HtmlElement, bool]] = [(child, False) for child in reversed(root)]
+    while stack:
+        el, done = stack.pop()
+        if done:
+            if el.tail and el.tail.strip() and el.getparent() is not None:
+                yield el.getparent(), el.tail
+            continue
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
+            continue
+        if _is_noise(el) and (el.tag in _NOISE_TAGS or el.find(".//h1") is None):
+            stack.append((el, True))
+            continue
+        yield el, None
+        if el.text and el.text.strip():
+            yield el, el.text
+        stack.append((el, True))
+        for child in reversed(el):
+            stack.append((child, False))
+
+
+def _page_scan(doc: HtmlElement, heading: HtmlElement | None, mdy: bool, lang: str, now: datetime,
+               lo: date, hi: date, url_month: tuple[int, int] | None) -> _Cand | None:
+    """The likeliest publication date among all the page prints, when nothing closer
+    to the headline or in the page's metadata said one: dates marked up or labelled
+    as publication stamps count most, then dates in date boxes, then plain text; a
+    day near the headline, printed several times, or in the URL's month wins."""
+    body = doc.find("body")
+    if body is None:
+        return None
+    found: list[tuple[_Cand, str, int]] = []
+    updated: list[tuple[_Cand, str, int]] = []  # taken only when nothing else is printed
+    heading_at: int | None = None
+    label = ""
+    for order, (el, text) in enumerate(_scan_flow(body)):
+        if order > _SCAN_MAX_ELEMENTS:
+            break
+        if el is heading and text is None:
+            heading_at = order
+        if text is None:
+            prop = (el.get("itemprop") or "").lower()
+            value = _machine_value(el, prop)
+            stamp = _parse_stamp(value, mdy) if value else None
+            if stamp is not None:
+                if prop == "datemodified" or _marked_updated(el):
+                    updated.append((_Cand(stamp, f"{el.tag} updated on the page"), "marked", order))
+                else:
+                    marks = el.get("class") or ""
+                    kind = "published" if prop in ("datepublished", "datecreated") or \
+                        _RE_CLASS_PUBLISHED.search(marks) else "marked"
+                    found.append((_Cand(stamp, f"{el.tag} {kind} on the page"), kind, order))
+            continue
+        text = " ".join(text.split())
+        if len(text) > _MAX_CHUNK:
+            label = ""
+            continue
+        dated = _dates_in_text(text, mdy, lang)
+        if not dated:
+            label = text if len(text) < 40 else ""
+            continue
+        if _RE_COPYRIGHT.search(text):
+            label = ""
+            continue
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        for pos, stamp, alt in dated:
+            before = f"{label} {text[max(0, pos - 40):pos]}"
+            if _marked_updated(el) or _is_update_label(before) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
+                continue
+            kind = ("labelled" if _PUBLISH_WORDS.search(before) else
+                    "date box" if len(marks) > 1 and _RE_DATE_MARK.search(marks) else "text")
+            found.append((_Cand(stamp, f"{kind} on the page", alt), kind, order))
+        label = ""
+    found = [(c, kind, order) for c, kind, order in found if lo <= c.stamp.day <= hi]
+    if not found:
+        # A lone "updated" stamp: the story is from that day or before, most often that day.
+        found = [(c, kind, order) for c, kind, order in updated if lo <= c.stamp.day <= hi]
+    if not found:
+        return None
+    days: dict[date, int] = {}
+    for c, _kind, _order in found:
+        days[c.stamp.day] = days.get(c.stamp.day, 0) + 1
+    best: tuple[float, int] | None = None
+    pick: _Cand | None = None
+    for c, kind, order in found:
+        score = _SCAN_WEIGHTS[kind] + _SCAN_REPEAT_BONUS * min(days[c.stamp.day] - 1, _SCAN_REPEAT_CAP)
+        if heading_at is not None:
+            score += next((bonus for reach, bonus in _SCAN_NEAR if abs(order - heading_at) <= reach), 0.0)
+        if url_month is not None:
+            score += _SCAN_URL_MONTH if (c.stamp.day.year, c.stamp.day.month) == url_month else -_SCAN_URL_MONTH
+        key = (score, -order)
+        if best is None or key > best:
+            best, pick = key, c
+    if best is None or best[0] < _SCAN_MIN_SCORE:
+        return None
+    return pick
+
+
+# ---------------------------------------------------------------------------
 # Putting it together
 # ---------------------------------------------------------------------------
 
@@ -1415,6 +1540,7 @@ def _pick_structured(cands: list[_Cand]) -> _Cand:
 
 
 _URL_TRUST_DAYS = 7
+_URL_MONTH_SLACK_DAYS = 92
 
 
 def find_dates(
@@ -1442,6 +1568,12 @@ def find_dates(
     if meta is None:
         meta = meta_tags(doc)
     lo, hi = floor, (now + timedelta(days=1)).date()
+    capture = web_archive_capture(url)
+    if capture is not None:
+        # A copy in a web archive: its dates are the original page's, read from the
+        # original address, and none can be later than the capture.
+        url = capture.original
+        hi = min(hi, capture.captured.date())
     lang = _page_lang(doc, meta)
     mdy = _prefers_mdy(lang, url)
 
@@ -1541,7 +1673,11 @@ def find_dates(
     elif near is not None:
         valid = near.published(lo, hi)
         if url_month is not None:
-            valid = [c for c in valid if (c.stamp.day.year, c.stamp.day.month) == url_month]
+            # The URL's month is when the page was made; a story printed with a later day
+            # of the next months was reworked, one before that month is another's date.
+            same = [c for c in valid if (c.stamp.day.year, c.stamp.day.month) == url_month]
+            start = date(url_month[0], url_month[1], 1)
+            valid = same or [c for c in valid if 0 <= (c.stamp.day - start).days <= _URL_MONTH_SLACK_DAYS]
         if valid:
             pub = _resolve_ambiguous(valid[0], anchors)
         elif near.relative:
@@ -1561,6 +1697,12 @@ def find_dates(
                 if when is not None and lo <= when <= hi:
                     pub = _Cand(_Stamp(when), "text near title (day and month only)")
                     break
+
+    if pub is None and not root_page:
+        heading = _title_heading(doc, meta)
+        found = _page_scan(doc, heading, mdy, lang[:2], now, lo, hi, url_month)
+        if found is not None:
+            pub = _resolve_ambiguous(found, anchors)
 
     if pub is None and not root_page:
         # Last resort: the lead image's upload path ("/uploads/2021/07/22/photo.jpg") is

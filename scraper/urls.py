@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-__all__ = ["normalize_url", "site_of", "origin_of", "site_key", "url_matcher", "TRACKING_PARAMS"]
+__all__ = ["normalize_url", "site_of", "origin_of", "site_key", "url_matcher", "TRACKING_PARAMS",
+           "Capture", "web_archive_capture"]
 
 # Query parameters that only say where a click came from, never which page it is.
 TRACKING_PARAMS = frozenset({
@@ -157,3 +160,61 @@ def url_matcher(patterns: Iterable[str]) -> Callable[[str], bool] | None:
         return False
 
     return matches
+
+
+# -- copies from web archives -----------------------------------------------------------
+
+# Archives that serve a capture at <host>/<prefix>/<stamp>[modifier]/<original URL>, the
+# Wayback Machine's scheme, followed by most others. A 14-digit stamp after a path
+# prefix is proof enough on any host; a shorter one (archive.today's 8 digits) only on
+# these hosts.
+WEB_ARCHIVE_HOSTS = frozenset({
+    "web.archive.org", "wayback.archive.org", "webarchive.org.uk", "www.webarchive.org.uk",
+    "arquivo.pt", "wayback.archive-it.org", "webarchive.loc.gov", "archive.ph", "archive.today",
+    "archive.is", "archive.li", "archive.vn", "archive.md", "webarchive.nationalarchives.gov.uk",
+    "wayback.vefsafn.is", "webarchive.nla.gov.au", "web.archive.bibalex.org",
+})
+_CAPTURE_PATH = re.compile(r"^/(?:[^/]+/){0,3}?(\d{8,14})(?:[a-z]{2}_|\*)?/+(.+)$")
+_HOSTLIKE = re.compile(r"^(?:https?:/+)?[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A page as a web archive serves it: the address it had and when it was captured."""
+
+    original: str
+    captured: datetime
+
+
+def web_archive_capture(url: str | None) -> Capture | None:
+    """The original address and capture time of a web-archive URL, or None.
+
+    ``https://web.archive.org/web/20160820205919/http://example.com/a?b=1`` is
+    ``Capture("http://example.com/a?b=1", 2016-08-20 20:59:19 UTC)``.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    match = _CAPTURE_PATH.match(parts.path)
+    if match is None:
+        return None
+    stamp, rest = match.groups()
+    if len(stamp) < 14 and host not in WEB_ARCHIVE_HOSTS:
+        return None
+    if not _HOSTLIKE.match(rest):
+        return None
+    stamp = stamp.ljust(14, "0")
+    try:
+        captured = datetime(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[8:10]),
+                            int(stamp[10:12]), int(stamp[12:14]), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    scheme = re.match(r"^(https?):/+", rest, re.IGNORECASE)
+    original = f"{scheme.group(1).lower()}://{rest[scheme.end():]}" if scheme else f"http://{rest}"
+    if parts.query:
+        original += f"?{parts.query}"
+    return Capture(original, captured)
