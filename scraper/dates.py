@@ -1626,8 +1626,11 @@ def find_dates(
     pick = _pick_structured(structured) if structured else None
     near: _Near | None = None
     generic_only = not published and bool(generic)
+    # Machine-readable stamps that name different days (a draft's creation, a
+    # republication): the day printed under the headline says which one readers saw.
+    disagree = len({c.stamp.day for c in published + generic}) > 1
     wants_near = not root_page and (
-        pick is None or generic_only or (url_day is None and pick.stamp.utc_like))
+        pick is None or generic_only or disagree or (url_day is None and pick.stamp.utc_like))
     if wants_near:
         heading = _title_heading(doc, meta)
         if heading is not None:
@@ -1650,8 +1653,13 @@ def find_dates(
             if visible:
                 first = _resolve_ambiguous(visible[0], anchors)
                 local, why = first.stamp.day, first.source
+        printed = ({c.stamp.day for c in near.published(lo, hi)} - {c.stamp.day for c in modified}
+                   if disagree and near is not None and url_day is None else set())
+        agreed = [c for c in published + generic if c.stamp.day in printed and c.stamp.day != pick.stamp.day]
         if local is not None and local != pick.stamp.day and _local_day_matches(pick.stamp, local):
             pub = _Cand(_Stamp(local), f"{why} (local day of {pick.source})")
+        elif agreed and pick.stamp.day not in printed:
+            pub = _Cand(agreed[0].stamp, f"{agreed[0].source} (the day printed on the page)")
         elif url_day is not None and abs((url_day - pick.stamp.day).days) > _URL_TRUST_DAYS:
             # A story is published within days of getting its dated URL. Structured data
             # weeks away from it describes something else: a republication, the wiki
