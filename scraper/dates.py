@@ -1376,9 +1376,10 @@ _SCAN_MAX_ELEMENTS = 20000
 _RE_COPYRIGHT = re.compile(r"©|&copy;|\(c\)\s*\d|copyright|all rights reserved", re.IGNORECASE)
 
 
-def _scan_flow(root: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
+def _scan_flow(root: HtmlElement, furniture: bool = False) -> Iterator[tuple[HtmlElement, str | None]]:
     """Every element (then its text runs) below ``root`` in reading order, page
-    furniture skipped (``root`` itself is never furniture: ``<body class="no-sidebars">``)."""
+    furniture skipped unless ``furniture`` (``root`` itself is never furniture:
+    ``<body class="no-sidebars">``)."""
     stack: list[tuple[HtmlElement, bool]] = [(child, False) for child in reversed(root)]
     while stack:
         el, done = stack.pop()
@@ -1388,7 +1389,7 @@ def _scan_flow(root: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
             continue
         if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
             continue
-        if _is_noise(el) and (el.tag in _NOISE_TAGS or el.find(".//h1") is None):
+        if not furniture and _is_noise(el) and (el.tag in _NOISE_TAGS or el.find(".//h1") is None):
             stack.append((el, True))
             continue
         yield el, None
@@ -1399,20 +1400,18 @@ def _scan_flow(root: HtmlElement) -> Iterator[tuple[HtmlElement, str | None]]:
             stack.append((child, False))
 
 
-def _page_scan(doc: HtmlElement, heading: HtmlElement | None, mdy: bool, lang: str, now: datetime,
-               lo: date, hi: date, url_month: tuple[int, int] | None) -> _Cand | None:
-    """The likeliest publication date among all the page prints, when nothing closer
-    to the headline or in the page's metadata said one: dates marked up or labelled
-    as publication stamps count most, then dates in date boxes, then plain text; a
-    day near the headline, printed several times, or in the URL's month wins."""
-    body = doc.find("body")
-    if body is None:
-        return None
-    found: list[tuple[_Cand, str, int]] = []
-    updated: list[tuple[_Cand, str, int]] = []  # taken only when nothing else is printed
+_Found = list[tuple[_Cand, str, int]]
+
+
+def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, lang: str,
+                     furniture: bool) -> tuple[_Found, _Found, int | None]:
+    """Dates printed on the page: (publication candidates, "updated" ones, the
+    headline's place), each candidate with its kind and its place in reading order."""
+    found: _Found = []
+    updated: _Found = []
     heading_at: int | None = None
     label = ""
-    for order, (el, text) in enumerate(_scan_flow(body)):
+    for order, (el, text) in enumerate(_scan_flow(body, furniture)):
         if order > _SCAN_MAX_ELEMENTS:
             break
         if el is heading and text is None:
@@ -1450,12 +1449,13 @@ def _page_scan(doc: HtmlElement, heading: HtmlElement | None, mdy: bool, lang: s
                     "date box" if len(marks) > 1 and _RE_DATE_MARK.search(marks) else "text")
             found.append((_Cand(stamp, f"{kind} on the page", alt), kind, order))
         label = ""
+    return found, updated, heading_at
+
+
+def _best_scanned(found: _Found, heading_at: int | None, lo: date, hi: date,
+                  url_month: tuple[int, int] | None) -> _Cand | None:
+    """The best-scored candidate, if it scores at least :data:`_SCAN_MIN_SCORE`."""
     found = [(c, kind, order) for c, kind, order in found if lo <= c.stamp.day <= hi]
-    if not found:
-        # A lone "updated" stamp: the story is from that day or before, most often that day.
-        found = [(c, kind, order) for c, kind, order in updated if lo <= c.stamp.day <= hi]
-    if not found:
-        return None
     days: dict[date, int] = {}
     for c, _kind, _order in found:
         days[c.stamp.day] = days.get(c.stamp.day, 0) + 1
@@ -1472,6 +1472,69 @@ def _page_scan(doc: HtmlElement, heading: HtmlElement | None, mdy: bool, lang: s
             best, pick = key, c
     if best is None or best[0] < _SCAN_MIN_SCORE:
         return None
+    return pick
+
+
+# Kinds of dates trusted inside page furniture (a footer or sidebar that holds the
+# page's own "published" line), when nothing outside it dates the page.
+_SCAN_FURNITURE_KINDS = {"published", "labelled"}
+# Publication stamps in scripts' data and in <meta> names of any vocabulary.
+_RE_SCRIPT_DATE = re.compile(
+    r'"(?:datePublished|publishedAt|published_at|publishDate|publish_date|publicationDate|'
+    r'publication_date|first_?publish(?:ed)?_?(?:date|time|at)|createdAt|created_at|dateCreated|pubDate)"'
+    r'\s*:\s*"([^"]{8,40})"', re.IGNORECASE)
+_RE_META_DATE_KEY = re.compile(r"publish|pubdate|created|upload|posted|release|issued", re.IGNORECASE)
+_RE_META_NOT_DATE = re.compile(r"modif|update|expir|valid|revis", re.IGNORECASE)
+_SCAN_MAX_SCRIPT_CHARS = 2_000_000
+
+
+def _data_candidates(doc: HtmlElement, meta: dict[str, list[str]], mdy: bool) -> _Found:
+    """Publication stamps the page keeps in data: ``<meta>`` names outside the known
+    vocabularies (``five_hundred_pixels:uploaded``) and date fields of scripts' JSON."""
+    found: _Found = []
+    for key, values in meta.items():
+        if _RE_META_DATE_KEY.search(key) and not _RE_META_NOT_DATE.search(key):
+            stamp = _parse_stamp(values[0], mdy)
+            if stamp is not None:
+                found.append((_Cand(stamp, f"meta {key}"), "published", -1))
+    seen = 0
+    for script in doc.iter("script"):
+        text = script.text
+        if not text or (script.get("type") or "").lower().endswith("ld+json"):
+            continue
+        seen += len(text)
+        if seen > _SCAN_MAX_SCRIPT_CHARS:
+            break
+        for m in _RE_SCRIPT_DATE.finditer(text):
+            stamp = _parse_stamp(m.group(1), mdy)
+            if stamp is not None:
+                found.append((_Cand(stamp, "script data"), "marked", -1))
+    return found
+
+
+def _page_scan(doc: HtmlElement, meta: dict[str, list[str]], heading: HtmlElement | None, mdy: bool,
+               lang: str, lo: date, hi: date, url_month: tuple[int, int] | None) -> _Cand | None:
+    """The likeliest publication date among all the page prints, when nothing closer
+    to the headline or in the page's metadata said one.
+
+    Dates marked up or labelled as publication stamps count most, then dates in date
+    boxes, then plain text; a day near the headline, printed several times, or in the
+    URL's month wins. Failing that: a lone "updated" stamp; then publication stamps
+    and labelled dates inside page furniture; then dates kept in the page's data.
+    """
+    body = doc.find("body")
+    if body is None:
+        return None
+    found, updated, heading_at = _scan_candidates(body, heading, mdy, lang, furniture=False)
+    pick = _best_scanned(found, heading_at, lo, hi, url_month)
+    if pick is None and not any(lo <= c.stamp.day <= hi for c, _k, _o in found):
+        # A lone "updated" stamp: the story is from that day or before, most often that day.
+        pick = _best_scanned(updated, heading_at, lo, hi, url_month)
+    if pick is None:
+        found, _updated, heading_at = _scan_candidates(body, heading, mdy, lang, furniture=True)
+        pick = _best_scanned([f for f in found if f[1] in _SCAN_FURNITURE_KINDS], heading_at, lo, hi, url_month)
+    if pick is None:
+        pick = _best_scanned(_data_candidates(doc, meta, mdy), None, lo, hi, url_month)
     return pick
 
 
@@ -1708,7 +1771,7 @@ def find_dates(
 
     if pub is None and not root_page:
         heading = _title_heading(doc, meta)
-        found = _page_scan(doc, heading, mdy, lang[:2], now, lo, hi, url_month)
+        found = _page_scan(doc, meta, heading, mdy, lang[:2], lo, hi, url_month)
         if found is not None:
             pub = _resolve_ambiguous(found, anchors)
 
