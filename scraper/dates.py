@@ -652,7 +652,7 @@ _NOISE_WORDS = (
     "comment comments commentlist kommentare commentaires comentarios commenti disqus respond "
     "reply replies related relacionadas relacionados recommended recommendations recommend "
     "popular trending mostread sidebar footer newsletter masthead today weather ticker "
-    "outbrain taboola promo promoted pagination pager calendar copyright "
+    "outbrain taboola promo pagination pager calendar copyright "
     "cookie cookies navbar navigation menu topbar toplinks sponsored embed twitter-tweet "
     "instagram-media"
 )
@@ -730,8 +730,11 @@ _RE_WORD = re.compile(r"\w+")
 _RE_TITLE_SPLIT = re.compile(r"\s+[|–—:·•»«\-]\s+|\s+::\s+")
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphens, zero widths
+
+
 def _tokens(text: str) -> set[str]:
-    return {t for t in _RE_WORD.findall(text.lower()) if len(t) > 1 or not t.isascii()}
+    return {t for t in _RE_WORD.findall(text.translate(_INVISIBLE).lower()) if len(t) > 1 or not t.isascii()}
 
 
 def _title_sets(doc: HtmlElement, meta: dict[str, list[str]]) -> list[set[str]]:
@@ -1364,7 +1367,8 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
 # ---------------------------------------------------------------------------
 
 # How much each kind of date is worth when the whole page is scanned…
-_SCAN_WEIGHTS = {"published": 4.0, "marked": 3.0, "labelled": 3.0, "date box": 2.0, "text": 1.0}
+_SCAN_WEIGHTS = {"published": 4.0, "marked in story": 3.0, "marked": 3.0, "labelled": 3.0, "date box": 2.0,
+                 "text": 1.0}
 # …plus a bonus for being close to the headline (in elements, document order)…
 _SCAN_NEAR = ((30, 2.0), (150, 1.0))
 # …and for each other place the same day is printed (up to a cap); the URL's month
@@ -1373,13 +1377,18 @@ _SCAN_REPEAT_BONUS, _SCAN_REPEAT_CAP = 1.0, 2
 _SCAN_URL_MONTH = 2.0
 _SCAN_MIN_SCORE = 3.0
 _SCAN_MAX_ELEMENTS = 20000
+# A line that says "Date:" in front of its date.
+_RE_DATE_LABEL = re.compile(r"\b(?:date|datum|fecha|data|dátum|tarih|päivämäärä)\s*:\s*$", re.IGNORECASE)
 _RE_COPYRIGHT = re.compile(r"©|&copy;|\(c\)\s*\d|copyright|all rights reserved", re.IGNORECASE)
 
 
-def _scan_flow(root: HtmlElement, furniture: bool = False) -> Iterator[tuple[HtmlElement, str | None]]:
+def _scan_flow(root: HtmlElement, heading: HtmlElement | None,
+               furniture: bool = False) -> Iterator[tuple[HtmlElement, str | None]]:
     """Every element (then its text runs) below ``root`` in reading order, page
-    furniture skipped unless ``furniture`` (``root`` itself is never furniture:
-    ``<body class="no-sidebars">``)."""
+    furniture skipped unless ``furniture``. ``root`` itself and the boxes around the
+    headline are never furniture (``<body class="no-sidebars">``, ``<article
+    class="node-promoted">``)."""
+    around = set(heading.iterancestors()) if heading is not None else set()
     stack: list[tuple[HtmlElement, bool]] = [(child, False) for child in reversed(root)]
     while stack:
         el, done = stack.pop()
@@ -1389,7 +1398,8 @@ def _scan_flow(root: HtmlElement, furniture: bool = False) -> Iterator[tuple[Htm
             continue
         if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
             continue
-        if not furniture and _is_noise(el) and (el.tag in _NOISE_TAGS or el.find(".//h1") is None):
+        if not furniture and el not in around and _is_noise(el) and (
+                el.tag in _NOISE_TAGS or el.find(".//h1") is None):
             stack.append((el, True))
             continue
         yield el, None
@@ -1411,7 +1421,8 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
     updated: _Found = []
     heading_at: int | None = None
     label = ""
-    for order, (el, text) in enumerate(_scan_flow(body, furniture)):
+    story = next(heading.iterancestors("article"), None) if heading is not None else None
+    for order, (el, text) in enumerate(_scan_flow(body, heading, furniture)):
         if order > _SCAN_MAX_ELEMENTS:
             break
         if el is heading and text is None:
@@ -1427,6 +1438,8 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
                     marks = el.get("class") or ""
                     kind = "published" if prop in ("datepublished", "datecreated") or \
                         _RE_CLASS_PUBLISHED.search(marks) else "marked"
+                    if kind == "marked" and story is not None and story in el.iterancestors():
+                        kind = "marked in story"
                     found.append((_Cand(stamp, f"{el.tag} {kind} on the page"), kind, order))
             continue
         text = " ".join(text.split())
@@ -1445,7 +1458,7 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
             before = f"{label} {text[max(0, pos - 40):pos]}"
             if _marked_updated(el) or _is_update_label(before) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
                 continue
-            kind = ("labelled" if _PUBLISH_WORDS.search(before) else
+            kind = ("labelled" if _PUBLISH_WORDS.search(before) or _RE_DATE_LABEL.search(before) else
                     "date box" if len(marks) > 1 and _RE_DATE_MARK.search(marks) else "text")
             found.append((_Cand(stamp, f"{kind} on the page", alt), kind, order))
         label = ""
@@ -1477,7 +1490,7 @@ def _best_scanned(found: _Found, heading_at: int | None, lo: date, hi: date,
 
 # Kinds of dates trusted inside page furniture (a footer or sidebar that holds the
 # page's own "published" line), when nothing outside it dates the page.
-_SCAN_FURNITURE_KINDS = {"published", "labelled"}
+_SCAN_FURNITURE_KINDS = {"published", "labelled", "marked in story"}
 # Publication stamps in scripts' data and in <meta> names of any vocabulary.
 _RE_SCRIPT_DATE = re.compile(
     r'"(?:datePublished|publishedAt|published_at|publishDate|publish_date|publicationDate|'
