@@ -1192,6 +1192,10 @@ def _chunk_candidates(
         return prev_label
     text = " ".join(text.split())
     if len(text) > _MAX_CHUNK:
+        # A paragraph of the story that opens with its dateline: "27.1.2022 – Bei der…",
+        # "BERLIN (dpa), 18.01.2018 – …".
+        for _pos, stamp, alt in _dateline(text, mdy, lang):
+            bucket.append(_Cand(stamp, f"dateline {where}", alt))
         return ""
     found = _dates_in_text(text, mdy, lang)
     if not found:
@@ -1214,6 +1218,25 @@ def _chunk_candidates(
         else:
             bucket.append(cand)
     return ""
+
+
+# How far into a paragraph its dateline may start (after a place name, an agency).
+_DATELINE_REACH = 40
+
+
+# After a dateline's date (and its clock) comes a dash, a colon, a bar or a bracket, not
+# the rest of a sentence ("Seit dem 1. Januar 2022 ist…" is no dateline).
+_RE_DATELINE_END = re.compile(
+    r"^.{0,20}?(?<!\d)(?:19|20)\d\d(?:[,\s]+\d{1,2}[:.h]\d{2}(?:\s*(?:Uhr|h|am|pm))?)?\s*[)\]]?\s*[-–—|:)\]]",
+    re.IGNORECASE)
+
+
+def _dateline(text: str, mdy: bool, lang: str) -> list[tuple[int, _Stamp, _Stamp | None]]:
+    """The date a long run of text opens with, if it opens with a dateline."""
+    head = text[:_DATELINE_REACH + 30]
+    return [d for d in _dates_in_text(head, mdy, lang)[:1]
+            if d[0] <= _DATELINE_REACH and not _is_update_label(head[:d[0]])
+            and _RE_DATELINE_END.match(head.translate(_DIGITS)[d[0]:])]
 
 
 _RE_CLASS_UPDATED = re.compile(r"updated|modified|last-?mod|aktualisiert|actualizado|atualizado",
@@ -1445,6 +1468,8 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
         text = " ".join(text.split())
         if len(text) > _MAX_CHUNK:
             label = ""
+            for _pos, stamp, alt in _dateline(text, mdy, lang):
+                found.append((_Cand(stamp, "dateline on the page", alt), "date box", order))
             continue
         dated = _dates_in_text(text, mdy, lang)
         if not dated:
