@@ -99,7 +99,7 @@ FURNITURE_WEAK = {
     "tags", "tagline", "taglist", "byline", "author", "authors", "sidebar", "widget", "widgets",
     "footer", "nav", "navbar", "navigation", "menu", "masthead", "modal", "popup", "overlay", "toolbar", "print", "skip", "pagination", "pager", "teaser",
     "teasers", "banner", "rail", "more", "also", "follow", "feed", "cta", "prev", "next", "topics",
-    "keywords", "meta", "metadata", "timestamp", "dateline", "date", "headline", "kicker", "hidden",
+    "keywords", "meta", "metadata", "timestamp", "dateline", "date", "headline", "kicker",
     "jump", "sticky", "callout", "lightbox", "gallery", "carousel", "slider", "video", "player",
     "podcast", "audio", "livestream", "alert", "notification", "notice", "tools", "utility",
     "actions", "reactions", "rating", "ratings", "poll", "quiz", "survey", "photo", "image", "img",
@@ -833,7 +833,7 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: d
         if not isinstance(el.tag, str) or _inside(el, doomed):
             continue
         size = sizes.get(el, _NO_SIZE)
-        if _is_furniture(el, scores.get(el, 0.0), region_score, size, is_tag_line):
+        if _is_furniture(el, scores.get(el, 0.0), region_score, size, is_tag_line, _holds_lead(el, scores)):
             doomed.append(el)
     for el in doomed:
         drop(el)
@@ -853,11 +853,19 @@ def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
 _NO_SIZE = (0, 0, 0)
 
 
+def _holds_lead(el: HtmlElement, scores: dict[HtmlElement, float]) -> bool:
+    """Is ``el`` the story's own header box with a lead paragraph in it? Such a box is
+    not dropped whole: its headline, byline and share bar go one by one."""
+    if el.tag != "header" and not (el.attrib and "header" in words_of(el)):
+        return False
+    return any(scores.get(d, 0.0) >= LEAD_MIN_CHARS for d in el.iterdescendants("p", "h2", "div"))
+
+
 def _is_furniture(el: HtmlElement, score: float, region_score: float, size: Sequence[int],
-                  is_tag_line: Callable[[str], object] | None) -> bool:
+                  is_tag_line: Callable[[str], object] | None, lead: bool = False) -> bool:
     tag = el.tag
     chars, link_chars, _ = size
-    if tag == "h1" or (is_furniture_tag(el) and score < 0.35 * region_score):
+    if tag == "h1" or (is_furniture_tag(el) and score < 0.35 * region_score and not lead):
         return True
     if tag in ("p", "br", "b", "i", "em", "strong", "a", "span", "sup", "sub"):
         if tag == "p":
@@ -865,7 +873,7 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float, size: Sequ
         return False
     # A container that holds a big share of the article is never dropped on its name.
     protected = score > 0.35 * region_score
-    if el.attrib and not protected and not names_body(el):
+    if el.attrib and not protected and not names_body(el) and not lead:
         words = words_of(el)
         if not words & EMBED_WORDS and (
                 words & FURNITURE_STRONG
@@ -978,11 +986,22 @@ def _drop_cut_summaries(region: HtmlElement) -> None:
     """Summaries cut off with "…" are teasers of other pages. One may be a quote; three
     or more that carry a good share of the region make it a list of stories."""
     blocks = text_blocks(region)
-    cut = [b for b in blocks if b.chars >= 60 and b.el is not region and b.text.endswith(("...", "…"))]
+    # A teaser's summary sits in a card with a link to the story; an author's own "..."
+    # in a paragraph of prose has none around it.
+    cut = [b for b in blocks if b.chars >= 60 and b.el is not region and b.text.endswith(("...", "…"))
+           and _linked(b.el, region)]
     if len(cut) >= 3 and sum(b.chars for b in cut) > 0.3 * sum(b.chars for b in blocks):
         for block in cut:
             if block.el.getparent() is not None:
                 drop(block.el)
+
+
+def _linked(el: HtmlElement, region: HtmlElement) -> bool:
+    """Is there a link in ``el`` or in the box just around it (below ``region``)?"""
+    if el.find(".//a[@href]") is not None:
+        return True
+    parent = el.getparent()
+    return parent is not None and parent is not region and parent.find(".//a[@href]") is not None
 
 
 def _drop_repeats(region: HtmlElement) -> None:
