@@ -1025,6 +1025,12 @@ def _drop_repeats(region: HtmlElement) -> None:
                 drop(block.el)
 
 
+# A paragraph inside the story shorter than this, this much of it a link, points to
+# another page: "Lesen Sie auch: <headline>", "VEA TAMBIÉN: <headline>".
+LINK_LINE_MAX_CHARS = 200
+LINK_LINE_DENSITY = 0.7
+
+
 def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None) -> None:
     """Remove furniture before the first and after the last paragraph of prose.
 
@@ -1078,8 +1084,12 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             drop(block.el)
             continue
         if first <= i <= last or block.el in keep:
-            # Inside the story only unmistakable one-liners go: credits, labels, "Read more".
-            if block.chars < 160 and BOILERPLATE_START.match(block.text) and block.el not in keep:
+            # Inside the story only unmistakable one-liners go: credits, labels, "Read more",
+            # and a short paragraph that is a link to another story ("See also: <headline>").
+            if block.el not in keep and (
+                    (block.chars < 160 and BOILERPLATE_START.match(block.text))
+                    or (block.chars < LINK_LINE_MAX_CHARS and block.link_density >= LINK_LINE_DENSITY
+                        and block.el.tag not in ("li", "td", "th", "dd", "dt"))):
                 drop(block.el)
             continue
         if tail_cut or furniture(block, leading=i < first):
