@@ -324,6 +324,9 @@ def _body_name(cls: str | None, ident: str | None) -> bool:
     return bool((cls or ident) and BODY_NAMES.search(f"{cls or ''} {ident or ''}"))
 
 
+_SHOWN_AT_BREAKPOINT = re.compile(r"(?:^|\s)(?:sm|md|lg|xl|2xl):(?:block|flex|inline|inline-block|inline-flex|grid|table)\b")
+
+
 def is_furniture_tag(el: HtmlElement) -> bool:
     """``<nav>``, ``<aside>``, ``<footer>``, ``<header>`` or an element with their landmark role."""
     return el.tag in FURNITURE_TAGS or el.get("role") in LANDMARK_ROLES
@@ -338,7 +341,8 @@ def is_hidden(el: HtmlElement) -> bool:
     cls = el.get("class")
     if cls:
         tokens = {_SPLIT.sub("", t.lower()) for t in cls.split()}
-        return bool(tokens & HIDDEN_WORDS)
+        # "hidden lg:flex" (utility CSS): hidden on small screens only, shown on large ones.
+        return bool(tokens & HIDDEN_WORDS) and not _SHOWN_AT_BREAKPOINT.search(cls)
     return False
 
 
@@ -537,6 +541,10 @@ class Region:
     total: float  # the content value of the whole page, for "is this an article?"
 
 
+# role="main" and role="article" mark the story like <main> and <article> do.
+_ROLE_MAIN = etree.XPath('.//*[@role="main" or @role="article"]')
+
+
 def _anchors(root: HtmlElement, named: list[HtmlElement], tags: tuple[str, ...] = ("h1", "article", "main")
              ) -> set[HtmlElement]:
     """Elements that hold the page's headline or a named article body, with all their ancestors.
@@ -545,7 +553,7 @@ def _anchors(root: HtmlElement, named: list[HtmlElement], tags: tuple[str, ...] 
     its class says (``<div class="page ad-margins">`` wraps whole pages).
     """
     marked: set[HtmlElement] = set()
-    starts = [*root.iter(*tags), *named]
+    starts = [*root.iter(*tags), *_ROLE_MAIN(root), *named]
     for el in starts:
         while el is not None and el not in marked:
             marked.add(el)
@@ -567,7 +575,7 @@ def _context_flags(root: HtmlElement, named: list[HtmlElement], prose: dict[Html
     page_prose = prose.get(root, 0.0)
     # Where the page marks its story (<article>, <main>, a named body), furniture
     # outside that mark is furniture, however much it says.
-    story_marked = bool(named) or next(root.iter("article", "main"), None) is not None
+    story_marked = bool(named) or next(root.iter("article", "main"), None) is not None or bool(_ROLE_MAIN(root))
 
     def wrapper(el: HtmlElement) -> bool:
         # Most of the page's prose, most of it in one run of paragraphs: the story is
