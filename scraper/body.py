@@ -1143,12 +1143,13 @@ def clean_region(region: HtmlElement, *, is_tag_line: Callable[[str], object] | 
 
 def find_body(root: HtmlElement, *, reference: str | None = None,
               is_tag_line: Callable[[str], object] | None = None,
-              alternative: str | None = None) -> Region | None:
+              alternative: str | None = None, headline: HtmlElement | None = None) -> Region | None:
     """Clean ``root`` in place and return the pruned article region, or None.
 
     ``reference`` is the page's own complete text of the article (a JSON-LD
     ``articleBody``), used to judge regions; ``alternative`` is text or markup the page
-    gives of its work elsewhere (structured data), taken when the page shows less.
+    gives of its work elsewhere (structured data), taken when the page shows less;
+    ``headline`` is the element that carries the page's title, when known.
     """
     named = clean_tree(root)
     blocks = text_blocks(root)
@@ -1158,7 +1159,7 @@ def find_body(root: HtmlElement, *, reference: str | None = None,
         widened = _add_siblings(region.el, scores)
         if widened is not region.el:
             region = Region(widened, region.reason + " with prose siblings", scores[widened], region.total)
-        if _take_lead(root, region.el, blocks):
+        if _take_lead(root, region.el, blocks, headline):
             region.reason += " and the lead under the headline"
         prune_region(region.el, scores, sizes, is_tag_line)
     return _not_below_baseline(region, blocks, alternative)
@@ -1279,19 +1280,24 @@ def _beside_furniture(el: HtmlElement) -> bool:
         and len(" ".join(parent.text_content().split())) < CAPTION_BOX_SLACK * len(" ".join(el.text_content().split()))
 
 
-def _take_lead(root: HtmlElement, region: HtmlElement, blocks: list[Block]) -> bool:
-    """Move the lead paragraphs found between the headline and the region into the
-    region's start. True when there were any."""
-    if region.find(".//h1") is not None:
+def _take_lead(root: HtmlElement, region: HtmlElement, blocks: list[Block],
+               headline: HtmlElement | None = None) -> bool:
+    """Move the lead paragraphs found between the headline (the page's title heading,
+    else its last ``<h1>`` before the region) and the region into the region's start.
+    True when there were any."""
+    if region.find(".//h1") is not None or (headline is not None and _is_ancestor(region, headline)):
         return False
     order = {el: i for i, el in enumerate(root.iter())}
     start = order.get(region)
     if start is None:
         return False
-    headlines = [h for h in root.iter("h1") if order.get(h, start) < start]
-    if not headlines:
-        return False
-    after = order[headlines[-1]]
+    if headline is not None and order.get(headline, start) < start:
+        after = order[headline]
+    else:
+        headlines = [h for h in root.iter("h1") if order.get(h, start) < start]
+        if not headlines:
+            return False
+        after = order[headlines[-1]]
     lead = [b for b in blocks
             if after < order.get(b.el, -1) < start and b.el.getparent() is not None and b.value > 0
             and b.chars >= LEAD_MIN_CHARS and b.link_density < LEAD_MAX_LINK_DENSITY

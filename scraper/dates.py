@@ -36,10 +36,11 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper.body import is_hidden
 from scraper.structured import article_objects, json_ld, meta_tags, types_of
 from scraper.urls import web_archive_capture
 
-__all__ = ["PageDates", "find_dates", "parse_date_string"]
+__all__ = ["PageDates", "find_dates", "parse_date_string", "title_heading"]
 
 
 @dataclass
@@ -772,7 +773,7 @@ def _is_logo(el: HtmlElement) -> bool:
     return False
 
 
-def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement | None:
+def title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement | None:
     """The element that carries the article title: its byline is where the date is.
 
     Headings are compared with the page title (``og:title``, ``<title>``); a site
@@ -784,6 +785,8 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
 
     def consider(el: HtmlElement) -> None:
         nonlocal best, best_key
+        if is_hidden(el):
+            return  # a heading for screen readers only: the page shows its title elsewhere
         words = _tokens(el.text_content())
         if not words or len(words) > 60:
             return
@@ -799,7 +802,8 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
             if seen > 60:
                 break
             if not title_sets:
-                if tag == "h1" and h.text_content().strip() and not _in_noise(h) and not _is_logo(h):
+                if tag == "h1" and h.text_content().strip() and not _in_noise(h) and not _is_logo(h) \
+                        and not is_hidden(h):
                     return h
                 continue
             consider(h)
@@ -822,7 +826,7 @@ def _title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement 
     if best is None:
         # A headline worded unlike the page title: the page's first <h1> still heads the story.
         for h in doc.iter("h1"):
-            if h.text_content().strip() and not _in_noise(h) and not _is_logo(h):
+            if h.text_content().strip() and not _in_noise(h) and not _is_logo(h) and not is_hidden(h):
                 return h
     return best
 
@@ -1641,6 +1645,7 @@ def _pick_structured(cands: list[_Cand]) -> _Cand:
 
 
 _URL_TRUST_DAYS = 7
+_UNKNOWN = object()  # "not looked for yet", unlike None: "the page has none"
 _URL_MONTH_SLACK_DAYS = 92
 
 
@@ -1652,11 +1657,13 @@ def find_dates(
     meta: dict[str, list[str]] | None = None,
     now: datetime | None = None,
     floor: date = date(1995, 1, 1),
+    heading: HtmlElement | None | object = _UNKNOWN,
 ) -> PageDates:
     """Publication and modification dates of an article page (the tree is not modified).
 
     ``objects``/``meta`` are :func:`structured.json_ld` / :func:`structured.meta_tags`
-    of the same page, passed in by callers that already have them. ``now`` bounds
+    of the same page, and ``heading`` its :func:`title_heading` (None: it has none),
+    passed in by callers that already have them. ``now`` bounds
     plausible dates (nothing after ``now`` + 1 day, nothing before ``floor``) and
     anchors relative stamps such as "3 hours ago".
     """
@@ -1677,6 +1684,12 @@ def find_dates(
         hi = min(hi, capture.captured.date())
     lang = _page_lang(doc, meta)
     mdy = _prefers_mdy(lang, url)
+    known: list[HtmlElement | None] = [] if heading is _UNKNOWN else [heading]  # type: ignore[list-item]
+
+    def title() -> HtmlElement | None:
+        if not known:
+            known.append(title_heading(doc, meta))
+        return known[0]
 
     def ok(stamp: _Stamp | None) -> bool:
         return stamp is not None and lo <= stamp.day <= hi
@@ -1733,9 +1746,9 @@ def find_dates(
     wants_near = not root_page and (
         pick is None or generic_only or disagree or (url_day is None and pick.stamp.utc_like))
     if wants_near:
-        heading = _title_heading(doc, meta)
-        if heading is not None:
-            near = _near_heading(heading, mdy, lang[:2], now)
+        headline = title()
+        if headline is not None:
+            near = _near_heading(headline, mdy, lang[:2], now)
     anchors = {c.stamp.day for c in structured}
     if url_day is not None:
         anchors.add(url_day)
@@ -1808,8 +1821,7 @@ def find_dates(
                     break
 
     if pub is None and not root_page:
-        heading = _title_heading(doc, meta)
-        found = _page_scan(doc, meta, heading, mdy, lang[:2], lo, hi, url_month)
+        found = _page_scan(doc, meta, title(), mdy, lang[:2], lo, hi, url_month)
         if found is not None:
             pub = _resolve_ambiguous(found, anchors)
 

@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 
 from .article import Article
 from .body import clean_region, drop, find_body, words_of
-from .dates import find_dates
+from .dates import find_dates, title_heading
 from .metadata import confirm_language, read_metadata, tag_line_label
 from .parsing import charset_of, parse_html
 from .render import soup_of, tidy_region, to_markdown, to_text
@@ -67,7 +67,8 @@ def extract_tree(doc: HtmlElement, url: str | None = None, *, headers: Mapping[s
     objects = json_ld(doc)
     meta = meta_tags(doc)
     info = read_metadata(doc, url, headers=headers, objects=objects, meta=meta)
-    dates = find_dates(doc, url, objects=objects, meta=meta, now=now)
+    headline = title_heading(doc, meta)
+    dates = find_dates(doc, url, objects=objects, meta=meta, now=now, heading=headline)
     article = Article(
         url=url, canonical_url=info.canonical_url or url, title=info.title, authors=info.authors,
         published=dates.published, modified=dates.modified, tags=info.tags, language=info.language,
@@ -92,7 +93,7 @@ def extract_tree(doc: HtmlElement, url: str | None = None, *, headers: Mapping[s
     else:
         body_root = doc.find("body")
         region = find_body(body_root if body_root is not None else doc, reference=_json_ld_body(objects),
-                           is_tag_line=tag_line_label, alternative=structured_text(objects))
+                           is_tag_line=tag_line_label, alternative=structured_text(objects), headline=headline)
         if region is not None:
             article.explain["body"] = region.reason
             article.body, article.body_html = render_region(region.el)
