@@ -60,6 +60,7 @@ BLOCK_TAGS = {
     "form", "body", "html", "hgroup", "br",
 }
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+SUBHEADINGS = ("h2", "h3", "h4", "h5", "h6")
 # Roles of elements that never hold article text: dropped outright.
 FURNITURE_ROLES = {"search", "dialog", "alert", "menu", "menubar", "toolbar"}
 # Landmark roles of page furniture: judged like the tags they stand for (a story can
@@ -285,8 +286,12 @@ HIDDEN_WORDS = {"hidden", "hide", "sronly", "visuallyhidden", "screenreadertext"
 
 
 def words_of(el: HtmlElement) -> frozenset[str]:
-    """The words of an element's class and id: ``"articleBody share-bar"`` → {article, body, share, bar, articlebody, sharebar}."""
-    return _words(el.get("class"), el.get("id"))
+    """The words of an element's class and id: ``"articleBody share-bar"`` → {article, body, share, bar, articlebody, sharebar}.
+
+    A heading's id is left out: it is an anchor made of the heading's own words
+    (``id="what-to-read-next"``), not a name for what the element is.
+    """
+    return _words(el.get("class"), None if el.tag in HEADINGS else el.get("id"))
 
 
 @lru_cache(maxsize=4096)
@@ -887,7 +892,7 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float, size: Sequ
                 words & FURNITURE_STRONG
                 or (words & FURNITURE_SMALL and score < SMALL_FURNITURE_PROSE)
                 or (words & FURNITURE_WEAK and tag not in ("tr", "td", "th", "tbody", "thead", "li")
-                    and score < max(150.0, 0.1 * region_score))):
+                    and score < max(150.0, 0.1 * region_score) and not _wraps_subheading(el, chars))):
             return True
     if tag in ("ul", "ol", "div", "section") and score < 0.7 * region_score and len(el) >= 3 \
             and _is_teaser_list(el):
@@ -904,6 +909,13 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float, size: Sequ
     if tag in HEADINGS:
         return bool(RELATED_HEADING.match(el.text_content() or ""))
     return False
+
+
+def _wraps_subheading(el: HtmlElement, chars: int) -> bool:
+    """A box that holds one subheading and nothing else (a CMS's "headline" block
+    between two paragraphs of the story)."""
+    inner = [h for h in el.iterdescendants(*SUBHEADINGS)]
+    return len(inner) == 1 and chars > 0 and len(" ".join(inner[0].text_content().split())) >= chars - 2
 
 
 def _is_teaser_list(el: HtmlElement) -> bool:
