@@ -855,6 +855,7 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: d
     _trim_edges(region, is_tag_line)
     _drop_repeats(region)
     _drop_cut_summaries(region)
+    _drop_trailing_headings(region)
 
 
 def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
@@ -1014,6 +1015,23 @@ def _drop_cut_summaries(region: HtmlElement) -> None:
         for block in cut:
             if block.el.getparent() is not None:
                 drop(block.el)
+
+
+TRAILING_HEADINGS_MAX = 2
+
+
+def _drop_trailing_headings(region: HtmlElement) -> None:
+    """A heading at the very end of the body heads a section that was removed (related
+    stories, a newsletter box, a comment form): it goes too."""
+    trailing = []
+    for block in reversed(text_blocks(region)):
+        if block.el is region or block.el.tag not in HEADINGS \
+                or len(" ".join(block.el.text_content().split())) > block.chars:
+            break  # (a heading left open by broken markup holds more than its words)
+        trailing.append(block.el)
+    if len(trailing) <= TRAILING_HEADINGS_MAX:  # more in a row are a list of their own
+        for el in trailing:
+            drop(el)
 
 
 def _linked(el: HtmlElement, region: HtmlElement) -> bool:
