@@ -356,7 +356,7 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
         click.echo(json.dumps(row, ensure_ascii=False, indent=2))
         return
     click.echo(row["title"] or "(no title)")
-    for label, key in (("URL", "url"), ("Published", "published"), ("Modified", "modified"),
+    for label, key in (("URL", "url"), ("Original", "original_url"), ("Published", "published"), ("Modified", "modified"),
                        ("Site", "site_name"), ("Language", "language")):
         if row.get(key):
             click.echo(f"{label}: {row[key]}")
@@ -371,7 +371,7 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
 def show_explanation(article: Article, fmt: str) -> None:
     """Each field with its value and the signal or rule that chose it."""
     fields = ("title", "authors", "published", "modified", "tags", "language", "site_name", "description",
-              "image", "canonical_url", "is_article", "body")
+              "image", "canonical_url", "original_url", "is_article", "body")
     if fmt == "json":
         data = {name: {"value": getattr(article, name), "source": article.explain.get(name)} for name in fields}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -32,11 +32,11 @@ import sqlite_utils
 from . import __version__
 from .article import Article
 from .fetching import Attempt, Response
-from .urls import normalize_url, site_of
+from .urls import normalize_url, site_of, web_archive_capture
 
 __all__ = ["Archive", "ArchiveError", "StoreResult", "SCHEMA_VERSION", "MIGRATIONS", "content_hash"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LIST_SEPARATOR = "; "
 
 # The first released schema, frozen: new archives are created at v1 and then run through
@@ -221,11 +221,27 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
 );
 """
 
+
+
+def _migrate_v3_v4(conn: sqlite3.Connection) -> None:
+    """v4: ``articles.original_url``, the address a copy from a web archive was captured
+    from; the ``site`` of such copies becomes the original's (filled in for stored rows)."""
+    conn.execute("ALTER TABLE articles ADD COLUMN original_url TEXT")
+    conn.execute("CREATE INDEX IF NOT EXISTS idx_articles_original ON articles(original_url)")
+    rows = conn.execute("SELECT id, url, canonical_url FROM articles").fetchall()
+    for article_id, url, canonical in rows:
+        capture = web_archive_capture(url) or web_archive_capture(canonical)
+        if capture is not None:
+            conn.execute("UPDATE articles SET original_url = ?, site = ? WHERE id = ?",
+                         (capture.original, site_of(capture.original), article_id))
+
+
 # MIGRATIONS[n] takes an archive at schema n to n + 1, inside the caller's transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _run_script(conn, _SCHEMA_V1),
     1: lambda conn: _run_script(conn, _MIGRATE_V1_V2),
     2: lambda conn: _run_script(conn, _MIGRATE_V2_V3),
+    3: _migrate_v3_v4,
 }
 
 # Changes to these make a new version of an article (the old values go to ``versions``).
@@ -523,9 +539,11 @@ class Archive:
     def _extracted_values(article: Article, key: str) -> dict[str, Any]:
         return {
             "canonical_url": article.canonical_url,
-            # The host it was archived from: what a crawl or a --site filter names. (A
-            # syndicated copy's canonical URL points at another publisher.)
-            "site": site_of(key),
+            "original_url": article.original_url,
+            # The host it was archived from, or for a copy from a web archive the host
+            # it was captured from: what a --site filter names. (A syndicated copy's
+            # canonical URL points at another publisher.)
+            "site": site_of(article.original_url or key),
             "title": article.title,
             "authors": json.dumps(article.authors, ensure_ascii=False),
             "published": article.published,

@@ -15,12 +15,14 @@ class Article:
     ``body`` is plain text, paragraphs separated by one blank line. ``body_html`` is
     the cleaned article markup it was rendered from (Markdown is rendered from it on
     demand). ``published``/``modified`` are ISO 8601 strings: a plain day when the
-    page gives only a day. ``explain`` maps each field to the signal or rule that
+    page gives only a day. ``original_url`` is the address a copy from a web archive
+    was captured from (``url`` is then the archive's address). ``explain`` maps each field to the signal or rule that
     chose it, for ``scraper show --explain``.
     """
 
     url: str | None = None
     canonical_url: str | None = None
+    original_url: str | None = None
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None

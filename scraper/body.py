@@ -29,7 +29,7 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-__all__ = ["Region", "clean_tree", "text_blocks", "choose_region", "prune_region", "find_body", "clean_region",
+__all__ = ["Region", "drop_archive_banners", "clean_tree", "text_blocks", "choose_region", "prune_region", "find_body", "clean_region",
            "words_of", "names_body", "drop"]
 
 # -- vocabularies -------------------------------------------------------------------
@@ -97,7 +97,7 @@ FURNITURE_SMALL = {
     "abonnieren", "assinatura", "abbonamento",
 }
 FURNITURE_WEAK = {
-    "tags", "tagline", "taglist", "byline", "author", "authors", "sidebar", "widget", "widgets",
+    "tags", "tagline", "taglist", "byline", "author", "authors", "autor", "autores", "auteur", "autore", "sidebar", "widget", "widgets",
     "footer", "nav", "navbar", "navigation", "menu", "masthead", "modal", "popup", "overlay", "toolbar", "print", "skip", "pagination", "pager", "teaser",
     "teasers", "banner", "rail", "more", "also", "follow", "feed", "cta", "prev", "next", "topics",
     "keywords", "meta", "metadata", "timestamp", "dateline", "date", "headline", "kicker",
@@ -163,7 +163,7 @@ _BOILERPLATE_START = (
     r"|continue reading|keep reading|story continues|article continues|this story|editor'?s (?:picks?|note)"
     r"|listen to (?:this|the) (?:article|story)|watch:|photo:|image:|video:|credit:|source:"
     r"|copyright|©|all rights reserved|loading|we use cookies|this (?:site|website) uses cookies"
-    r"|(?:last )?updated?\b|published\b|posted\b|aktualisiert|veröffentlicht|mis à jour|publié le"
+    r"|(?:last )?updated?\b(?=[^.!?]{0,40}\d)|published\b|posted\b|aktualisiert|veröffentlicht|mis à jour|publié le"
     r"|actualizado|publicado|atualizado|aggiornato|pubblicato|bijgewerkt|gepubliceerd|обновлено"
     r"|опубликовано|zaktualizowano|opublikowano|güncelleme|yayınlanma"
     # German
@@ -352,6 +352,19 @@ def is_hidden(el: HtmlElement) -> bool:
 
 
 # -- step 1: cleaning -----------------------------------------------------------------
+
+# What web archives insert into the pages they serve: the Wayback Machine's toolbar and
+# print notice, pywb's banner. Removed before anything is read from a page.
+ARCHIVE_BANNER_IDS = ("wm-ipp-base", "wm-ipp", "wm-ipp-print", "wm-btns", "donato", "_wayback_banner")
+_ARCHIVE_BANNERS = etree.XPath(
+    "//*[" + " or ".join(f'@id="{i}"' for i in ARCHIVE_BANNER_IDS) + "] | //wb_div")
+
+
+def drop_archive_banners(doc: HtmlElement) -> None:
+    """Remove the toolbars and banners web archives insert into their copies, in place."""
+    for el in _ARCHIVE_BANNERS(doc):
+        drop(el)
+
 
 def clean_tree(root: HtmlElement) -> list[HtmlElement]:
     """Remove, in place, elements that are never article text.
@@ -1063,6 +1076,7 @@ def _drop_repeats(region: HtmlElement) -> None:
                 drop(block.el)
 
 
+BYLINE_MAX_CHARS = 120
 # A paragraph inside the story shorter than this, this much of it a link, points to
 # another page: "Lesen Sie auch: <headline>", "VEA TAMBIÉN: <headline>".
 LINK_LINE_MAX_CHARS = 200
@@ -1121,11 +1135,19 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
         if _is_teaser(block):
             drop(block.el)
             continue
+        if i < first and block.el in keep and block.el is not region and furniture(block, leading=True):
+            # A box around the lead with a kicker or a byline of its own ("<header><span>
+            # Movilidad</span><h1>…</h1><p>lead</p>"): its loose words go, the lead stays.
+            _drop_loose_text(block.el)
+            continue
         if first <= i <= last or block.el in keep:
             # Inside the story only unmistakable one-liners go: credits, labels, "Read more",
             # and a short paragraph that is a link to another story ("See also: <headline>").
             if block.el not in keep and (
                     (block.chars < 160 and BOILERPLATE_START.match(block.text))
+                    # a byline between the lead and the story: "Por Lucía Romero · 3 de mayo de 2022"
+                    or (first < i <= first + 2 and block.chars < BYLINE_MAX_CHARS and DATELINE.search(block.text)
+                        and not _SENTENCE_END.search(block.text))
                     or (block.chars < LINK_LINE_MAX_CHARS and block.link_density >= LINK_LINE_DENSITY
                         and block.el.tag not in ("li", "td", "th", "dd", "dt"))):
                 drop(block.el)
@@ -1151,6 +1173,16 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
         for block in blocks[last + 1:]:
             if block.el not in keep and block.el.getparent() is not None and _is_ancestor(region, block.el):
                 drop(block.el)
+
+
+def _drop_loose_text(el: HtmlElement) -> None:
+    """Remove the text ``el`` holds itself (its own text and inline children), keeping
+    its block children."""
+    el.text = None
+    for child in list(el):
+        child.tail = None
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
+            el.remove(child)
 
 
 def _box_around(el: HtmlElement, region: HtmlElement, max_chars: int) -> HtmlElement:

@@ -1398,8 +1398,9 @@ _SCAN_WEIGHTS = {"published": 4.0, "marked in story": 3.0, "marked": 3.0, "label
                  "text": 1.0}
 # …plus a bonus for being close to the headline (in elements, document order)…
 _SCAN_NEAR = ((30, 2.0), (150, 1.0))
-# …and for each other place the same day is printed (up to a cap); the URL's month
-# must agree when it has one. The best candidate needs this score to be taken.
+# …and for each other place the same day is printed (up to a cap), and for being in the
+# URL's month (a date outside it and the next months is not taken at all). The best
+# candidate needs this score to be taken.
 _SCAN_REPEAT_BONUS, _SCAN_REPEAT_CAP = 1.0, 2
 _SCAN_URL_MONTH = 2.0
 _SCAN_MIN_SCORE = 3.0
@@ -1425,8 +1426,16 @@ def _scan_flow(root: HtmlElement, heading: HtmlElement | None,
             continue
         if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
             continue
-        if not furniture and el not in around and _is_noise(el) and (
-                el.tag in _NOISE_TAGS or el.find(".//h1") is None):
+        if el not in around and (
+                (not furniture and _is_noise(el) and (el.tag in _NOISE_TAGS or el.find(".//h1") is None))
+                # a header outside any story box, not holding the headline, is the site's
+                # ("Saturday 24 July"); an <article>'s own header holds its byline
+                or (el.tag == "header" and heading is not None
+                    and next(el.iterancestors("article", "main"), None) is None)
+                # another story's card: its headline links to it
+                or (el.tag == "article" and any(_is_teaser_heading(h) for h in el.iter("h1", "h2", "h3")))
+                or (el.tag in ("div", "li", "section") and any(
+                    child.tag in ("h2", "h3", "h4") and _is_teaser_heading(child) for child in el))):
             stack.append((el, True))
             continue
         yield el, None
@@ -1498,6 +1507,9 @@ def _best_scanned(found: _Found, heading_at: int | None, lo: date, hi: date,
                   url_month: tuple[int, int] | None) -> _Cand | None:
     """The best-scored candidate, if it scores at least :data:`_SCAN_MIN_SCORE`."""
     found = [(c, kind, order) for c, kind, order in found if lo <= c.stamp.day <= hi]
+    if url_month is not None:  # as for dates near the headline: that month, or the next few
+        start = date(url_month[0], url_month[1], 1)
+        found = [f for f in found if 0 <= (f[0].stamp.day - start).days <= _URL_MONTH_SLACK_DAYS]
     days: dict[date, int] = {}
     for c, _kind, _order in found:
         days[c.stamp.day] = days.get(c.stamp.day, 0) + 1
@@ -1507,8 +1519,8 @@ def _best_scanned(found: _Found, heading_at: int | None, lo: date, hi: date,
         score = _SCAN_WEIGHTS[kind] + _SCAN_REPEAT_BONUS * min(days[c.stamp.day] - 1, _SCAN_REPEAT_CAP)
         if heading_at is not None:
             score += next((bonus for reach, bonus in _SCAN_NEAR if abs(order - heading_at) <= reach), 0.0)
-        if url_month is not None:
-            score += _SCAN_URL_MONTH if (c.stamp.day.year, c.stamp.day.month) == url_month else -_SCAN_URL_MONTH
+        if url_month is not None and (c.stamp.day.year, c.stamp.day.month) == url_month:
+            score += _SCAN_URL_MONTH
         key = (score, -order)
         if best is None or key > best:
             best, pick = key, c
@@ -1519,7 +1531,7 @@ def _best_scanned(found: _Found, heading_at: int | None, lo: date, hi: date,
 
 # Kinds of dates trusted inside page furniture (a footer or sidebar that holds the
 # page's own "published" line), when nothing outside it dates the page.
-_SCAN_FURNITURE_KINDS = {"published", "labelled", "marked in story"}
+_SCAN_FURNITURE_KINDS = {"published", "labelled", "marked in story", "date box"}
 # Publication stamps in scripts' data and in <meta> names of any vocabulary.
 _RE_SCRIPT_DATE = re.compile(
     r'"(?:datePublished|publishedAt|published_at|publishDate|publish_date|publicationDate|'

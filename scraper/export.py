@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_FIELDS", "ALL_FIELDS", "FORMATS", "LIST_SEPARATOR", "VERSION
 LIST_SEPARATOR = "; "
 FORMATS = ("csv", "json", "jsonl")
 DEFAULT_FIELDS = (
-    "id", "url", "canonical_url", "site", "title", "authors", "published", "modified", "tags",
+    "id", "url", "canonical_url", "original_url", "site", "title", "authors", "published", "modified", "tags",
     "language", "site_name", "description", "image", "word_count", "first_fetched", "last_fetched",
     "body",
 )

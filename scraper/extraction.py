@@ -18,13 +18,14 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from .article import Article
-from .body import clean_region, drop, find_body, words_of
+from .body import clean_region, drop, drop_archive_banners, find_body, words_of
 from .dates import find_dates, title_heading
 from .metadata import confirm_language, read_metadata, tag_line_label
 from .parsing import charset_of, parse_html
 from .render import soup_of, tidy_region, to_markdown, to_text
 from .rules import Rules, SiteRule
 from .structured import article_objects, json_ld, meta_tags, structured_text
+from .urls import web_archive_capture
 
 __all__ = ["extract", "extract_tree", "render_body", "render_region"]
 
@@ -64,17 +65,22 @@ def extract_tree(doc: HtmlElement, url: str | None = None, *, headers: Mapping[s
     if rule is not None:
         for el in rule.select("remove", doc):
             drop(el)
+    drop_archive_banners(doc)
     objects = json_ld(doc)
     meta = meta_tags(doc)
     info = read_metadata(doc, url, headers=headers, objects=objects, meta=meta)
     headline = title_heading(doc, meta)
     dates = find_dates(doc, url, objects=objects, meta=meta, now=now, heading=headline)
+    capture = web_archive_capture(url) or web_archive_capture(info.canonical_url)
     article = Article(
-        url=url, canonical_url=info.canonical_url or url, title=info.title, authors=info.authors,
+        url=url, canonical_url=info.canonical_url or url, original_url=capture.original if capture else None,
+        title=info.title, authors=info.authors,
         published=dates.published, modified=dates.modified, tags=info.tags, language=info.language,
         site_name=info.site_name, description=info.description, image=info.image,
         explain=dict(info.explain),
     )
+    if capture is not None:
+        article.explain["original_url"] = f"web archive copy captured {capture.captured:%Y-%m-%d %H:%M:%S} UTC"
     if dates.published_source:
         article.explain["published"] = dates.published_source
     if dates.modified_source:

@@ -60,9 +60,9 @@ def test_v1_archive_migrates_on_open_and_keeps_every_row(v1_copy):
 
     with Archive(v1_copy) as archive:
         assert archive.migrated_from == 1
-        assert archive.schema_version == SCHEMA_VERSION == 3
+        assert archive.schema_version == SCHEMA_VERSION == 4
         assert archive.check_integrity() == []
-        assert [r["version"] for r in archive.query("SELECT version FROM migrations")] == [2, 3]
+        assert [r["version"] for r in archive.query("SELECT version FROM migrations")] == [2, 3, 4]
         assert {"crawl_frontier", "crawl_sources", "crawl_runs"} <= set(archive.db.table_names())
         months = {r["id"]: r["published_month"] for r in archive.query("SELECT id, published_month FROM articles")}
         assert months == {1: "2021-07", 2: "2023-12", 3: "2022-05"}
@@ -81,6 +81,21 @@ def test_v1_archive_migrates_on_open_and_keeps_every_row(v1_copy):
         assert again.migrated_from is None
 
 
+def test_migration_to_v4_gives_web_archive_copies_their_original_address_and_site(v1_copy):
+    capture = "https://web.archive.org/web/20160820205919/http://blog.example.org/2016/01/post/"
+    conn = sqlite3.connect(v1_copy)
+    conn.execute("INSERT INTO articles (url, site, title, first_fetched, last_fetched, updated_at) "
+                 "VALUES (?, 'web.archive.org', 'Archived', '2024-01-01', '2024-01-01', '2024-01-01')", (capture,))
+    conn.commit()
+    conn.close()
+    with Archive(v1_copy) as archive:
+        rows = {r["url"]: r for r in archive.query("SELECT url, site, original_url FROM articles")}
+    assert rows[capture]["original_url"] == "http://blog.example.org/2016/01/post/"
+    assert rows[capture]["site"] == "blog.example.org"
+    others = [r for url, r in rows.items() if url != capture]
+    assert others and all(r["original_url"] is None for r in others)
+
+
 def test_readonly_open_of_v1_names_the_migrate_command(v1_copy):
     with pytest.raises(ArchiveError, match=r"schema v1 .* `scraper migrate --db "):
         Archive(v1_copy, readonly=True)
@@ -93,8 +108,8 @@ def test_readonly_open_of_v1_names_the_migrate_command(v1_copy):
 
     migrated = runner.invoke(cli, ["migrate", "--db", str(v1_copy)])
     assert migrated.exit_code == 0, migrated.output
-    assert "migrated from schema v1 to v3" in migrated.stderr
-    assert "already at schema v3" in runner.invoke(cli, ["migrate", "--db", str(v1_copy)]).stderr
+    assert "migrated from schema v1 to v4" in migrated.stderr
+    assert "already at schema v4" in runner.invoke(cli, ["migrate", "--db", str(v1_copy)]).stderr
     listed = runner.invoke(cli, ["list", "--db", str(v1_copy)])
     assert listed.exit_code == 0 and "Привет, мир" in listed.output and "Russia in Talks" in listed.output
 

@@ -178,7 +178,8 @@ def article_context(row: dict[str, Any], versions: list[dict[str, Any]]) -> dict
             "id": row["id"],
             "title": row.get("title") or row.get("url"),
             "url": row.get("url"),
-            "original_url": _web_address(row.get("canonical_url")) or _web_address(url),
+            "original_url": (_web_address(row.get("original_url")) or _web_address(row.get("canonical_url"))
+                             or _web_address(url)),
             "site": row.get("site"),
             "site_name": row.get("site_name") or row.get("site"),
             "authors": json_list(row.get("authors")),
