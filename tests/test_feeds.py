@@ -1,19 +1,26 @@
 """Feeds as real sites publish them: legacy encodings, raw HTML in descriptions, bare
 ampersands, junk before the document, DTDs declaring HTML entities, one bad item, dates
-in every zone and shape, xml:base, podcast links, a sitemap cut off inside ``<loc>``.
-Bytes in (tests/fixtures/feeds/), URLs and dates out.
+in every zone and shape, xml:base, podcast links, a sitemap cut off inside ``<loc>``,
+robots.txt with a byte-order mark. Bytes in (tests/fixtures/feeds/), URLs and dates out;
+the last tests serve them from a real local server to a crawl.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sites import LocalSite, article_html
 
+from cli import EXIT_OK, cli
 from scraper.feeds import FeedError, parse_date, parse_feed, parse_sitemap, parse_xml, read_feed
+from scraper.robots import RobotsRules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 UTC = timezone.utc
@@ -279,3 +286,51 @@ def test_a_sitemap_cut_inside_loc_gives_no_junk_url():
             b'<lastmod>2024-11-04T23:30:00-05:00</lastmod></sitemap></sitemapindex>'
     [child] = parse_sitemap(index, "https://coast.example/").sitemaps
     assert child.date == at(2024, 11, 5, 4, 30)  # the offset is read: not a day too early
+
+
+def test_robots_txt_with_a_byte_order_mark_keeps_its_first_line():
+    rules = RobotsRules.from_text(fixture("robots_bom.txt").decode("utf-8", "replace"), "scraper")
+    assert rules.sitemaps == ["https://coast.example/sitemap.xml"]
+    assert rules.allowed("https://coast.example/private/x") is False
+
+
+# -- in a crawl ---------------------------------------------------------------------------------
+
+def test_a_crawl_reads_legacy_encodings_broken_feeds_and_cut_sitemaps(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        host = site.host("h")
+        base = host.url("/")
+        host.add("/robots.txt", fixture("robots_bom.txt").replace(b"https://coast.example/", base.encode()),
+                 content_type="text/plain")
+        korean = ["기사/501", "기사/502"]
+        for path in korean:
+            host.add("/" + quote(path), article_html(f"Korean story {path}", seed=path))
+        for n in (1, 2, 3, 4):
+            host.add(f"/news/{n}", article_html(f"Harbour story {n}", seed=f"s{n}"))
+        # EUC-KR with no declaration: the HTTP charset is the only hint
+        host.add("/ko.xml", fixture("euc_kr.xml").replace(b"https://news.example.kr/", base.encode()),
+                 content_type="application/rss+xml; charset=euc-kr")
+        # raw HTML swallowing items, a bare &, one item that is no URL at all
+        host.add("/broken.xml", (
+            f'<?xml version="1.0" encoding="utf-8"?><rss><channel>'
+            f"<item><link>{base}news/1</link><description>one<br>two</description></item>"
+            f"<item><link>http://[bad/</link></item>"
+            f"<item><link>{base}news/2?a=1&b=2</link></item></channel></rss>").encode(),
+            content_type="application/rss+xml")
+        host.add("/news/2", article_html("Harbour story 2b", seed="s2b"))
+        host.add("/sitemap.xml", f'<urlset><url><loc>{base}news/3</loc></url><url><loc>{base}news/4</loc></url>'
+                                 f"<url><loc>{base}news/juNK".encode(), content_type="application/xml")
+        result = CliRunner().invoke(cli, [
+            "crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--processes", "0",
+            "--feed", host.url("/ko.xml"), "--feed", host.url("/broken.xml"), "--sitemap", "auto"])
+        requested = {hit.path for hit in site.hits("h")}
+    assert result.exit_code == EXIT_OK, result.output
+    assert {"/" + quote(p) for p in korean} <= requested   # decoded as EUC-KR, not mojibake
+    assert {"/news/1", "/news/2?a=1&b=2", "/news/3", "/news/4", "/sitemap.xml"} <= requested
+    assert not any("juNK" in path for path in requested)  # the cut-off <loc> was not taken
+    assert "item 2 skipped: ValueError: Invalid IPv6 URL" in result.stderr
+    assert "read leniently" in result.stderr
+    with sqlite3.connect(db) as conn:
+        titles = {row[0] for row in conn.execute("SELECT title FROM articles")}
+    assert {"Korean story 기사/501", "Korean story 기사/502", "Harbour story 2b", "Harbour story 3"} <= titles
