@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sites import LocalSite, article_html
+from sites import LocalSite, article_html, rss_feed, sitemap_index, urlset
 
 from cli import EXIT_OK, cli
 from scraper.feeds import FeedError, parse_date, parse_feed, parse_sitemap, parse_xml, read_feed
@@ -334,3 +334,28 @@ def test_a_crawl_reads_legacy_encodings_broken_feeds_and_cut_sitemaps(tmp_path):
     with sqlite3.connect(db) as conn:
         titles = {row[0] for row in conn.execute("SELECT title FROM articles")}
     assert {"Korean story 기사/501", "Korean story 기사/502", "Harbour story 2b", "Harbour story 3"} <= titles
+
+
+def test_since_keeps_what_its_zone_puts_after_the_edge(tmp_path):
+    """23:30 in New York on the 4th is 04:30 UTC on the 5th: after a --since of 03:00 UTC.
+    Read as UTC (the offset ignored) it was before, and the story — or a whole child
+    sitemap behind an index entry — was skipped."""
+    late, early = "Mon, 04 Nov 2024 23:30:00 -05:00", "Mon, 04 Nov 2024 20:00:00 -05:00"
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        for path in ("/late", "/early", "/sitemap-late"):
+            host.add(path, article_html(f"Story {path}", seed=path))
+        host.add("/feed.xml", rss_feed([(host.url("/late"), late), (host.url("/early"), early)]),
+                 content_type="application/rss+xml")
+        host.add("/index.xml", sitemap_index([(host.url("/child-late.xml"), late), (host.url("/child-early.xml"), early)]),
+                 content_type="application/xml")
+        host.add("/child-late.xml", urlset([(host.url("/sitemap-late"), None)]), content_type="application/xml")
+        host.add("/child-early.xml", urlset([(host.url("/early"), None)]), content_type="application/xml")
+        result = CliRunner().invoke(cli, [
+            "crawl", "--db", str(tmp_path / "archive.db"), "--delay", "0", "--workers", "1", "--processes", "0",
+            "--since", "2024-11-05T03:00:00Z", "--feed", host.url("/feed.xml"), "--sitemap", host.url("/index.xml")])
+        requested = {hit.path for hit in site.hits("h")}
+    assert result.exit_code == EXIT_OK, result.output
+    assert {"/late", "/child-late.xml", "/sitemap-late"} <= requested
+    assert not requested & {"/early", "/child-early.xml"}
