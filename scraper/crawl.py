@@ -793,6 +793,8 @@ class Crawler:
             _say(logging.INFO, task.kind, 304, task.url, "unchanged since the last run")
             return
         rows: list[dict[str, Any]] = []
+        for problem in result.problems:  # read anyway: what was mended, which items were lost
+            _say(logging.WARNING, task.kind, response.status, task.url, problem)
         if result.feeds:
             _say(logging.INFO, "feed", response.status, task.url, "announces " + ", ".join(result.feeds))
             if task.level == 0:

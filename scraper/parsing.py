@@ -10,12 +10,12 @@ from __future__ import annotations
 import codecs
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import lxml.html
 from lxml import etree
 
-__all__ = ["charset_of", "decode_html", "parse_html", "ParseError"]
+__all__ = ["charset_of", "decode_html", "decode_text", "parse_html", "ParseError"]
 
 # Bounded: a page made of "<meta" repeated without a ">" must not cost quadratic time.
 _META_CHARSET = re.compile(
@@ -138,13 +138,30 @@ def charset_of(headers: Mapping[str, str] | None) -> str | None:
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode page bytes to text; return ``(text, encoding_used)``.
 
+    The labels tried are the HTTP charset (``declared``), then the ``<meta charset>``;
+    the order of everything else is :func:`decode_text`'s.
+    """
+    return decode_text(data, _html_labels(data, declared))
+
+
+def _html_labels(data: bytes, declared: str | None) -> Iterator[str | None]:
+    yield declared
+    yield _sniff_meta(data)  # only looked for when the HTTP charset did not do
+
+
+def decode_text(data: bytes, labels: Iterable[str | None] = (),
+                other_codec: Callable[[str], str | None] | None = None) -> tuple[str, str]:
+    """Decode the bytes of a document (a page, a feed) to text; return ``(text, encoding_used)``.
+
     Order: a byte-order mark wins; then bytes that are valid UTF-8 are read as
-    UTF-8 even when the page says latin-1 (a frequent mislabel, and valid multi-byte
-    UTF-8 is almost never meant as latin-1); then the HTTP charset, then the
-    ``<meta charset>``, each only if it is an encoding browsers support; then UTF-8
-    again if the bytes are mostly valid UTF-8; then statistical detection (a page
-    declared UTF-8 whose bytes are latin-1 ends here); windows-1252 as the last
-    resort, because it maps every byte and so never fails.
+    UTF-8 even when the document says latin-1 (a frequent mislabel, and valid multi-byte
+    UTF-8 is almost never meant as latin-1); then each of ``labels`` in turn (for a page
+    the HTTP charset and the ``<meta charset>``, for a feed the HTTP charset and the XML
+    declaration; iterated lazily), each only if it is an encoding browsers support (or
+    one ``other_codec`` names: XML may be in any encoding) and decodes the bytes; then
+    UTF-8 again if the bytes are mostly valid UTF-8; then statistical detection (a page
+    declared UTF-8 whose bytes are latin-1 ends here); windows-1252 as the last resort,
+    because it maps every byte and so never fails.
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -155,18 +172,18 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
         pass
     else:
         return text, "utf-8"
-    for label in (declared, _sniff_meta(data)):
-        name = _lookup(label)
-        if name and name != "utf-8":
+    for label in labels:
+        codec = _lookup(label) or (other_codec(label) if other_codec and label else None)
+        if codec and codec != "utf-8":
             try:
-                return data.decode(name), name
+                return data.decode(codec), codec
             except UnicodeDecodeError:
                 continue
     if _mostly_utf8(data):
         return data.decode("utf-8", errors="replace"), "utf-8"
-    name = _detect(data)
-    if name:
-        return data.decode(name, errors="replace"), name
+    detected = _detect(data)
+    if detected:
+        return data.decode(detected, errors="replace"), detected
     return data.decode("cp1252", errors="replace"), "cp1252"
 
 

@@ -41,8 +41,9 @@ class RobotsRules:
 
     @classmethod
     def from_text(cls, text: str, user_agent: str) -> RobotsRules:
-        """Rules parsed from a robots.txt body (first 512 KiB)."""
-        text = text[:MAX_ROBOTS_BYTES]
+        """Rules parsed from a robots.txt body (first 512 KiB; a byte-order mark would hide
+        the first line)."""
+        text = text[:MAX_ROBOTS_BYTES].lstrip("\ufeff")
         return cls("parsed", user_agent, text, _parser=Protego.parse(text))
 
     @classmethod

@@ -26,8 +26,8 @@ from .feeds import (
     FeedError,
     discover_feeds,
     looks_like_html,
-    parse_feed,
     parse_sitemap,
+    read_feed,
 )
 from .fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, Response
 from .parsing import parse_html
@@ -111,6 +111,7 @@ class TaskResult:
     entries: list[Entry] = field(default_factory=list)     # feed entries, sitemap URLs
     sitemaps: list[Entry] = field(default_factory=list)    # child sitemaps of an index
     feeds: list[str] = field(default_factory=list)         # feeds a home page announces
+    problems: list[str] = field(default_factory=list)      # what a feed or sitemap needed mending or lost
     robots: str | None = None                             # robots.txt text
     canonical: str | None = None
     body_hash: str | None = None
@@ -172,10 +173,11 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
                 if not result.feeds:
                     raise FeedError("no-feed", "an HTML page that announces no feed")
             else:
-                result.entries = parse_feed(response.content, response.final_url)
+                feed = read_feed(response.content, response.final_url, charset=response.charset)
+                result.entries, result.problems = feed.entries, feed.problems
         elif task.kind == "sitemap":
-            sitemap = parse_sitemap(response.content, response.final_url)
-            result.entries, result.sitemaps = sitemap.urls, sitemap.sitemaps
+            sitemap = parse_sitemap(response.content, response.final_url, charset=response.charset)
+            result.entries, result.sitemaps, result.problems = sitemap.urls, sitemap.sitemaps, sitemap.problems
         elif task.kind == "start":
             result.links = page_links(parse_html(response.content, response.charset),
                                       response.final_url)
