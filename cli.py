@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 
@@ -214,8 +213,12 @@ def summarize(outcomes: list[Outcome], not_done: int = 0) -> str:
 
 def note_private(url: str, allow_private: bool) -> None:
     """Say so when a URL the user gave is on a private address: fetched, but not silently."""
-    host = urlsplit(url).hostname or ""
-    if not scraper.fetching.is_private_host(host):  # looked up now, so tests can swap it
+    try:
+        host = scraper.fetching.connect_host(url)
+    except ValueError:
+        return
+    # looked up now, so tests can swap it; a name that does not resolve fails as "dns"
+    if not scraper.fetching.is_private_host(host) or scraper.fetching.host_addresses(host) is None:
         return
     rule = "" if allow_private else \
         "; redirects from public addresses to private ones are still refused"

@@ -60,6 +60,7 @@ class Task:
     follow: bool = False         # extract links from the page (start lineage, depth < max)
     source: str = ""
     seed: bool = False           # given by the user (private addresses allowed, said so in the log)
+    public_only: bool = False    # found on a public site: every connection must reach a public address
     level: int = 0               # sitemap nesting / feed discovery level
     revisit: bool = False        # fetch again although archived (--refresh, a section page)
     etag: str | None = None
@@ -154,7 +155,7 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
     try:
         response = (fetcher if task.kind in ("page", "start") else source_fetcher).fetch(
             url, accept=accept, etag=task.etag, last_modified=task.last_modified,
-            same_site=task.kind == "page")
+            same_site=task.kind == "page", public_only=task.public_only)
     except FetchError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, exc.status, exc.attempts,
                                  exc.final_url if exc.kind == "moved" else None)

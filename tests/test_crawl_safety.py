@@ -10,7 +10,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from sites import LocalSite, article_html, public_and_private_hosts, rss_feed
+from sites import LocalSite, article_html, public_and_private_hosts, rss_feed, sitemap_index, urlset
 
 from cli import EXIT_FAILED, EXIT_OK, cli
 from scraper.feeds import (
@@ -21,6 +21,7 @@ from scraper.feeds import (
     parse_sitemap,
     parse_xml,
 )
+from scraper.urls import normalize_url
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE rss [
@@ -168,3 +169,106 @@ def test_private_seed_is_allowed_and_said_so(public_and_private, tmp_path):
     assert f"seed {private.url('/feed.xml')} is on a private address (127.0.0.1): crawling it because you gave it" \
         in result.stderr
     assert [h.path for h in site.hits("private")] == ["/robots.txt", "/feed.xml", "/internal"]
+
+
+# -- every spelling of a private address, from every place a crawl finds URLs --------------
+
+def private_spellings(port: int, public_port: int) -> list[str]:
+    """Base URLs of the private server (127.0.0.1:port) in the spellings a URL parser may
+    read differently from the HTTP library that connects."""
+    return [f"http://{host}:{port}" for host in (
+        "127.0.0.1", "%31%32%37.0.0.1", "%31%32%37%2e0%2e0%2e1", "2130706433", "0x7f000001", "0x7f.0.0.1",
+        "0177.0.0.1", "0X7F.1", "127.1", "127.0.1", "017700000001", "localhost", "LOCALHOST.", "loc%61lhost",
+        "[::ffff:127.0.0.1]", "[::127.0.0.1]", "user:pw@127.0.0.1", "127.0.0.2@127.0.0.1",
+    )] + [
+        # urlsplit reads the host after "@" (the public 127.0.0.2); requests connects to 127.0.0.1
+        f"http://127.0.0.1:{port}\\@127.0.0.2:{public_port}",
+        "http://%31%36%39.254.169.254", "http://169.254.169.254", "http://0xa9fea9fe",
+    ]
+
+
+def test_a_public_site_cannot_steer_a_crawl_inside_in_any_spelling(monkeypatch, tmp_path):
+    with public_and_private_hosts(monkeypatch) as (site, public, private):
+        for path in ("/robots.txt", "/feed.xml", "/sitemap.xml", "/internal"):
+            private.add(path, article_html("Internal admin page", seed="internal"))
+        bases = private_spellings(private.port, public.port)
+        feeds = "".join(f'<link rel="alternate" type="application/rss+xml" href="{b}/feed.xml">' for b in bases)
+        public.add("/robots.txt", "".join(f"Sitemap: {b}/sitemap.xml\n" for b in bases), content_type="text/plain")
+        public.add("/story", article_html("Public story", seed="public"))
+        public.add("/feed.xml", rss_feed([(public.url("/story"), "")] + [(f"{b}/internal?feed", "") for b in bases]
+                                         + [(public.url(f"/go/{i}"), "") for i in range(len(bases))]),
+                   content_type="application/rss+xml")
+        public.add("/sitemap.xml", urlset([(f"{b}/internal?sitemap", None) for b in bases]),
+                   content_type="application/xml")
+        public.add("/index.xml", sitemap_index([(f"{b}/sitemap.xml", None) for b in bases]),
+                   content_type="application/xml")
+        public.add("/home", f"<html><head><title>Home</title>{feeds}</head><body>home</body></html>")
+        for i, base in enumerate(bases):  # refused by the fetcher before it is requested
+            public.add(f"/go/{i}", status=302, headers={"Location": f"{base}/internal?redirect"}, conditional=False)
+        db = tmp_path / "archive.db"
+        result = CliRunner().invoke(cli, [
+            "crawl", "--db", str(db), "--delay", "0", "--workers", "2", "--feed", public.url("/feed.xml"),
+            "--feed", public.url("/home"), "--sitemap", public.url("/sitemap.xml"),
+            "--sitemap", public.url("/index.xml"), "--sitemap", "auto", "--summary-json", str(tmp_path / "s.json")])
+    assert result.exit_code == EXIT_OK, result.output
+    assert private.connections == []  # not one connection to the private server
+    assert site.hits("private") == []
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert (summary["new"], summary["moved"], summary["failed"]) == (1, 0, 0)
+    distinct = len({normalize_url(f"{b}/internal") for b in bases})  # LOCALHOST. is localhost
+    assert summary["skipped_private"] == 2 * distinct + len(bases)  # feed entries, sitemap entries, redirects
+    assert result.stderr.count("refused redirect from public 127.0.0.2 to private address") == len(bases)
+    # and feeds announced by the home page, child sitemaps and robots.txt Sitemap: lines
+    refused = [line for line in result.stderr.splitlines() if line.startswith("refused ")]
+    assert len(refused) == 3 * len(bases) + 2 * distinct
+    assert "private address 127.0.0.1 found on public 127.0.0.2" in result.stderr
+    assert "private address 169.254.169.254 found on public 127.0.0.2" in result.stderr
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT url FROM articles")] == [public.url("/story")]
+
+
+def test_a_name_that_turns_private_when_connecting_is_refused_in_a_crawl(monkeypatch, tmp_path):
+    # "localhost" stands for a DNS name that looks public when the crawl finds it and
+    # resolves to a private address when the request connects (DNS rebinding).
+    import scraper.fetching
+
+    with public_and_private_hosts(monkeypatch) as (site, public, private):
+        judged = scraper.fetching.is_private_host
+        monkeypatch.setattr(scraper.fetching, "is_private_host", lambda host: host != "localhost" and judged(host))
+        rebound = private.url("/internal").replace("127.0.0.1", "localhost")
+        private.add("/robots.txt", "", content_type="text/plain")
+        private.add("/internal", article_html("Internal admin page", seed="internal"))
+        public.add("/robots.txt", "", content_type="text/plain")
+        public.add("/go", status=302, headers={"Location": rebound + "?redirect"}, conditional=False)
+        public.add("/feed.xml", rss_feed([(rebound + "?feed", ""), (public.url("/go"), "")]),
+                   content_type="application/rss+xml")
+        result = CliRunner().invoke(cli, ["crawl", "--db", str(tmp_path / "a.db"), "--delay", "0",
+                                          "--feed", public.url("/feed.xml")])
+    assert private.connections == []  # resolved, judged private, never connected
+    assert result.stderr.count("resolves to private address 127.0.0.1 and this URL was found on a public site") \
+        == 1, result.stderr  # the robots.txt of the rebound host: nothing else of it is asked
+    assert "nothing fetched from that host this run" in result.stderr
+
+
+def test_urls_queued_with_allow_private_are_judged_again_by_a_later_run(public_and_private, tmp_path):
+    site, public, private = public_and_private
+    db = tmp_path / "archive.db"
+    args = ["crawl", "--db", str(db), "--delay", "0", "--feed", public.url("/feed.xml"),
+            "--exclude", r"re:169\.254"]
+    first = CliRunner().invoke(cli, [*args, "--allow-private", "--max-pages", "0"])
+    assert first.exit_code == EXIT_OK, first.output
+    with sqlite3.connect(db) as conn:
+        queued = {r[0] for r in conn.execute("SELECT url FROM crawl_frontier WHERE state = 'queued'")}
+    assert private.url("/internal") in queued  # found, allowed, not fetched yet
+    private.connections.clear()
+    site.clear_log()
+    second = CliRunner().invoke(cli, args)
+    site.close()
+    assert second.exit_code == EXIT_OK, second.output
+    assert private.connections == [] and site.hits("private") == []
+    assert f"refused   -    {private.url('/internal')}  private address 127.0.0.1 found on public 127.0.0.2" \
+        in second.stderr
+    with sqlite3.connect(db) as conn:
+        state, error = conn.execute("SELECT state, error FROM crawl_frontier WHERE url = ?",
+                                    (private.url("/internal"),)).fetchone()
+    assert state == "skipped" and error.startswith("private-address: found on public")
