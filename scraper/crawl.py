@@ -62,7 +62,7 @@ from .frontier import (
     Frontier,
     FrontierRow,
 )
-from .robots import RobotsRules, product_token
+from .robots import MAX_CRAWL_DELAY, RobotsRules, product_token
 from .scheduler import HostScheduler
 from .urls import normalize_url, origin_of, site_key, url_matcher
 from .worker import (
@@ -328,6 +328,7 @@ class CrawlSummary:
     skipped_other: int = 0
     moved: int = 0
     failed: int = 0
+    hosts_deferred: int = 0  # robots.txt asked for a Crawl-delay over MAX_CRAWL_DELAY
     sources_fetched: int = 0
     sources_failed: int = 0
     left_queued: int = 0
@@ -358,6 +359,8 @@ class CrawlSummary:
                              ("already archived", self.skipped_archived),
                              ("refused (private address)", self.skipped_private),
                              ("moved to other sites", self.moved),
+                             (f"host{'s' if self.hosts_deferred != 1 else ''} deferred "
+                              f"(Crawl-delay over {MAX_CRAWL_DELAY:g} s)", self.hosts_deferred),
                              ("left queued", self.left_queued), ("sources failed", self.sources_failed)):
             if value:
                 parts.append(f"{value} {label}")
@@ -517,6 +520,7 @@ class Crawler:
         self.run_id: int | None = None
         self._private: dict[str, bool] = {}   # connect host -> judged private this run
         self.trusted_origins: set[str] = set()  # origins of the URLs the user gave
+        self.deferred: set[str] = set()  # origins whose Crawl-delay is over MAX_CRAWL_DELAY
         # seconds summed over threads/processes: network wait for pages and for sources,
         # extraction (CPU, in the pool), archive writes and discovery (main thread)
         self._timings = {"fetch_pages": 0.0, "fetch_sources": 0.0, "extract": 0.0, "write": 0.0,
@@ -715,6 +719,8 @@ class Crawler:
         rules = self.robots.get(task.origin)
         if rules is not None and rules.state == "unreachable":
             return "unreachable"  # stays queued in the frontier for the next run
+        if task.origin in self.deferred:
+            return "deferred"  # Crawl-delay over the cap: stays queued for the next run
         from_robots = task.kind == "sitemap" and task.source.startswith("robots:")
         if rules is not None and not from_robots and not rules.allowed(task.url):
             if task.kind == "page":
@@ -783,6 +789,15 @@ class Crawler:
                       "(%d URL%s left queued)", origin, rules.reason, dropped, "s" if dropped != 1 else "")
             return
         delay = rules.crawl_delay
+        if delay is not None and delay > MAX_CRAWL_DELAY:
+            # one host must not hold the whole run (and every later cron run) for its delay
+            self.deferred.add(origin)
+            self.summary.hosts_deferred += 1
+            dropped = self.scheduler.drop(origin)
+            log.warning("robots.txt of %s asks for Crawl-delay %.3g s, over the %g s a crawl waits for one host: "
+                        "nothing more is fetched from it this run (%d URL%s left queued)", origin, delay,
+                        MAX_CRAWL_DELAY, dropped, "s" if dropped != 1 else "")
+            return
         if delay is not None and delay > self.scheduler.delay(origin):
             log.info("%s asks for Crawl-delay %.3g s", origin, delay)
             self.scheduler.set_delay(origin, delay)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sites import LocalSite, article_html, public_and_private_hosts, rss_feed, sitemap_index, urlset
 
-from cli import EXIT_FAILED, EXIT_OK, cli
+from cli import EXIT_ARCHIVE, EXIT_FAILED, EXIT_OK, cli
 from scraper.feeds import (
     MAX_XML_BYTES,
     FeedError,
@@ -272,3 +275,77 @@ def test_urls_queued_with_allow_private_are_judged_again_by_a_later_run(public_a
         state, error = conn.execute("SELECT state, error FROM crawl_frontier WHERE url = ?",
                                     (private.url("/internal"),)).fetchone()
     assert state == "skipped" and error.startswith("private-address: found on public")
+
+
+# -- a host that asks too much of the crawl -------------------------------------------------
+
+SCRIPT = Path(sys.executable).with_name("scraper")
+
+
+def test_a_huge_crawl_delay_defers_its_host_instead_of_stalling_the_crawl(tmp_path):
+    db, summary = tmp_path / "archive.db", tmp_path / "s.json"
+    with LocalSite() as site:
+        slow, fine = site.host("slow"), site.host("fine")
+        slow.add("/robots.txt", "User-agent: *\nCrawl-delay: 1000000000\n", content_type="text/plain")
+        fine.add("/robots.txt", "User-agent: *\nCrawl-delay: 0.01\n", content_type="text/plain")
+        for host in (slow, fine):
+            paths = [f"/story/{n}" for n in range(3)]
+            for path in paths:
+                host.add(path, article_html(f"{host.name} {path}", seed=host.name + path))
+            host.add("/feed.xml", rss_feed([(host.url(p), "") for p in paths]), content_type="application/rss+xml")
+        args = [str(SCRIPT), "crawl", "--db", str(db), "--delay", "0", "--summary-json", str(summary),
+                "--feed", slow.url("/feed.xml"), "--feed", fine.url("/feed.xml")]
+        # a crawl that honoured the delay would never end: the timeout only turns that into a failure
+        done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        assert done.returncode == EXIT_OK, done.stderr
+        assert [h.path for h in site.hits("slow")] == ["/robots.txt"]  # nothing more was asked of it
+        assert sorted(h.path for h in site.hits("fine") if h.path.startswith("/story/")) == \
+            ["/story/0", "/story/1", "/story/2"]
+        counts = json.loads(summary.read_text())
+        assert (counts["hosts_deferred"], counts["new"], counts["status"]) == (1, 3, "finished")
+        assert f"robots.txt of {slow.base} asks for Crawl-delay 1e+09 s, over the 60 s a crawl waits for one " \
+               "host: nothing more is fetched from it this run" in done.stderr
+        assert "1 host deferred (Crawl-delay over 60 s)" in done.stderr
+        with sqlite3.connect(db) as conn:
+            states = dict(conn.execute("SELECT url, state FROM crawl_frontier WHERE url LIKE ?",
+                                       (slow.base + "%",)))
+        # its feed was never read this run, so nothing of it is queued; with its pages known
+        # from an earlier run, they stay queued
+        assert states == {}
+        with sqlite3.connect(db) as conn:
+            conn.execute("INSERT INTO crawl_frontier (url, fetch_url, origin, site, source, depth, follow, state, "
+                         "tries, discovered_at, updated_at) VALUES (?, ?, ?, 'cli', 'input', 0, 0, 'queued', 0, "
+                         "'2024-01-01', '2024-01-01')", (slow.url("/story/0"), slow.url("/story/0"), slow.base))
+        again = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        assert again.returncode == EXIT_OK, again.stderr
+        assert "nothing more is fetched from it this run (2 URLs left queued)" in again.stderr  # feed and page
+        assert json.loads(summary.read_text())["left_queued"] == 1
+        assert not [h for h in site.hits("slow") if h.path.startswith("/story/")]
+
+
+def test_robots_txt_answered_429_means_slow_down_not_no_rules(tmp_path):
+    with LocalSite() as site:
+        host = site.host("busy")
+        host.add("/robots.txt", "", statuses=[(429, {"Retry-After": "0"})] * 3)  # every try is a 429
+        host.add("/story", article_html("Story", seed="busy"))
+        host.add("/feed.xml", rss_feed([(host.url("/story"), "")]), content_type="application/rss+xml")
+        result = CliRunner().invoke(cli, ["crawl", "--db", str(tmp_path / "a.db"), "--delay", "0",
+                                          "--retries", "2", "--feed", host.url("/feed.xml")])
+    assert result.exit_code == EXIT_FAILED, result.output
+    assert [h.path for h in site.hits("busy")] == ["/robots.txt"] * 3  # nothing else was asked
+    assert f"robots.txt of {host.base} could not be read (http: HTTP 429" in result.stderr
+
+
+def test_the_crawl_lock_is_never_opened_through_a_symbolic_link(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    db = tmp_path / "archive.db"
+    (tmp_path / "archive.db.crawl.lock").symlink_to(victim)
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/feed.xml", rss_feed([]), content_type="application/rss+xml")
+        result = CliRunner().invoke(cli, ["crawl", "--db", str(db), "--feed", host.url("/feed.xml")])
+        assert site.hits() == []
+    assert result.exit_code == EXIT_ARCHIVE
+    assert result.stderr == f"Error: cannot create the crawl lock {db}.crawl.lock: it is a symbolic link\n"
+    assert victim.read_text() == "precious"
