@@ -35,7 +35,7 @@ import urllib3.response
 import urllib3.util.connection
 
 from . import __version__
-from .parsing import charset_of, decode_html
+from .parsing import charset_of, decode_html, looks_binary
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -63,8 +63,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A body cut short is usually a passing hiccup (a restarting server, a dropped connection):
 # asking again at once costs one request, giving up costs the page a whole crawl run.
 BODY_RETRY_KINDS = frozenset({"truncated", "connection", "timeout"})
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
-                 b"RIFF", b"\x00\x00\x00", b"OggS", b"ID3", b"fLaC", b"BM")
 
 
 def _now() -> str:
@@ -306,29 +304,6 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-# Bytes that never occur in text (WHATWG MIME sniffing's "binary data bytes").
-_BINARY_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
-_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
-
-
-def _looks_binary(head: bytes) -> bool:
-    """True when the first bytes are a known binary format or are not text at all.
-
-    A UTF-16/32 page with a byte-order mark is full of NUL bytes and still text; an
-    HTML page with a few stray NULs is still HTML; random or compressed bytes are
-    about 10% binary-only bytes, so more than 2% of the first KiB (and more than 8
-    bytes) means binary.
-    """
-    if head.startswith(_TEXT_BOMS):
-        return False
-    if head.startswith(_BINARY_MAGIC) or head[4:8] == b"ftyp":  # ftyp: MP4/MOV/HEIF
-        return True
-    sample = head[:1024]
-    if not sample:
-        return False
-    return len(sample) - len(sample.translate(None, _BINARY_BYTES)) > max(8, len(sample) // 50)
 
 
 # -- the per-fetch guard: deadline watchdog and address rule ---------------------------
@@ -666,6 +641,10 @@ class Fetcher:
             resp_headers = dict(response.headers)
             if status == 304:
                 response.close()
+                if not ({"If-None-Match", "If-Modified-Since"} & set(extra)):
+                    # "not modified" since nothing: no page, and nothing to keep
+                    raise _fail(FetchError(url, "http", "HTTP 304 Not Modified to a request that was not "
+                                           "conditional", status=status, attempts=attempts, final_url=current))
                 return Response(url, current, 304, resp_headers, b"", _now(), redirects, attempts,
                                 time.monotonic() - started)
             if status >= 400:
@@ -690,7 +669,7 @@ class Fetcher:
                 if not content.strip():
                     raise _fail(FetchError(url, "empty", "empty response body", status=status,
                                            attempts=attempts, final_url=current))
-                if _looks_binary(content[:2048]):
+                if looks_binary(content[:2048], charset_of(resp_headers)):
                     raise _fail(FetchError(url, "not-html", "binary content labelled as HTML",
                                            status=status, attempts=attempts, final_url=current))
             return Response(url, current, status, resp_headers, content, _now(), redirects, attempts,

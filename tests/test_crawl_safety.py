@@ -349,3 +349,18 @@ def test_the_crawl_lock_is_never_opened_through_a_symbolic_link(tmp_path):
     assert result.exit_code == EXIT_ARCHIVE
     assert result.stderr == f"Error: cannot create the crawl lock {db}.crawl.lock: it is a symbolic link\n"
     assert victim.read_text() == "precious"
+
+
+def test_a_304_to_a_first_request_is_not_taken_for_done(tmp_path):
+    db = tmp_path / "archive.db"
+    with LocalSite() as site:
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        host.add("/lying", "", status=304, conditional=False)
+        host.add("/feed.xml", rss_feed([(host.url("/lying"), "")]), content_type="application/rss+xml")
+        result = CliRunner().invoke(cli, ["crawl", "--db", str(db), "--delay", "0", "--feed", host.url("/feed.xml")])
+    assert result.exit_code == EXIT_FAILED, result.output
+    with sqlite3.connect(db) as conn:
+        state, error = conn.execute("SELECT state, error FROM crawl_frontier WHERE url = ?",
+                                    (host.url("/lying"),)).fetchone()
+    assert (state, error) == ("failed", "http: HTTP 304 Not Modified to a request that was not conditional")
