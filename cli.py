@@ -30,6 +30,7 @@ import scraper.fetching
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
 from scraper.article import Article
+from scraper.budget import TooComplex
 from scraper.crawl import ConfigError, CrawlLocked, build_options, crawl
 from scraper.export import ALL_FIELDS, FORMATS, export_articles, parse_fields
 from scraper.extraction import render_body
@@ -345,7 +346,10 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
     rules = open_rules(rules_path) if explain else None
     with open_archive(db_path, readonly=True) as archive:
         row = archive.get(ref)
-        fresh = extract_stored(archive, ref, rules=rules) if explain and row is not None else None
+        try:
+            fresh = extract_stored(archive, ref, rules=rules) if explain and row is not None else None
+        except TooComplex as exc:
+            raise fail(f"cannot explain {ref}: {exc.kind}: {exc}", EXIT_FAILED) from None
     if row is None:
         raise fail(f"not in the archive: {ref}", EXIT_FAILED)
     if explain:
