@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,38 @@ def test_installed_script_runs_the_archive_commands(archive, tmp_path):
     written = subprocess.run([str(script), "export-warc", "-o", str(out)], capture_output=True, text=True, env=env,
                              timeout=60)
     assert written.returncode == 0 and written.stderr == f"exported 4 pages to {out}\n"
+
+
+HOSTILE_LINKS = [
+    'javascript:alert(1)', 'JaVaScRiPt:alert(2)', 'java&#9;script:alert(3)', 'java&#10;script:alert(4)',
+    ' &#1;javascript:alert(5)', 'java%09script:alert(6)', 'vbscript:msgbox(7)', 'data:text/html,<b>8</b>',
+    'jar:http://x.example/!/9',
+]
+
+
+def test_stored_body_html_keeps_only_web_addresses(tmp_path):
+    paragraphs = "".join(
+        f'<p>Paragraph {i} of the story has a <a href="{href}">link number {i}</a> in the middle of its '
+        f"sentence, which goes on long enough to be prose.</p>" for i, href in enumerate(HOSTILE_LINKS))
+    page = tmp_path / "story.html"
+    page.write_text(f'<html><head><title>Links</title></head><body><article><h1>Links</h1>{paragraphs}'
+                    '<p>A last paragraph with a <a href="/news/other">relative link</a> and '
+                    '<img src="javascript:alert(10)" alt="a picture"> that ends the story here.</p>'
+                    "</article></body></html>")
+    db = str(tmp_path / "archive.db")
+    url = "https://news.example/2024/05/story"
+    assert CliRunner().invoke(cli, ["fetch", str(page), "--url", url, "--db", db]).exit_code == 0
+    with Archive(db, readonly=True) as archive:
+        stored = archive.get(url)["body_html"]
+    assert "link number 0" in stored and "a picture" in stored  # the text stays
+    outputs = [stored]
+    for fmt in ("html", "markdown"):
+        outputs.append(CliRunner().invoke(cli, ["show", url, "--body-format", fmt, "--db", db]).stdout)
+        exported = CliRunner().invoke(cli, ["export", "--format", "jsonl", "--fields", "url,body",
+                                            "--body-format", fmt, "--db", db]).stdout
+        outputs.append(json.loads(exported)["body"])
+    for output in outputs:
+        targets = re.findall(r'(?:href|src)="([^"]*)"', output) + re.findall(r"\]\(([^)\s]*)", output)
+        assert targets, output
+        assert all(t.startswith(("https://news.example/", "http://")) for t in targets), targets
+    assert 'href="https://news.example/news/other"' in stored  # resolved against the page's address
