@@ -364,3 +364,16 @@ def test_a_304_to_a_first_request_is_not_taken_for_done(tmp_path):
         state, error = conn.execute("SELECT state, error FROM crawl_frontier WHERE url = ?",
                                     (host.url("/lying"),)).fetchone()
     assert (state, error) == ("failed", "http: HTTP 304 Not Modified to a request that was not conditional")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_entities_declared_after_a_broken_comment_and_padding_are_refused(encoding):
+    # the strict parser gives up at the comment; the lenient one must not take the rest
+    doc = ('<?xml version="1.0"?><!-- broken -- comment -->' + " " * 70_000
+           + '<!DOCTYPE rss [<!ENTITY x "lol">]><rss><channel><item><link>https://x.example/&x;</link></item>'
+           "</channel></rss>").encode(encoding)
+    # (a UTF-16 sitemap is not read as XML at all)
+    for parse in (parse_feed, parse_sitemap) if encoding == "utf-8" else (parse_feed,):
+        with pytest.raises(FeedError) as err:
+            parse(doc, "https://x.example/")
+        assert err.value.kind == "unsafe-xml"
