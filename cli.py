@@ -829,7 +829,7 @@ def serve(db_path: str, host: str, port: int, live: bool, public: bool, expose_r
             raise fail(f"--host {host} is not a loopback address: anyone who can reach it could read "
                        "the archive; add --public to serve it anyway", EXIT_USAGE)
         server.check_archive(Path(db_path), live=live)
-        ds = server.make_datasette(Path(db_path), live=live, expose_raw=expose_raw)
+        ds = server.make_datasette(Path(db_path), live=live, expose_raw=expose_raw, host=host, public=public)
         sock = server.listen(host, port)
     except server.ServeError as exc:
         raise fail(str(exc), exc.code) from None
