@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sites import LocalSite, rss_feed
 
 from cli import cli
 from scraper.archive import Archive
@@ -126,3 +127,40 @@ def test_stored_body_html_keeps_only_web_addresses(tmp_path):
         assert targets, output
         assert all(t.startswith(("https://news.example/", "http://")) for t in targets), targets
     assert 'href="https://news.example/news/other"' in stored  # resolved against the page's address
+
+
+def test_control_characters_from_a_page_never_reach_the_terminal(tmp_path):
+    # U+009B (CSI) and U+009D (OSC) are the C1 forms of ESC [ and ESC ]: a title holding
+    # them could rewrite the terminal that lists it
+    title = "Breaking\x9b2J\x9d0;owned\x07 \x1b[31mnews\r"
+    page = tmp_path / "story.html"
+    page.write_text(f"<html><head><title>{title}</title></head><body><article>"
+                    + "<p>The council met on Tuesday and approved the budget for the coming year.</p>" * 5
+                    + "</article></body></html>", encoding="utf-8")
+    db = str(tmp_path / "archive.db")
+    url = "https://news.example/story"
+    outputs = [CliRunner().invoke(cli, ["fetch", str(page), "--url", url, "--db", db]).stderr]
+    with Archive(db) as archive:
+        stored = archive.get(url)["title"]
+    assert "\x9b" in stored and "\x9d" in stored  # stored as the page has it
+    for args in (["list"], ["show", url], ["search", "council"], ["show", url, "--format", "json"],
+                 ["search", "council", "--format", "json"], ["stats", "--format", "json"]):
+        result = CliRunner().invoke(cli, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    for output in outputs:
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", output), repr(output)
+    assert "Breaking\ufffd2J\ufffd0;owned" in outputs[1]
+    assert json.loads(outputs[4])["title"] == stored  # JSON keeps the text exactly, escaped
+    with LocalSite() as site:  # and a crawl's log, on the terminal and in its log file
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        host.add("/story", page.read_bytes())
+        host.add("/feed.xml", rss_feed([(host.url("/story"), "")]), content_type="application/rss+xml")
+        log = tmp_path / "crawl.log"
+        crawled = CliRunner().invoke(cli, ["crawl", "--feed", host.url("/feed.xml"), "--delay", "0",
+                                           "--log-file", str(log), "--db", str(tmp_path / "crawl.db")])
+    assert crawled.exit_code == 0, crawled.output
+    for output in (crawled.stderr, log.read_text(encoding="utf-8")):
+        assert "Breaking\ufffd2J\ufffd0;owned" in output
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", output), repr(output)
