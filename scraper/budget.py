@@ -83,8 +83,9 @@ _RAW_END = {name: re.compile(f"</{name}", re.IGNORECASE)
 
 def check_markup(text: str, budget: Budget = DEFAULT_BUDGET) -> None:
     """Raise :class:`TooComplex` for markup over ``budget``'s element or per-element
-    attribute limit, before the parser spends quadratic time on it. Linear in ``text``."""
-    pos = tags = 0
+    attribute limit (or, counting long tags only, its total attribute limit), before the
+    parser spends quadratic time and the tree its memory on it. Linear in ``text``."""
+    pos = tags = attributes = 0
     # an element with more attributes than the limit has at least two characters for each
     long_tag = 2 * budget.attributes
     while True:
@@ -105,10 +106,14 @@ def check_markup(text: str, budget: Budget = DEFAULT_BUDGET) -> None:
         if not closed:
             end = len(text)  # an unclosed quote: the rest of the page is this tag
         if end - start.end() > long_tag:
+            count = 0
             for count, _ in enumerate(_ATTRIBUTE.finditer(text, start.end(), end), 1):
                 if count > budget.attributes:
                     raise TooComplex(f"an element <{start.group(2)[:20]}> with more than "
                                      f"{budget.attributes} attributes")
+            attributes += count  # long tags only: a lower bound of the page's total
+            if attributes > budget.total_attributes:
+                raise TooComplex(f"more than {budget.total_attributes} attributes")
         if not closed:
             return
         pos = end
