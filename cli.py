@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -23,7 +24,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 
@@ -31,6 +31,7 @@ import scraper.fetching
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
 from scraper.article import Article
+from scraper.budget import TooComplex
 from scraper.crawl import ConfigError, CrawlLocked, build_options, crawl
 from scraper.export import ALL_FIELDS, FORMATS, export_articles, parse_fields
 from scraper.extraction import render_body
@@ -77,8 +78,29 @@ class Stop:
 
 def fail(message: str, code: int) -> click.exceptions.Exit:
     """Print a one-line error and return the Exit to raise."""
-    click.echo(f"Error: {message}", err=True)
+    click.echo(f"Error: {printable(message)}", err=True)
     return click.exceptions.Exit(code)
+
+
+# C0 controls but tab and newline, DEL and C1 controls: text from a web page must not
+# drive the terminal (U+009B is CSI, U+009D OSC, like ESC [ and ESC ]).
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """``text`` for a terminal: control characters a page may hide in a title shown as U+FFFD."""
+    return _TERMINAL_CONTROLS.sub("\ufffd", str(text))
+
+
+def echo(text: object = "", *, err: bool = False) -> None:
+    """One line of archived (untrusted) text on a terminal, made :func:`printable`."""
+    click.echo(printable(text), err=err)
+
+
+def echo_json(data: object, **options: Any) -> None:
+    """JSON on stdout; DEL and C1 controls, which json leaves raw, written as \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, **options)
+    click.echo(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def busy_timeout() -> float:
@@ -193,10 +215,10 @@ def report(outcome: Outcome, quiet: bool = False) -> None:
         if not outcome.is_article:
             detail += " [not an article]"
         code = outcome.http_status or "-"
-        click.echo(f"{outcome.status:<12} {code:<4} {outcome.url}  {detail}", err=True)
+        echo(f"{outcome.status:<12} {code:<4} {outcome.url}  {detail}", err=True)
     else:
         code = outcome.http_status or "-"
-        click.echo(f"{'failed':<12} {code:<4} {outcome.url}  {outcome.error_kind}: {outcome.error}", err=True)
+        echo(f"{'failed':<12} {code:<4} {outcome.url}  {outcome.error_kind}: {outcome.error}", err=True)
 
 
 def summarize(outcomes: list[Outcome], not_done: int = 0) -> str:
@@ -214,12 +236,16 @@ def summarize(outcomes: list[Outcome], not_done: int = 0) -> str:
 
 def note_private(url: str, allow_private: bool) -> None:
     """Say so when a URL the user gave is on a private address: fetched, but not silently."""
-    host = urlsplit(url).hostname or ""
-    if not scraper.fetching.is_private_host(host):  # looked up now, so tests can swap it
+    try:
+        host = scraper.fetching.connect_host(url)
+    except ValueError:
+        return
+    # looked up now, so tests can swap it; a name that does not resolve fails as "dns"
+    if not scraper.fetching.is_private_host(host) or scraper.fetching.host_addresses(host) is None:
         return
     rule = "" if allow_private else \
         "; redirects from public addresses to private ones are still refused"
-    click.echo(f"note: {url} is on a private address ({host}): fetching it because you gave it{rule}", err=True)
+    echo(f"note: {url} is on a private address ({host}): fetching it because you gave it{rule}", err=True)
 
 
 @cli.command()
@@ -342,7 +368,10 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
     rules = open_rules(rules_path) if explain else None
     with open_archive(db_path, readonly=True) as archive:
         row = archive.get(ref)
-        fresh = extract_stored(archive, ref, rules=rules) if explain and row is not None else None
+        try:
+            fresh = extract_stored(archive, ref, rules=rules) if explain and row is not None else None
+        except TooComplex as exc:
+            raise fail(f"cannot explain {ref}: {exc.kind}: {exc}", EXIT_FAILED) from None
     if row is None:
         raise fail(f"not in the archive: {ref}", EXIT_FAILED)
     if explain:
@@ -353,19 +382,19 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
     row["body"] = render_body(row["body_html"], body_format) if body_format != "text" else row["body"]
     if fmt == "json":
         row.pop("body_html", None)
-        click.echo(json.dumps(row, ensure_ascii=False, indent=2))
+        echo_json(row, indent=2)
         return
-    click.echo(row["title"] or "(no title)")
+    echo(row["title"] or "(no title)")
     for label, key in (("URL", "url"), ("Original", "original_url"), ("Published", "published"), ("Modified", "modified"),
                        ("Site", "site_name"), ("Language", "language")):
         if row.get(key):
-            click.echo(f"{label}: {row[key]}")
+            echo(f"{label}: {row[key]}")
     if row.get("authors"):
-        click.echo("Authors: " + ", ".join(row["authors"]))
+        echo("Authors: " + ", ".join(row["authors"]))
     if row.get("tags"):
-        click.echo("Tags: " + ", ".join(row["tags"]))
-    click.echo("")
-    click.echo(row["body"])
+        echo("Tags: " + ", ".join(row["tags"]))
+    echo("")
+    echo(row["body"])
 
 
 def show_explanation(article: Article, fmt: str) -> None:
@@ -374,7 +403,7 @@ def show_explanation(article: Article, fmt: str) -> None:
               "image", "canonical_url", "original_url", "is_article", "body")
     if fmt == "json":
         data = {name: {"value": getattr(article, name), "source": article.explain.get(name)} for name in fields}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data, indent=2)
         return
     for name in fields:
         value = getattr(article, name)
@@ -383,7 +412,7 @@ def show_explanation(article: Article, fmt: str) -> None:
         elif isinstance(value, list):
             value = ", ".join(value)
         source = article.explain.get(name) or ("-" if value in (None, "", []) else "default")
-        click.echo(f"{name:<14} {str(value)[:70]!s:<72} ← {source}")
+        echo(f"{name:<14} {str(value)[:70]!s:<72} ← {source}")
 
 
 @cli.command("list")
@@ -400,7 +429,7 @@ def list_(limit: int, db_path: str) -> None:
     with open_archive(db_path, readonly=True) as archive:
         for row in archive.articles(limit=limit):
             date = (row["published"] or "")[:10] or "-"
-            click.echo(f"{row['id']:>6}  {date:<10}  {row['site'] or '-':<24}  {row['title'] or row['url']}")
+            echo(f"{row['id']:>6}  {date:<10}  {row['site'] or '-':<24}  {row['title'] or row['url']}")
 
 
 # -- the archive: search, export, stats, re-extraction, WARC, migrate ------------------
@@ -461,13 +490,13 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
             raise fail(str(exc), EXIT_ARCHIVE) from None
     if fmt == "json":
         rows = [dict(h.to_dict(), snippet=h.snippet.replace("\x02", "**").replace("\x03", "**")) for h in hits]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows, indent=2)
         return
     color = sys.stdout.isatty()
     for hit in hits:
         date = (hit.published or "")[:10] or "-"
-        click.echo(f"{hit.id:>6}  {date:<10}  {hit.site or '-':<24}  {hit.title or hit.url}")
-        parts = hit.snippet.replace("\x03", "\x02").split("\x02")
+        echo(f"{hit.id:>6}  {date:<10}  {hit.site or '-':<24}  {hit.title or hit.url}")
+        parts = [printable(p) for p in hit.snippet.replace("\x03", "\x02").split("\x02")]
         snippet = "".join(click.style(p, bold=True) if i % 2 and color else (f"**{p}**" if i % 2 else p)
                           for i, p in enumerate(parts))
         click.echo(f"        {snippet}")
@@ -548,7 +577,7 @@ def stats(top: int, fmt: str, db_path: str) -> None:
         except sqlite3.DatabaseError as exc:
             raise fail(f"cannot read {db_path}: {exc}", EXIT_ARCHIVE) from None
     if fmt == "json":
-        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        echo_json(figures, indent=2)
         return
     t = figures["totals"]
     click.echo(f"{t['articles']} articles ({t['undated']} undated, {t['not_articles']} not articles) from "
@@ -558,19 +587,19 @@ def stats(top: int, fmt: str, db_path: str) -> None:
     click.echo("\nArticles per site:")
     for row in figures["sites"]:
         span = f"{(row['first_published'] or '')[:10]} … {(row['last_published'] or '')[:10]}"
-        click.echo(f"  {row['articles']:>8}  {row['site'] or '-':<32}  {span if row['first_published'] else ''}")
+        echo(f"  {row['articles']:>8}  {row['site'] or '-':<32}  {span if row['first_published'] else ''}")
     click.echo("\nArticles per month published:")
     for row in figures["months"]:
         click.echo(f"  {row['month']}  {row['articles']:>8}")
     click.echo("\nTop tags:")
     for row in figures["tags"]:
-        click.echo(f"  {row['articles']:>8}  {row['tag']}")
+        echo(f"  {row['articles']:>8}  {row['tag']}")
     failures = figures["failures"]
     click.echo(f"\nFetch failures: {failures['unarchived_urls']} URLs not archived after failing")
     for row in failures["by_kind"]:
         click.echo(f"  {row['attempts']:>8}  {row['kind']}")
     for row in failures["latest"]:
-        click.echo(f"  {row['at'][:19]}  {row['url']}  {row['error']}")
+        echo(f"  {row['at'][:19]}  {row['url']}  {row['error']}")
 
 
 class _Counter:
@@ -650,10 +679,10 @@ def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites
         raise fail(f"{exc}; articles re-extracted before it are kept", EXIT_FAILED) from None
     elapsed = time.monotonic() - started
     if fmt == "json":
-        click.echo(json.dumps({**report.to_dict(), "seconds": round(elapsed, 3)}, ensure_ascii=False))
+        echo_json({**report.to_dict(), "seconds": round(elapsed, 3)})
     else:
         for error in report.errors[:20]:
-            click.echo(f"failed       {error}", err=True)
+            echo(f"failed       {error}", err=True)
         click.echo(f"re-extracted {report.pages} pages in {elapsed:.1f}s: {report.updated} updated, "
                    f"{report.refreshed} refreshed, {report.unchanged} unchanged, {report.failed} failed", err=True)
     if Stop.requested:
@@ -712,15 +741,15 @@ def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int
     except WorkerError as exc:
         raise fail(f"{exc}; pages imported before it are kept", EXIT_FAILED) from None
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        echo_json(report.to_dict())
     else:
         for error in report.errors[:20]:
-            click.echo(f"failed       {error}", err=True)
+            echo(f"failed       {error}", err=True)
         stored = sum(report.stored.values())
         parts = ", ".join(f"{n} {status}" for status, n in sorted(report.stored.items())) or "none"
         skipped = sum(report.skipped.values())
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items(), key=lambda kv: -kv[1]))
-        click.echo(f"{report.records} records in {len(files)} file{'s' if len(files) != 1 else ''}: "
+        echo(f"{report.records} records in {len(files)} file{'s' if len(files) != 1 else ''}: "
                    f"{stored} pages archived ({parts}); {skipped} skipped" + (f" ({reasons})" if reasons else "")
                    + f"; {report.failed} failed", err=True)
     if Stop.requested:
@@ -822,7 +851,7 @@ def serve(db_path: str, host: str, port: int, live: bool, public: bool, expose_r
             raise fail(f"--host {host} is not a loopback address: anyone who can reach it could read "
                        "the archive; add --public to serve it anyway", EXIT_USAGE)
         server.check_archive(Path(db_path), live=live)
-        ds = server.make_datasette(Path(db_path), live=live, expose_raw=expose_raw)
+        ds = server.make_datasette(Path(db_path), live=live, expose_raw=expose_raw, host=host, public=public)
         sock = server.listen(host, port)
     except server.ServeError as exc:
         raise fail(str(exc), exc.code) from None
@@ -871,6 +900,14 @@ class _ClearingHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines carry titles and URLs from the web: made :func:`printable` (a traceback's
+    newlines kept)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None) -> list[logging.Handler]:
     """stderr gets errors only with --quiet, else one line per URL; --log-file gets everything, timed."""
     logger = logging.getLogger("scraper")
@@ -878,7 +915,7 @@ def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None
     logger.propagate = False
     console = _ClearingHandler(line)
     console.setLevel(logging.ERROR if quiet else logging.INFO)
-    console.setFormatter(logging.Formatter("%(message)s"))
+    console.setFormatter(_PrintableFormatter("%(message)s"))
     handlers: list[logging.Handler] = [console]
     if log_file:
         try:
@@ -886,7 +923,7 @@ def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None
         except OSError as exc:
             raise fail(f"cannot write the log file {log_file}: {exc.strerror or exc}", EXIT_USAGE) from None
         handler.setLevel(logging.INFO)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+        handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)-7s %(message)s"))
         handlers.append(handler)
     for handler in handlers:
         logger.addHandler(handler)

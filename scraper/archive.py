@@ -32,6 +32,7 @@ import sqlite_utils
 from . import __version__
 from .article import Article
 from .fetching import Attempt, Response
+from .safehtml import safe_links
 from .urls import normalize_url, site_of, web_archive_capture
 
 __all__ = ["Archive", "ArchiveError", "StoreResult", "SCHEMA_VERSION", "MIGRATIONS", "content_hash"]
@@ -287,6 +288,9 @@ class StoreResult:
         return f"StoreResult(article_id={self.article_id}, status={self.status!r})"
 
 
+MAX_BUSY_TIMEOUT = (2**31 - 1) / 1000  # seconds
+
+
 class Archive:
     """An archive file. ``Archive("archive.db")`` creates it on first use.
 
@@ -302,6 +306,8 @@ class Archive:
         self.path = Path(path)
         self.readonly = readonly
         self.migrated_from: int | None = None
+        # SQLite takes whole milliseconds in a C int: about 24 days at most
+        timeout = 30.0 if timeout != timeout else min(max(timeout, 0.0), MAX_BUSY_TIMEOUT)
         conn: sqlite3.Connection | None = None
         try:
             if readonly:
@@ -377,18 +383,20 @@ class Archive:
 
     def _prepare(self) -> None:
         conn = self.db.conn
+        # What the file is comes first: another application's database (or a newer
+        # archive) is refused before anything about it changes, its journal mode included.
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise ArchiveError(self._newer(version))
+        if version == 0 and self.db.table_names() and not self.db["articles"].exists():
+            raise ArchiveError(f"not a scraper archive: {self.path}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise ArchiveError(f"cannot switch {self.path} to WAL mode")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        version = self.schema_version
-        if version > SCHEMA_VERSION:
-            raise ArchiveError(self._newer(version))
         if version == SCHEMA_VERSION:
             return
-        if version == 0 and self.db.table_names() and not self.db["articles"].exists():
-            raise ArchiveError(f"not a scraper archive: {self.path}")
         with self.transaction():
             start = version = self.schema_version  # again under the lock: another process may have won
             while version < SCHEMA_VERSION:
@@ -473,7 +481,7 @@ class Archive:
                 row = _row(conn, "SELECT * FROM articles WHERE id = ?", (article_id,))
                 if row is None:
                     raise ArchiveError(f"no article {article_id} in {self.path}")
-                values = self._extracted_values(article, row["url"])
+                values = self._extracted_values(article, row["url"], row.get("final_url"))
                 changed = _is_change(row, values)
                 version_id = None
                 if changed:
@@ -536,7 +544,9 @@ class Archive:
                  page_id if i == len(attempts) - 1 else None))
 
     @staticmethod
-    def _extracted_values(article: Article, key: str) -> dict[str, Any]:
+    def _extracted_values(article: Article, key: str, base_url: str | None = None) -> dict[str, Any]:
+        """The stored form of an article's extracted fields. The body HTML's links are made
+        safe here, once for every way in (fetch, crawl, file, WARC, reextract)."""
         return {
             "canonical_url": article.canonical_url,
             "original_url": article.original_url,
@@ -551,7 +561,7 @@ class Archive:
             "modified": article.modified,
             "tags": json.dumps(article.tags, ensure_ascii=False),
             "body": article.body,
-            "body_html": article.body_html,
+            "body_html": safe_links(article.body_html, base_url or key),
             "language": article.language,
             "site_name": article.site_name,
             "description": article.description,
@@ -565,7 +575,7 @@ class Archive:
 
     def _upsert_article(self, conn: sqlite3.Connection, key: str, article: Article, page_id: int | None,
                         final_url: str | None, when: str, source: str, known_page: bool = False) -> StoreResult:
-        values = self._extracted_values(article, key)
+        values = self._extracted_values(article, key, final_url)
         values.update(final_url=final_url, page_id=page_id, last_fetched=when)
         row = _row(conn, "SELECT * FROM articles WHERE url = ?", (key,))
         if row is None:

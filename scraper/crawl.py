@@ -42,7 +42,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import fetching
 from .archive import Archive, ArchiveError
@@ -63,7 +62,7 @@ from .frontier import (
     Frontier,
     FrontierRow,
 )
-from .robots import RobotsRules, product_token
+from .robots import MAX_CRAWL_DELAY, RobotsRules, product_token
 from .scheduler import HostScheduler
 from .urls import normalize_url, origin_of, site_key, url_matcher
 from .worker import (
@@ -329,6 +328,7 @@ class CrawlSummary:
     skipped_other: int = 0
     moved: int = 0
     failed: int = 0
+    hosts_deferred: int = 0  # robots.txt asked for a Crawl-delay over MAX_CRAWL_DELAY
     sources_fetched: int = 0
     sources_failed: int = 0
     left_queued: int = 0
@@ -359,6 +359,8 @@ class CrawlSummary:
                              ("already archived", self.skipped_archived),
                              ("refused (private address)", self.skipped_private),
                              ("moved to other sites", self.moved),
+                             (f"host{'s' if self.hosts_deferred != 1 else ''} deferred "
+                              f"(Crawl-delay over {MAX_CRAWL_DELAY:g} s)", self.hosts_deferred),
                              ("left queued", self.left_queued), ("sources failed", self.sources_failed)):
             if value:
                 parts.append(f"{value} {label}")
@@ -516,7 +518,9 @@ class Crawler:
         self.executor = executor
         self.extract_inline = executor is not None or options.extraction_processes() == 0
         self.run_id: int | None = None
-        self._private: dict[str, bool] = {}
+        self._private: dict[str, bool] = {}   # connect host -> judged private this run
+        self.trusted_origins: set[str] = set()  # origins of the URLs the user gave
+        self.deferred: set[str] = set()  # origins whose Crawl-delay is over MAX_CRAWL_DELAY
         # seconds summed over threads/processes: network wait for pages and for sources,
         # extraction (CPU, in the pool), archive writes and discovery (main thread)
         self._timings = {"fetch_pages": 0.0, "fetch_sources": 0.0, "extract": 0.0, "write": 0.0,
@@ -603,6 +607,10 @@ class Crawler:
     # -- seeding ---------------------------------------------------------------------
 
     def _seed(self) -> None:
+        for site in self.sites.values():  # the user's own hosts, before any robots.txt is queued
+            config = site.config
+            for url in config.feeds + config.start + config.urls + [s for s in config.sitemaps if s != "auto"]:
+                self.trusted_origins.add(origin_of(url))
         for site in self.sites.values():
             config = site.config
             seeds = [(u, "feed") for u in config.feeds] + [(u, "start") for u in config.start] + \
@@ -626,6 +634,8 @@ class Crawler:
             if row.url in self.scheduled or row.site not in self.sites:
                 continue
             task = row_task(row)
+            if not self._recheck_resumed(task):
+                continue
             if self.options.refresh:
                 task.revisit = True
                 task.etag, task.last_modified = self.frontier.validators(task.key)
@@ -634,9 +644,23 @@ class Crawler:
         if resumed:
             log.info("resuming %d queued URL%s from earlier runs", resumed, "s" if resumed != 1 else "")
 
+    def _recheck_resumed(self, task: Task) -> bool:
+        """A URL queued by an earlier run goes through this run's address policy again (that
+        run may have had --allow-private); False when it is refused now (marked skipped)."""
+        kind, _, found_on = task.source.partition(":")
+        if kind == "input" or not found_on:
+            return True  # a URL the user gave
+        if self._refuse_private(task.url, found_on):
+            self.summary.skipped_private += 1
+            self.frontier.mark(task.key, SKIPPED, run_id=self.run_id,
+                               error=f"private-address: found on public {found_on}")
+            return False
+        task.public_only = self._public_only(found_on)
+        return True
+
     def _note_private_seed(self, url: str) -> None:
-        host = urlsplit(url).hostname or ""
-        if self._is_private(host):
+        host = self._host(url)
+        if self._is_private(url) and fetching.host_addresses(host) is not None:
             rule = "" if self.options.allow_private else \
                 "; links and redirects from public sites to private addresses are still refused"
             log.warning("seed %s is on a private address (%s): crawling it because you gave it%s", url, host, rule)
@@ -644,7 +668,10 @@ class Crawler:
     def _ensure_robots(self, origin: str, site: _Site) -> None:
         if not self.scheduler.known(origin):
             self.scheduler.set_delay(origin, site.delay)
-            self.scheduler.add(Task(origin + "/", "robots", site.name, source="robots"), first=True)
+            # robots.txt of a host the user did not give is only asked of a public address
+            public_only = origin not in self.trusted_origins and self._public_only(origin + "/")
+            self.scheduler.add(Task(origin + "/", "robots", site.name, source="robots", public_only=public_only),
+                               first=True)
         elif site.delay > self.scheduler.delay(origin) and origin not in self.robots:
             self.scheduler.set_delay(origin, site.delay)
 
@@ -692,6 +719,8 @@ class Crawler:
         rules = self.robots.get(task.origin)
         if rules is not None and rules.state == "unreachable":
             return "unreachable"  # stays queued in the frontier for the next run
+        if task.origin in self.deferred:
+            return "deferred"  # Crawl-delay over the cap: stays queued for the next run
         from_robots = task.kind == "sitemap" and task.source.startswith("robots:")
         if rules is not None and not from_robots and not rules.allowed(task.url):
             if task.kind == "page":
@@ -760,6 +789,15 @@ class Crawler:
                       "(%d URL%s left queued)", origin, rules.reason, dropped, "s" if dropped != 1 else "")
             return
         delay = rules.crawl_delay
+        if delay is not None and delay > MAX_CRAWL_DELAY:
+            # one host must not hold the whole run (and every later cron run) for its delay
+            self.deferred.add(origin)
+            self.summary.hosts_deferred += 1
+            dropped = self.scheduler.drop(origin)
+            log.warning("robots.txt of %s asks for Crawl-delay %.3g s, over the %g s a crawl waits for one host: "
+                        "nothing more is fetched from it this run (%d URL%s left queued)", origin, delay,
+                        MAX_CRAWL_DELAY, dropped, "s" if dropped != 1 else "")
+            return
         if delay is not None and delay > self.scheduler.delay(origin):
             log.info("%s asks for Crawl-delay %.3g s", origin, delay)
             self.scheduler.set_delay(origin, delay)
@@ -768,9 +806,10 @@ class Crawler:
             if not rules.sitemaps:
                 log.warning("robots.txt of %s lists no Sitemap: lines (--sitemap auto found nothing)", origin)
             for url in rules.sitemaps:
-                if self._refuse_private(url, origin + "/robots.txt", site):
+                if self._refuse_private(url, origin + "/robots.txt"):
                     continue
-                self._add_source(Task(url, "sitemap", site.name, source=f"robots:{origin}"))
+                self._add_source(Task(url, "sitemap", site.name, source=f"robots:{origin}",
+                                      public_only=self._public_only(origin + "/robots.txt")))
 
     def _apply_source(self, result: TaskResult) -> None:
         task = result.task
@@ -799,19 +838,20 @@ class Crawler:
             _say(logging.INFO, "feed", response.status, task.url, "announces " + ", ".join(result.feeds))
             if task.level == 0:
                 for url in result.feeds:
-                    if not self._refuse_private(url, task.url, site):
-                        self._add_source(Task(url, "feed", site.name, source=f"page:{task.url}", level=1))
+                    if not self._refuse_private(url, task.url):
+                        self._add_source(Task(url, "feed", site.name, source=f"page:{task.url}", level=1,
+                                              public_only=self._public_only(task.url)))
         for child in result.sitemaps:
             if task.level + 1 >= MAX_SITEMAP_LEVELS or site.sitemaps_seen >= MAX_SITEMAPS_PER_SITE:
                 log.warning("sitemap %s: not following %s (too deep or too many sitemaps)", task.url, child.url)
                 continue
             if site.since and child.date and child.date < site.since:
                 continue
-            if self._refuse_private(child.url, task.url, site):
+            if self._refuse_private(child.url, task.url):
                 continue
             site.sitemaps_seen += 1
             self._add_source(Task(child.url, "sitemap", site.name, source=f"sitemap:{task.url}",
-                                  level=task.level + 1))
+                                  level=task.level + 1, public_only=self._public_only(task.url)))
         if task.kind == "start":
             entries = self._follow_links(result.links, task, site)
             rows = self._discover(entries, site, source=f"start:{task.url}", depth=1,
@@ -912,21 +952,33 @@ class Crawler:
 
     # -- discovery -------------------------------------------------------------------
 
-    def _is_private(self, host: str) -> bool:
+    @staticmethod
+    def _host(url: str) -> str:
+        """The host a request for ``url`` would connect to (see :func:`fetching.connect_host`)."""
+        try:
+            return fetching.connect_host(url)
+        except ValueError:
+            return ""
+
+    def _is_private(self, url: str) -> bool:
+        """Is the host of ``url`` private (or beyond judging)? Judged once per host and run;
+        every request of a URL found on a public site is checked again when it connects."""
+        host = self._host(url)
         if host not in self._private:
-            self._private[host] = fetching.is_private_host(host)
+            self._private[host] = fetching.is_private_host(host)  # looked up now: tests swap it
         return self._private[host]
 
-    def _refuse_private(self, url: str, found_on: str, site: _Site) -> bool:
+    def _public_only(self, found_on: str) -> bool:
+        """Must requests for what was found on ``found_on`` connect to public addresses only?"""
+        return not self.options.allow_private and not self._is_private(found_on)
+
+    def _refuse_private(self, url: str, found_on: str) -> bool:
         """True (and logged) when ``url`` points at a private address but was found on a public site."""
-        if self.options.allow_private:
+        if not self._public_only(found_on) or not self._is_private(url):
             return False
-        host = urlsplit(url).hostname or ""
-        if self._is_private(host) and not self._is_private(urlsplit(found_on).hostname or ""):
-            _say(logging.WARNING, "refused", None, url, f"private address {host} found on public "
-                 f"{urlsplit(found_on).hostname} (use --allow-private to permit)")
-            return True
-        return False
+        _say(logging.WARNING, "refused", None, url, f"private address {self._host(url) or '(none)'} found on "
+             f"public {self._host(found_on)} (use --allow-private to permit)")
+        return True
 
     def _discover(self, entries: Iterable[Entry], site: _Site, *, source: str, depth: int, follow: bool = False,
                   origin_url: str | None = None, seed: bool = False, write: bool = True) -> list[dict[str, Any]]:
@@ -944,7 +996,7 @@ class Crawler:
             if key in self.seen:
                 continue
             self.seen.add(key)
-            if not seed and origin_url and self._refuse_private(url, origin_url, site):
+            if not seed and origin_url and self._refuse_private(url, origin_url):
                 summary.skipped_private += 1
                 continue
             if (site.include is not None and not site.include(url)) or (site.exclude and site.exclude(url)):
@@ -959,7 +1011,9 @@ class Crawler:
                    "run_id": self.run_id, "state": QUEUED}
             existing = self.frontier.get(key)
             # the normalised address is the one requested: no tracking parameters sent back
-            task = Task(key, "page", site.name, depth=depth, follow=follow, source=source, seed=seed)
+            task = Task(key, "page", site.name, depth=depth, follow=follow, source=source, seed=seed,
+                        public_only=not seed and (origin_url is None or self._public_only(origin_url))
+                        and not self.options.allow_private)
             if existing is not None and not self.options.refresh and (
                     existing.state == SKIPPED or (existing.state == FAILED and existing.tries >= MAX_TRIES)):
                 summary.skipped_other += 1  # not HTML, or failed on MAX_TRIES runs: --refresh tries again

@@ -30,10 +30,12 @@ import requests
 import requests.adapters
 import urllib3
 import urllib3.connection
+import urllib3.exceptions
 import urllib3.response
+import urllib3.util.connection
 
 from . import __version__
-from .parsing import charset_of, decode_html
+from .parsing import charset_of, decode_html, looks_binary
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -43,7 +45,10 @@ __all__ = [
     "Response",
     "fetch",
     "check_url",
+    "connect_host",
+    "host_addresses",
     "is_private_host",
+    "is_private_url",
 ]
 
 DEFAULT_USER_AGENT = f"scraper/{__version__} (+https://github.com/scraper-archive/scraper)"
@@ -58,8 +63,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A body cut short is usually a passing hiccup (a restarting server, a dropped connection):
 # asking again at once costs one request, giving up costs the page a whole crawl run.
 BODY_RETRY_KINDS = frozenset({"truncated", "connection", "timeout"})
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
-                 b"RIFF", b"\x00\x00\x00", b"OggS", b"ID3", b"fLaC", b"BM")
 
 
 def _now() -> str:
@@ -165,50 +168,125 @@ def check_url(url: str) -> str:
     return url
 
 
+_HOST_ADAPTER = requests.adapters.HTTPAdapter()  # only asked how it would address a URL
+
+
+def connect_host(url: str) -> str:
+    """The host requests (urllib3) will connect to for ``url``: what the address policy judges.
+
+    Parsers disagree on hostile URLs. ``urlsplit`` reads ``http://%31%32%37.0.0.1/`` as
+    the host ``%31%32%37.0.0.1`` and ``http://127.0.0.1\\@example.com/`` as
+    ``example.com``; requests decodes the first to ``127.0.0.1`` and connects to
+    ``127.0.0.1`` for the second. So the host is not parsed here but asked of the
+    libraries, the way a request is made: the URL prepared by requests, the pool key its
+    adapter builds, the host urllib3's pool normalises and hands to its connections.
+    IPv6 brackets are removed (an address keeps its zone id). Raises ``ValueError``
+    when the libraries would refuse the URL.
+    """
+    try:
+        prepared = requests.Request("GET", url).prepare()
+        params, _ = _HOST_ADAPTER.build_connection_pool_key_attributes(prepared, True, None)
+        if not params.get("host"):
+            raise ValueError("no host")
+        host = str(urllib3.HTTPConnectionPool(params["host"], params.get("port")).host)
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ValueError,
+            UnicodeError) as exc:
+        raise ValueError(f"cannot read the host of {url!r}: {exc}") from None
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def _connect_host_or(url: str) -> str:
+    """:func:`connect_host`, or ``""`` (which no one calls public) when there is none."""
+    try:
+        return connect_host(url)
+    except ValueError:
+        return ""
+
+
+def _host_name(host: str) -> str:
+    """``host`` (from a URL, in any spelling) as urllib3 hands it to the resolver."""
+    host = host.strip()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # a bare IPv6 address
+    return connect_host(f"http://{host}/")
+
+
 def is_private_host(host: str) -> bool:
-    """True when ``host`` is, or resolves to, an address that is not on the public internet.
+    """True when ``host`` is, or resolves to, an address that is not on the public internet,
+    or when it cannot be judged.
 
     Loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (including the
     cloud metadata service at 169.254.169.254), carrier-grade NAT (100.64/10, where some
     clouds keep their metadata service), unspecified, reserved, documentation and
     multicast addresses all count. IPv6 forms that embed an IPv4 address
-    (``::ffff:127.0.0.1``, 6to4, NAT64) are judged by that address. Names are resolved,
-    so decimal, octal and hex spellings (``2130706433``, ``0177.0.0.1``) are caught the
-    way the connection would read them. Used to stop a crawl of the public web from
-    being steered at the machine it runs on or its neighbours.
+    (``::ffff:127.0.0.1``, ``::127.0.0.1``, 6to4, NAT64) are judged by that address.
+    The host is first read as urllib3 reads it (percent-encoding decoded, IDNA), then
+    resolved as the connection would resolve it, so decimal, octal, hex and short
+    spellings (``2130706433``, ``0177.0.0.1``, ``127.1``) are caught. A host that cannot
+    be read or resolved counts as private: what cannot be judged is not trusted. Used to
+    stop a crawl of the public web from being steered at the machine it runs on or its
+    neighbours.
     """
-    host = host.strip().strip("[]").rstrip(".").lower().split("%")[0]
-    if not host:
-        return False
     try:
-        addresses = [ipaddress.ip_address(host)]
+        name = _host_name(host)
     except ValueError:
-        if host == "localhost" or host.endswith(".localhost"):
-            return True
+        return True
+    bare = name.rstrip(".")
+    if bare == "localhost" or bare.endswith(".localhost"):
+        return True
+    addresses = _resolve(name)
+    return not addresses or any(_sockaddr_is_private(a) for a in addresses)
+
+
+def host_addresses(host: str) -> list[str] | None:
+    """The addresses a connection to ``host`` (from a URL, in any spelling) would try, as
+    urllib3 resolves it; None when it cannot be read or resolved."""
+    try:
+        return _resolve(_host_name(host)) or None
+    except ValueError:
+        return None
+
+
+def _resolve(name: str) -> list[str]:
+    try:  # a numeric address in any spelling the C library accepts: no DNS
+        infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except (socket.gaierror, UnicodeError, OSError, ValueError):
         try:
-            infos = socket.getaddrinfo(host, None)
-        except (socket.gaierror, UnicodeError, OSError):
-            return False
-        addresses = []
-        for info in infos:
-            try:
-                addresses.append(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
-            except ValueError:
-                continue
-    return any(_address_is_private(a) for a in addresses)
+            infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError, OSError, ValueError):
+            return []
+    return [str(info[4][0]) for info in infos]
 
 
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+def is_private_url(url: str) -> bool:
+    """:func:`is_private_host` of the host a request for ``url`` would connect to
+    (True when the URL has no host the HTTP library would accept)."""
+    try:
+        return is_private_host(connect_host(url))
+    except ValueError:
+        return True
+
+
+def _sockaddr_is_private(text: object) -> bool:
+    try:
+        address = ipaddress.ip_address(str(text))
+    except ValueError:
+        return True
+    return _address_is_private(address)
+
+
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
 def _address_is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address in _NAT64:
+        if embedded is None and (any(address in net for net in _NAT64) or int(address) >> 32 == 0):
+            # NAT64, and the deprecated IPv4-compatible ::a.b.c.d
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return _address_is_private(embedded)
-    return not address.is_global or address.is_multicast
+    return not address.is_global or address.is_multicast or address.is_reserved
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -228,40 +306,19 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-# Bytes that never occur in text (WHATWG MIME sniffing's "binary data bytes").
-_BINARY_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
-_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
-
-
-def _looks_binary(head: bytes) -> bool:
-    """True when the first bytes are a known binary format or are not text at all.
-
-    A UTF-16/32 page with a byte-order mark is full of NUL bytes and still text; an
-    HTML page with a few stray NULs is still HTML; random or compressed bytes are
-    about 10% binary-only bytes, so more than 2% of the first KiB (and more than 8
-    bytes) means binary.
-    """
-    if head.startswith(_TEXT_BOMS):
-        return False
-    if head.startswith(_BINARY_MAGIC) or head[4:8] == b"ftyp":  # ftyp: MP4/MOV/HEIF
-        return True
-    sample = head[:1024]
-    if not sample:
-        return False
-    return len(sample) - len(sample.translate(None, _BINARY_BYTES)) > max(8, len(sample) // 50)
-
-
 # -- the per-fetch guard: deadline watchdog and address rule ---------------------------
 
 _local = threading.local()
 
 
 class _PrivatePeer(Exception):
-    """A connection reached a private address where only public ones were allowed."""
+    """A private address where only public ones are allowed: resolved (and not connected
+    to), or the peer of a kept-alive connection (``connected``)."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, connected: bool = True) -> None:
         super().__init__(address)
         self.address = address
+        self.connected = connected
 
 
 class _Guard:
@@ -274,9 +331,11 @@ class _Guard:
     Sockets are watched through a duplicate descriptor, so the shutdown reaches the
     connection even after TLS has wrapped the original socket object.
 
-    ``public_only`` is set once a redirect has come from a public address: from then
-    on a connection whose peer is private is refused before the request is sent, even
-    when the host name looked public when it was checked (DNS rebinding).
+    ``public_only`` is set from the start for a URL found on a public site, or once a
+    redirect has come from a public address: from then on every new connection is made
+    only to addresses judged public when resolved for it (see
+    :class:`_GuardedConnectionMixin`), and a kept-alive connection whose peer is private
+    is refused before the request is sent.
     """
 
     _ids = itertools.count(1)
@@ -285,6 +344,7 @@ class _Guard:
         self.id = next(self._ids)
         self.is_private = is_private
         self.public_only = False
+        self.redirected_public = False  # public_only since a redirect from a public address
         self.peer: str | None = None
         self.expired = False
         self._socks: list[socket.socket] = []
@@ -333,15 +393,42 @@ def _shutdown(sock: socket.socket) -> None:
         pass
 
 
+class _SkipInformational(http.client.HTTPResponse):
+    """A response that passes over every 1xx interim answer, not only ``100 Continue``.
+
+    http.client skips 100 and returns any other 1xx (``103 Early Hints``) as if it
+    were the answer, with no body; the real answer follows on the same connection.
+    ``101 Switching Protocols`` is final and is kept.
+    """
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 100 < status < 200 or status == 101:
+                return version, status, reason
+            while self.fp.readline(65537) not in (b"\r\n", b"\n", b""):  # its headers
+                pass
+
+
 class _GuardedConnectionMixin:
-    """Connection behaviour that reports each socket to the current fetch's guard."""
+    """Connection behaviour that reports each socket to the current fetch's guard.
+
+    When the fetch may only reach public addresses, the host name is resolved here,
+    every address it gives is judged, and the socket connects to those judged
+    addresses only: a name cannot resolve to a public address for the check and to a
+    private one for the connection (DNS rebinding), and nothing private is connected to.
+    """
 
     _scraper_guard = 0
     sock: socket.socket | None
+    response_class: type[http.client.HTTPResponse] = _SkipInformational
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()  # type: ignore[misc]
         guard: _Guard | None = getattr(_local, "guard", None)
+        if guard is not None and guard.public_only and self.proxy is None:  # type: ignore[attr-defined]
+            sock = self._pinned_conn(guard)
+        else:
+            sock = super()._new_conn()  # type: ignore[misc]
         if guard is not None:
             try:
                 guard.admit(self, sock)  # type: ignore[arg-type]
@@ -355,6 +442,33 @@ class _GuardedConnectionMixin:
         if guard is not None and self.sock is not None and self._scraper_guard != guard.id:
             guard.admit(self, self.sock)  # type: ignore[arg-type]  # a kept-alive connection
         super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def _pinned_conn(self, guard: _Guard) -> socket.socket:
+        """Resolve, refuse any private address, then connect to the addresses judged."""
+        conn: urllib3.connection.HTTPConnection = self  # type: ignore[assignment]
+        host = conn._dns_host
+        host = host[1:-1] if host.startswith("[") else host
+        try:
+            infos = socket.getaddrinfo(host, conn.port, urllib3.util.connection.allowed_gai_family(),
+                                       socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise urllib3.exceptions.NameResolutionError(conn.host, conn, exc) from exc
+        for info in infos:
+            address = str(info[4][0])
+            if guard.is_private(address.split("%")[0]):
+                raise _PrivatePeer(address, connected=False)
+        error: OSError | None = None
+        for info in infos:
+            try:
+                return urllib3.util.connection.create_connection(
+                    (str(info[4][0]), conn.port), conn.timeout, source_address=conn.source_address,
+                    socket_options=conn.socket_options)
+            except TimeoutError as exc:
+                raise urllib3.exceptions.ConnectTimeoutError(
+                    conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})") from exc
+            except OSError as exc:
+                error = exc
+        raise urllib3.exceptions.NewConnectionError(conn, f"Failed to establish a new connection: {error}")
 
 
 class _GuardedHTTPConnection(_GuardedConnectionMixin, urllib3.connection.HTTPConnection):
@@ -460,7 +574,7 @@ class Fetcher:
 
     def fetch(self, url: str, *, accept: str = "html", etag: str | None = None,
               last_modified: str | None = None, headers: Mapping[str, str] | None = None,
-              same_site: bool = False) -> Response:
+              same_site: bool = False, public_only: bool = False) -> Response:
         """Fetch ``url`` following redirects; raise :class:`FetchError` on any failure.
 
         A 304 answer to a conditional request (``etag``/``last_modified``) is returned
@@ -468,6 +582,9 @@ class Fetcher:
         ``same_site=True`` stops at a redirect to another host (``www.`` aside) with a
         ``moved`` error instead of following it: a crawler queues the target under that
         host's robots.txt and delay rather than requesting it unannounced.
+        ``public_only=True`` (for a URL found on a public site) refuses, with kind
+        ``private-address``, any connection to a private address, from the first request
+        on, unless the Fetcher has ``allow_private``.
         """
         url = check_url(url)
         extra = dict(headers or {})
@@ -477,6 +594,7 @@ class Fetcher:
             extra["If-Modified-Since"] = last_modified
         started = time.monotonic()
         with _Guard(started + self.deadline, self.is_private) as guard:
+            guard.public_only = public_only and not self.allow_private
             return self._fetch(url, accept, extra, started, guard, same_site)
 
     # -- internals -----------------------------------------------------------------
@@ -523,6 +641,10 @@ class Fetcher:
             resp_headers = dict(response.headers)
             if status == 304:
                 response.close()
+                if not ({"If-None-Match", "If-Modified-Since"} & set(extra)):
+                    # "not modified" since nothing: no page, and nothing to keep
+                    raise _fail(FetchError(url, "http", "HTTP 304 Not Modified to a request that was not "
+                                           "conditional", status=status, attempts=attempts, final_url=current))
                 return Response(url, current, 304, resp_headers, b"", _now(), redirects, attempts,
                                 time.monotonic() - started)
             if status >= 400:
@@ -547,7 +669,7 @@ class Fetcher:
                 if not content.strip():
                     raise _fail(FetchError(url, "empty", "empty response body", status=status,
                                            attempts=attempts, final_url=current))
-                if _looks_binary(content[:2048]):
+                if looks_binary(content[:2048], charset_of(resp_headers)):
                     raise _fail(FetchError(url, "not-html", "binary content labelled as HTML",
                                            status=status, attempts=attempts, final_url=current))
             return Response(url, current, status, resp_headers, content, _now(), redirects, attempts,
@@ -562,14 +684,22 @@ class Fetcher:
         once open, in case the name resolves differently the second time.
         """
         source_host = urlsplit(current).hostname or ""
-        target_host = urlsplit(target).hostname or ""
-        if self.is_private(guard.peer or source_host):
+        target_host = _connect_host_or(target) or urlsplit(target).hostname or ""
+        if not guard.public_only and self.is_private(guard.peer or _connect_host_or(current)):
             return
-        if self.is_private(target_host):
+        if self.is_private(_connect_host_or(target)):
             raise _fail(FetchError(origin, "private-address",
                                    f"refused redirect from public {source_host} to private address {target_host} "
                                    "(use --allow-private to permit)", attempts=attempts, final_url=current))
-        guard.public_only = True
+        if not guard.public_only:
+            guard.public_only = guard.redirected_public = True
+
+    def _proxied(self, url: str) -> bool:
+        """Would this session send ``url`` through a proxy (its own or the environment's)?"""
+        proxies = dict(self.session.proxies)
+        if self.session.trust_env and not requests.utils.should_bypass_proxies(url, proxies.get("no_proxy")):
+            proxies = {**requests.utils.get_environ_proxies(url, proxies.get("no_proxy")), **proxies}
+        return bool(requests.utils.select_proxy(url, proxies))
 
     def _body_retry_wait(self, error: FetchError, tried: int, started: float, guard: _Guard) -> float | None:
         """Seconds to wait before asking again for a body that broke off; None to give up.
@@ -599,6 +729,15 @@ class Fetcher:
                                        attempts=attempts, final_url=url))
             attempt = Attempt(url=url, started_at=_now())
             attempts.append(attempt)
+            if guard.public_only and self._proxied(url):
+                # the proxy connects, so no peer of ours can be checked: judge the name here
+                # (the proxy may still resolve it differently; README "Safety" says so)
+                host = _connect_host_or(url)
+                if self.is_private(host):
+                    raise _fail(FetchError(origin, "private-address",
+                                           f"refused: {host} is a private address and this URL was found on "
+                                           "a public site (use --allow-private to permit)",
+                                           attempts=attempts, final_url=url))
             t0 = time.monotonic()
             timeout = (min(self.timeout[0], left), min(self.timeout[1], left))
             try:
@@ -606,10 +745,13 @@ class Fetcher:
                                             allow_redirects=False, stream=True)
             except _PrivatePeer as exc:
                 attempt.elapsed = time.monotonic() - t0
-                host = urlsplit(url).hostname or ""
+                host = _connect_host_or(url)
+                why = "after a redirect from a public address" if guard.redirected_public else \
+                    "and this URL was found on a public site"
+                verb = "connected to" if exc.connected else "resolves to"
                 raise _fail(FetchError(origin, "private-address",
-                                       f"refused: {host} connected to private address {exc.address} after a "
-                                       "redirect from a public address (use --allow-private to permit)",
+                                       f"refused: {host} {verb} private address {exc.address} {why} "
+                                       "(use --allow-private to permit)",
                                        attempts=attempts, final_url=url)) from None
             except requests.exceptions.RequestException as exc:
                 attempt.elapsed = time.monotonic() - t0

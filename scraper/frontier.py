@@ -80,9 +80,12 @@ class CrawlLock:
         if fcntl is None:  # pragma: no cover
             return
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            # never through a symbolic link: the lock file is written, and a link planted
+            # there would have the crawl overwrite whatever it points at
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError as exc:
-            raise ArchiveError(f"cannot create the crawl lock {self.path}: {exc.strerror or exc}") from None
+            reason = "it is a symbolic link" if self.path.is_symlink() else (exc.strerror or str(exc))
+            raise ArchiveError(f"cannot create the crawl lock {self.path}: {reason}") from None
         told = False
         while True:
             try:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import lxml.html
 from lxml import etree
 
-__all__ = ["charset_of", "decode_html", "decode_text", "parse_html", "ParseError"]
+__all__ = ["charset_of", "decode_html", "decode_text", "looks_binary", "parse_html", "ParseError"]
 
 # Bounded: a page made of "<meta" repeated without a ">" must not cost quadratic time.
 _META_CHARSET = re.compile(
@@ -124,6 +124,43 @@ def _detect(data: bytes) -> str | None:
     return min(ranked)[3] if ranked else None
 
 
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
+                 b"RIFF", b"\x00\x00\x00", b"OggS", b"ID3", b"fLaC", b"BM")
+# Bytes that never occur in text (WHATWG MIME sniffing's "binary data bytes").
+_BINARY_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# UTF-16 as an HTTP charset (the WHATWG labels); in a <meta> it can only be a mistake,
+# since whoever read the <meta> read it as ASCII.
+_HTTP_WIDE = {"utf-16": "utf-16-le", "utf-16le": "utf-16-le", "utf-16-le": "utf-16-le",
+              "utf-16be": "utf-16-be", "utf-16-be": "utf-16-be"}
+
+
+def _wide_codec(label: str | None) -> str | None:
+    return _HTTP_WIDE.get((label or "").strip().strip("\"'").strip().lower())
+
+
+def looks_binary(head: bytes, declared: str | None = None) -> bool:
+    """True when the first bytes of a page are a known binary format or are not text at all.
+
+    A UTF-16/32 page with a byte-order mark, or UTF-16 declared by the HTTP charset
+    (``declared``), is full of NUL bytes and still text; an HTML page with a few stray
+    NULs is still HTML; random or compressed bytes are about 10% binary-only bytes, so
+    more than 2% of the first KiB (and more than 8 bytes) means binary.
+    """
+    if head.startswith(_TEXT_BOMS):
+        return False
+    if head.startswith(_BINARY_MAGIC) or head[4:8] == b"ftyp":  # ftyp: MP4/MOV/HEIF
+        return True
+    sample = head[:1024]
+    if not sample:
+        return False
+    wide = _wide_codec(declared)
+    if wide is not None:
+        text = sample[: len(sample) // 2 * 2].decode(wide, errors="replace")
+        sample = text.encode("utf-8", errors="replace")
+    return len(sample) - len(sample.translate(None, _BINARY_BYTES)) > max(8, len(sample) // 50)
+
+
 def charset_of(headers: Mapping[str, str] | None) -> str | None:
     """The ``charset`` parameter of a Content-Type header (any key case), or None."""
     for key, value in (headers or {}).items():
@@ -139,8 +176,16 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode page bytes to text; return ``(text, encoding_used)``.
 
     The labels tried are the HTTP charset (``declared``), then the ``<meta charset>``;
-    the order of everything else is :func:`decode_text`'s.
+    UTF-16 that the HTTP charset declares is read as such when there is no byte-order
+    mark and the bytes are valid UTF-16 (its NUL bytes would pass for UTF-8); the order
+    of everything else is :func:`decode_text`'s.
     """
+    wide = _wide_codec(declared)
+    if wide is not None and not data.startswith(tuple(bom for bom, _ in _BOMS)):
+        try:
+            return data.decode(wide), wide
+        except UnicodeDecodeError:
+            pass
     return decode_text(data, _html_labels(data, declared))
 
 

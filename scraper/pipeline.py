@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .archive import Archive
 from .article import Article
-from .extraction import extract
+from .budget import TooComplex, extract_within_budget
 from .fetching import Fetcher, FetchError, check_url
 from .rules import Rules
 
@@ -43,7 +43,8 @@ def archive_url(url: str, archive: Archive, fetcher: Fetcher, *, etag: str | Non
                 comments: bool = False) -> Outcome:
     """Fetch ``url``, extract its article and store both; never raises on a bad page.
 
-    ``rules`` and ``comments`` are passed to :func:`scraper.extract`.
+    ``rules`` and ``comments`` are passed to :func:`scraper.extract`, which runs within
+    the extraction budget (:mod:`scraper.budget`): a page over it fails as ``too-complex``.
     """
     try:
         response = fetcher.fetch(url, etag=etag, last_modified=last_modified)
@@ -53,8 +54,12 @@ def archive_url(url: str, archive: Archive, fetcher: Fetcher, *, etag: str | Non
     if response.not_modified:
         archive.record_attempts(url, response.attempts)
         return Outcome(url, "not-modified", 304)
-    article = extract(response.content, response.final_url, headers=response.headers, rules=rules,
-                      comments=comments)
+    try:
+        article = extract_within_budget(response.content, response.final_url, headers=response.headers,
+                                        rules=rules, comments=comments)
+    except TooComplex as exc:
+        archive.record_attempts(url, response.attempts, f"{exc.kind}: {exc}")
+        return Outcome(url, "failed", response.status, error=str(exc), error_kind=exc.kind)
     article.url = response.url
     result = archive.store(article, response)
     return Outcome(url, result.status, response.status, result.article_id, article.title,
@@ -66,7 +71,11 @@ def archive_file(path: str | Path, url: str, archive: Archive, *, rules: Rules |
     """Archive a saved page from disk as if it had been fetched from ``url``."""
     url = check_url(url)
     data = Path(path).read_bytes()
-    article: Article = extract(data, url, rules=rules, comments=comments)
+    try:
+        article: Article = extract_within_budget(data, url, rules=rules, comments=comments)
+    except TooComplex as exc:
+        archive.record_attempts(url, [], f"{exc.kind}: {exc}")
+        return Outcome(url, "failed", error=str(exc), error_kind=exc.kind)
     result = archive.store(article, raw=data, url=url)
     return Outcome(url, result.status, None, result.article_id, article.title, article.published,
                    is_article=article.is_article)
@@ -75,7 +84,8 @@ def archive_file(path: str | Path, url: str, archive: Archive, *, rules: Rules |
 def extract_stored(archive: Archive, ref: str | int, *, rules: Rules | None = None) -> Article | None:
     """Run today's extractor (and ``rules``) again on the stored raw page of an article.
 
-    No network. Returns None when the article or its raw page is not in the archive.
+    No network. Returns None when the article or its raw page is not in the archive;
+    raises :class:`scraper.budget.TooComplex` for a page over the extraction budget.
     """
     row = archive.get(ref)
     if row is None or row.get("page_id") is None:
@@ -84,4 +94,4 @@ def extract_stored(archive: Archive, ref: str | int, *, rules: Rules | None = No
     if page is None:
         return None
     content, headers = page
-    return extract(content, row.get("final_url") or row["url"], headers=headers, rules=rules)
+    return extract_within_budget(content, row.get("final_url") or row["url"], headers=headers, rules=rules)

@@ -33,7 +33,7 @@ from typing import Any
 
 from .archive import Archive
 from .article import Article
-from .extraction import extract
+from .budget import TooComplex, extract_within_budget
 from .search import Filters
 
 __all__ = ["RawPage", "Extracted", "Mapper", "extract_page", "local_mapper", "reextract", "ReextractReport",
@@ -79,14 +79,17 @@ def extract_page(page: RawPage) -> Extracted:
     """The CPU step: one page's bytes to an :class:`Article`. Never raises on a bad page.
 
     Relative dates ("3 hours ago") are anchored at the time the page was fetched, so
-    re-extracting years later gives the dates the page meant.
+    re-extracting years later gives the dates the page meant. A page over the extraction
+    budget (:mod:`scraper.budget`) comes back with a ``too-complex`` error.
     """
     try:
         now = datetime.fromisoformat(page.fetched_at) if page.fetched_at else None
     except ValueError:
         now = None
     try:
-        article = extract(page.body(), page.final_url, headers=page.headers, now=now)
+        article = extract_within_budget(page.body(), page.final_url, headers=page.headers, now=now)
+    except TooComplex as exc:
+        return Extracted(page.url, error=f"{exc.kind}: {exc}", article_id=page.article_id)
     except Exception as exc:  # a hostile or broken page must not stop the run
         return Extracted(page.url, error=f"{type(exc).__name__}: {exc}", article_id=page.article_id)
     article.url = page.url

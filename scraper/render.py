@@ -25,6 +25,8 @@ KEEP_ATTRS = {"a": ("href", "title"), "img": ("src", "alt"), "td": ("colspan", "
               "th": ("colspan", "rowspan"), "ol": ("start",), "time": ("datetime",),
               "blockquote": ("cite",), "q": ("cite",), "abbr": ("title",)}
 _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
+# Characters lxml refuses to write into an attribute (a page can hold them as &#1;).
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BLANKS = re.compile(r"\n{3,}")
 
 
@@ -41,7 +43,8 @@ def tidy_region(root: HtmlElement) -> None:
         if el.attrib:
             # Cleared wholesale: broken pages carry attribute names that lxml cannot
             # address one by one.
-            kept = {name: el.get(name) for name in KEEP_ATTRS.get(el.tag, ()) if el.get(name) is not None}
+            kept = {name: _XML_UNSAFE.sub("", el.get(name)) for name in KEEP_ATTRS.get(el.tag, ())
+                    if el.get(name) is not None}
             el.attrib.clear()
             el.attrib.update(kept)
     # Children come before their parents in reversed document order, so a wrapper

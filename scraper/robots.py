@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 from protego import Protego
 
-__all__ = ["MAX_ROBOTS_BYTES", "RobotsRules", "product_token"]
+__all__ = ["MAX_CRAWL_DELAY", "MAX_ROBOTS_BYTES", "RobotsRules", "product_token"]
 
 # RFC 9309 asks crawlers to parse at least 500 KiB; anything past that is ignored.
 MAX_ROBOTS_BYTES = 512 * 1024
+# The longest Crawl-delay a crawl waits for; a host asking for more is left for the next run.
+MAX_CRAWL_DELAY = 60.0
 
 
 def product_token(user_agent: str) -> str:
@@ -29,8 +31,8 @@ class RobotsRules:
     """The rules of one host (scheme, host and port), ready to ask ``allowed(url)``.
 
     ``state`` says where they came from: ``parsed`` (a robots.txt was read),
-    ``missing`` (4xx: everything allowed) or ``unreachable`` (5xx or network
-    error: everything disallowed, per RFC 9309).
+    ``missing`` (4xx but 429: everything allowed) or ``unreachable`` (5xx, 429 or a
+    network error: everything disallowed, per RFC 9309).
     """
 
     state: str
@@ -58,10 +60,13 @@ class RobotsRules:
 
     @classmethod
     def from_status(cls, status: int | None, text: str, user_agent: str, error: str = "") -> RobotsRules:
-        """Apply RFC 9309 to a robots.txt answer: 2xx parsed, 4xx allow all, else disallow all."""
+        """Apply RFC 9309 to a robots.txt answer: 2xx parsed, 4xx allow all, else disallow all.
+
+        429 Too Many Requests is no "missing" robots.txt but a server asking us to slow
+        down: like a 5xx, nothing is fetched from the host this run."""
         if status is not None and 200 <= status < 300:
             return cls.from_text(text, user_agent)
-        if status is not None and 400 <= status < 500:
+        if status is not None and 400 <= status < 500 and status != 429:
             return cls.missing(user_agent, f"HTTP {status}")
         return cls.unreachable(user_agent, error or (f"HTTP {status}" if status else "unreachable"))
 

@@ -24,6 +24,21 @@ ARTICLE_TYPES = {
     "discussionforumposting", "webpage", "creativework", "review", "recipe", "howto",
 }
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
+# JSON-LD nested deeper than this is not metadata but an attack on recursive readers
+# (json itself raises RecursionError at about 1,000 levels): such a block is ignored.
+MAX_JSON_DEPTH = 32
+_BRACKETS = re.compile(r"[\[\]{}]")
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _too_deep(text: str) -> bool:
+    """Does the JSON text nest brackets deeper than MAX_JSON_DEPTH (strings aside)?"""
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
 
 
 def _loads(text: str) -> Any:
@@ -33,6 +48,8 @@ def _loads(text: str) -> Any:
     if text.endswith("-->"):
         text = text[:-3]
     text = text.strip().rstrip(";")
+    if _too_deep(text):
+        return None
     try:
         return json.loads(text, strict=False)
     except ValueError:

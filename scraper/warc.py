@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,6 +40,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from .archive import Archive, decompress
 from .fetching import DEFAULT_MAX_BYTES, Response
+from .parsing import charset_of, looks_binary
 from .reextract import Extracted, Mapper, RawPage, close_results, extract_page, local_mapper
 from .urls import normalize_url
 
@@ -144,14 +146,64 @@ def _apply_metadata(page: RawPage, fields: dict[str, str]) -> None:
         pass
 
 
+def _checked_iterator(stream: IO[bytes]) -> Any:
+    """warcio's ArchiveIterator, made to say where a file is damaged instead of printing it.
+
+    ``bad_ends`` counts records not followed by the blank lines that end a record: their
+    Content-Length was wrong, and a record that claims too much has swallowed the start
+    of the next one (warcio writes the bytes to stderr and goes on). ``cut_short`` says
+    the last gzip member ended before its end: the file was truncated.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+
+    class CheckedIterator(ArchiveIterator):  # type: ignore[misc]
+        bad_ends = 0
+        cut_short = False
+
+        def _consume_blanklines(self) -> tuple[bytes | None, int]:
+            # warcio's own, less its message on stderr
+            empty_size = 0
+            first_line = True
+            while True:
+                line = self.reader.readline()
+                if len(line) == 0:
+                    return None, empty_size
+                if len(line.rstrip()) == 0 or first_line:
+                    empty_size += len(line)
+                    if len(line.rstrip()) != 0:
+                        self.bad_ends += 1
+                    first_line = False
+                    continue
+                return line, empty_size
+
+        def close(self) -> None:
+            decompressor = getattr(self.reader, "decompressor", None) if self.reader else None
+            if decompressor is not None and not getattr(decompressor, "eof", True):
+                self.cut_short = True
+            super().close()
+
+    return CheckedIterator(stream, arc2warc=True)
+
+
+def _record_cut_short(record: Any) -> bool:
+    """Read what is left of ``record``: True when the file ended before its Content-Length."""
+    raw = record.raw_stream
+    while raw.read(65536):
+        pass
+    return bool(getattr(raw, "limit", 0))
+
+
 def read_warc(path: str | Path, report: ImportReport | None = None, *,
               max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawPage]:
     """The archivable pages of one WARC or ARC file, in file order.
 
     A page is held back until the next page record, so a ``metadata`` record that
-    follows its response (as ours do) can still refine it.
+    follows its response (as ours do) can still refine it. Damage is reported in
+    ``report`` as failures: a file cut short (its last record, or its last gzip
+    member, incomplete), a record whose Content-Length ran past its end (it swallowed
+    the start of the next record; the page is not stored), and a tail that is not a
+    record at all.
     """
-    from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     report = report if report is not None else ImportReport()
@@ -161,34 +213,67 @@ def read_warc(path: str | Path, report: ImportReport | None = None, *,
         report.errors.append(f"{name}: not a readable WARC/ARC file (it starts with neither WARC/ nor filedesc://)")
         return
     held: tuple[str | None, RawPage] | None = None
+    previous: str | None = None  # the id of the record read before this one
+    bad_ends = 0
+    first = report.records  # records counted before this file
+
+    def damaged(reason: str) -> None:
+        report.failed += 1
+        report.errors.append(f"{name}: {reason}")
+
     with open(path, "rb") as stream:
+        records = _checked_iterator(stream)
         try:
-            for record in ArchiveIterator(stream, arc2warc=True):
+            for record in records:
+                if records.bad_ends > bad_ends:
+                    bad_ends = records.bad_ends
+                    damaged(f"record {previous or '(no id)'} runs past its Content-Length into the next one; "
+                            "its page is not stored")
+                    if held is not None and held[0] == previous:
+                        held = None
                 report.records += 1
                 kind = record.rec_type
                 headers = record.rec_headers
                 record_id = headers.get_header("WARC-Record-ID")
+                previous = record_id
+                page = None
                 if kind == "metadata":
                     if held is not None and held[0] and held[0] in (
                             headers.get_header("WARC-Concurrent-To"), headers.get_header("WARC-Refers-To")):
                         _apply_metadata(held[1], _warc_fields(record.content_stream().read(1 << 20)))
-                    continue
-                if kind in ("warcinfo", "request"):
-                    continue
-                if kind not in ("response", "resource"):
+                elif kind in ("response", "resource"):
+                    page = _page_of(record, name, record_id, report, max_bytes)
+                elif kind not in ("warcinfo", "request"):
                     report.skip(f"{kind} record")
+                if _record_cut_short(record):
+                    damaged(f"the file ends inside record {record_id or '(no id)'} (cut short)"
+                            + ("; its page is not stored" if page is not None else ""))
                     continue
-                page = _page_of(record, name, record_id, report, max_bytes)
                 if page is None:
                     continue
                 if held is not None:
                     yield held[1]
                 held = (record_id, page)
+            if records.bad_ends > bad_ends:
+                damaged(f"record {previous or '(no id)'} runs past its Content-Length; its page is not stored")
+                if held is not None and held[0] == previous:
+                    held = None
+            if records.cut_short:
+                damaged("the file ends inside a gzip member (cut short): what followed is lost")
+            elif records.offset < _file_size(stream) and stream.seek(records.offset) >= 0 \
+                    and stream.read(1 << 16).strip():
+                damaged(f"{_file_size(stream) - records.offset} bytes at the end are not a complete record "
+                        "(cut short or damaged)")
         except ArchiveLoadFailed as exc:
-            report.failed += 1
-            report.errors.append(f"{name}: not a readable WARC/ARC file ({str(exc).strip()[:160]})")
+            detail = str(exc).strip()[:160]
+            damaged(f"cut short or damaged after {report.records - first} records ({detail})" if report.records > first
+                    else f"not a readable WARC/ARC file ({detail})")
     if held is not None:
         yield held[1]
+
+
+def _file_size(stream: IO[bytes]) -> int:
+    return os.fstat(stream.fileno()).st_size
 
 
 def _looks_like_warc(path: str | Path) -> bool:
@@ -243,6 +328,9 @@ def _page_of(record: Any, name: str, record_id: str | None, report: ImportReport
         return None
     if not content.strip():
         report.skip("empty body")
+        return None
+    if looks_binary(content[:2048], charset_of(headers)):
+        report.skip("not HTML (binary content labelled as HTML)")
         return None
     ref = f"{name} {record_id}" if record_id else name
     return RawPage(url=normalize_url(target), final_url=target, content=content, headers=headers,

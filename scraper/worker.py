@@ -19,7 +19,14 @@ from lxml.html import HtmlElement
 from . import fetching
 from .archive import content_hash
 from .article import Article
-from .extraction import extract_tree
+from .budget import (
+    DEFAULT_BUDGET,
+    TooComplex,
+    check_markup,
+    extract_within_budget,
+    parse_within_budget,
+    within_time,
+)
 from .feeds import (
     MAX_XML_BYTES,
     Entry,
@@ -30,7 +37,7 @@ from .feeds import (
     read_feed,
 )
 from .fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, Response
-from .parsing import parse_html
+from .parsing import decode_html
 from .urls import normalize_url, origin_of
 
 __all__ = [
@@ -60,6 +67,7 @@ class Task:
     follow: bool = False         # extract links from the page (start lineage, depth < max)
     source: str = ""
     seed: bool = False           # given by the user (private addresses allowed, said so in the log)
+    public_only: bool = False    # found on a public site: every connection must reach a public address
     level: int = 0               # sitemap nesting / feed discovery level
     revisit: bool = False        # fetch again although archived (--refresh, a section page)
     etag: str | None = None
@@ -154,7 +162,7 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
     try:
         response = (fetcher if task.kind in ("page", "start") else source_fetcher).fetch(
             url, accept=accept, etag=task.etag, last_modified=task.last_modified,
-            same_site=task.kind == "page")
+            same_site=task.kind == "page", public_only=task.public_only)
     except FetchError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, exc.status, exc.attempts,
                                  exc.final_url if exc.kind == "moved" else None)
@@ -169,7 +177,10 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
             result.robots = response.content.decode("utf-8", "replace")
         elif task.kind == "feed":
             if looks_like_html(response.content):
-                result.feeds = discover_feeds(response.content, response.final_url)
+                content = response.content
+                check_markup(decode_html(content, response.charset)[0])
+                result.feeds = within_time(DEFAULT_BUDGET.seconds,
+                                           lambda: discover_feeds(content, response.final_url))
                 if not result.feeds:
                     raise FeedError("no-feed", "an HTML page that announces no feed")
             else:
@@ -179,10 +190,12 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
             sitemap = parse_sitemap(response.content, response.final_url, charset=response.charset)
             result.entries, result.sitemaps, result.problems = sitemap.urls, sitemap.sitemaps, sitemap.problems
         elif task.kind == "start":
-            result.links = page_links(parse_html(response.content, response.charset),
-                                      response.final_url)
+            result.links = within_time(DEFAULT_BUDGET.seconds, lambda: page_links(
+                parse_within_budget(response.content, response.charset), response.final_url))
     except FeedError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, response.status, response.attempts)
+    except TooComplex as exc:
+        result.error = ErrorInfo(exc.kind, str(exc), response.status, response.attempts)
     if task.kind != "page":
         response.content = b""  # parsed: no need to carry the bytes around
     return result
@@ -193,14 +206,25 @@ def extract_result(result: TaskResult) -> TaskResult:
 
     Pure CPU work on plain data: runs in a worker process, returns the result filled in.
     The page is parsed once: links are read from the tree before extraction cleans it.
+    A page over the extraction budget (:mod:`scraper.budget`) fails as ``too-complex``.
     """
     response = result.response
     if response is None:
         return result
     started = time.perf_counter()
-    doc = parse_html(response.content, response.charset)
-    links = page_links(doc, response.final_url) if result.task.follow else []
-    article = extract_tree(doc, response.final_url, headers=response.headers)
+    links: list[str] = []
+
+    def read_links(doc: HtmlElement) -> None:
+        if result.task.follow:
+            links.extend(page_links(doc, response.final_url))
+
+    try:
+        article = extract_within_budget(response.content, response.final_url, headers=response.headers,
+                                        before=read_links)
+    except TooComplex as exc:
+        result.error = ErrorInfo(exc.kind, str(exc), response.status, response.attempts)
+        result.extract_seconds = time.perf_counter() - started
+        return result
     article.url = response.url
     canonical = article.canonical_url
     if canonical and normalize_url(canonical) == normalize_url(response.final_url):

@@ -163,6 +163,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     owner: Host
 
+    def verify_request(self, request: object, client_address: object) -> bool:
+        self.owner.connections.append(client_address)  # every TCP connection, request or not
+        return True
+
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hangs up (or is killed) is part of these tests: no traceback."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
@@ -177,6 +181,7 @@ class Host:
         self.name = name
         self.routes: dict[str, Route] = {}
         self.fallback: Callable[[str], Route | None] | None = None
+        self.connections: list[object] = []  # client addresses of every connection accepted
         self.server = _Server((address, 0), _Handler)
         self.server.owner = self
         self.address = address
@@ -200,7 +205,21 @@ class Host:
         return route
 
     def close(self) -> None:
+        """Stop serving. Connections still waiting in the listen queue (made, never accepted)
+        are accepted and counted in :attr:`connections` first, so nothing a client connected
+        escapes the record."""
+        if self.server.socket.fileno() < 0:
+            return  # closed already
         self.server.shutdown()
+        listener = self.server.socket
+        listener.setblocking(False)
+        while True:
+            try:
+                sock, address = listener.accept()
+            except OSError:
+                break
+            self.connections.append(address)
+            sock.close()
         self.server.server_close()
 
 

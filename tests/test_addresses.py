@@ -16,8 +16,16 @@ import threading
 
 import pytest
 from hostile_server import HostileServer
+from sites import LocalSite
 
-from scraper.fetching import Fetcher, FetchError, check_url, is_private_host
+from scraper.fetching import (
+    Fetcher,
+    FetchError,
+    check_url,
+    connect_host,
+    is_private_host,
+    is_private_url,
+)
 
 HTML = b"<html><head><title>Secret</title></head><body><p>internal</p></body></html>"
 
@@ -95,9 +103,31 @@ def test_a_host_name_is_judged_by_what_it_resolves_to():
     assert is_private_host(name) is True
 
 
-def test_a_name_that_does_not_resolve_is_not_called_private():
-    # Its fetch fails with kind "dns" anyway; calling it private would hide that reason.
-    assert is_private_host("no-such-host.invalid") is False
+@pytest.mark.parametrize("host", [
+    "%31%32%37.0.0.1", "%31%36%39.254.169.254", "loc%61lhost", "%30x7f.1",   # urllib3 decodes these
+    "::127.0.0.1", "[::127.0.0.1]",            # IPv4-compatible IPv6, judged by 127.0.0.1
+    "64:ff9b:1::a9fe:a9fe", "5f00::1",         # local-use NAT64, reserved
+])
+def test_spellings_urllib3_decodes_are_judged_as_it_connects(host):
+    assert is_private_host(host) is True
+
+
+@pytest.mark.parametrize("host", ["", "%", "127.0.0.1%00", "no-such-host.invalid", "127.0.0.1."])
+def test_a_host_that_cannot_be_judged_counts_as_private(host):
+    # unreadable, or not resolvable now: nothing says where a connection would go
+    assert is_private_host(host) is True
+
+
+@pytest.mark.parametrize("url,host", [
+    ("http://%31%32%37.0.0.1:8080/internal", "127.0.0.1"),
+    ("http://127.0.0.1\\@8.8.8.8/", "127.0.0.1"),    # urlsplit says 8.8.8.8; the request goes to 127.0.0.1
+    ("http://user:pw@8.8.8.8@127.0.0.1/", "127.0.0.1"),
+    ("http://[::ffff:127.0.0.1]:80/", "::ffff:127.0.0.1"),
+    ("HTTP://LOCALHOST./x", "localhost."),
+])
+def test_connect_host_is_the_host_the_request_goes_to(url, host):
+    assert connect_host(url) == host
+    assert is_private_url(url) is True
 
 
 # -- redirects from a public site ------------------------------------------------------
@@ -151,9 +181,10 @@ def test_name_that_passed_the_check_but_connects_privately_is_refused(outside, i
     with Fetcher(is_private=public("localhost")) as fetcher, pytest.raises(FetchError) as info:
         fetcher.fetch(url)
     assert info.value.kind == "private-address"
-    assert info.value.message.startswith("refused: localhost connected to private address 127.0.0.1 ")
+    assert info.value.message.startswith("refused: localhost resolves to private address 127.0.0.1 after a "
+                                         "redirect from a public address")
     assert [a.url for a in info.value.attempts] == [url, target]
-    assert inside.hits == []  # connected, but no request sent
+    assert inside.hits == []  # resolved, judged, never connected
 
 
 def test_allow_private_follows_the_redirect(outside, inside):
@@ -187,6 +218,43 @@ def test_a_chain_that_touched_a_public_address_stays_public(outside, inside):
         fetcher.fetch(inside.url("/seed"))
     assert info.value.kind == "private-address"
     assert [h.path for h in inside.hits] == ["/seed"]
+
+
+@pytest.mark.parametrize("spelling", ["127.0.0.1", "%31%32%37.0.0.1", "localhost", "2130706433", "0x7f.1"])
+def test_a_public_only_fetch_never_connects_to_a_private_address(spelling):
+    # a URL found on a public site: judged when it connects, whatever its name looked like
+    # ("localhost" is classed public here, so only the address it resolves to can refuse it)
+    with LocalSite() as site:
+        private = site.host("private")
+        private.add("/secret", HTML)
+        url = private.url("/secret").replace("127.0.0.1", spelling)
+        with Fetcher(is_private=public("localhost")) as fetcher, pytest.raises(FetchError) as info:
+            fetcher.fetch(url, public_only=True)
+    assert info.value.kind == "private-address"
+    assert "resolves to private address 127.0.0.1 and this URL was found on a public site" in info.value.message
+    assert private.connections == []
+
+
+def test_allow_private_lifts_public_only():
+    with LocalSite() as site:
+        private = site.host("private")
+        private.add("/secret", HTML)
+        with Fetcher(allow_private=True) as fetcher:
+            assert fetcher.fetch(private.url("/secret"), public_only=True).content == HTML
+    assert len(private.connections) == 1
+
+
+def test_through_a_proxy_a_public_only_fetch_judges_the_name(monkeypatch, outside):
+    # the proxy connects, not us: the target's name is judged before the request goes out
+    monkeypatch.setenv("HTTP_PROXY", outside.url())
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with Fetcher(is_private=public()) as fetcher, pytest.raises(FetchError) as info:
+        fetcher.fetch("http://%31%32%37.0.0.1:9/secret", public_only=True)
+    assert info.value.kind == "private-address"
+    assert info.value.message.startswith("refused: 127.0.0.1 is a private address and this URL was found on a "
+                                         "public site")
+    assert outside.hits == []  # the proxy was not asked
 
 
 class _KeepAlive(http.server.BaseHTTPRequestHandler):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sites import LocalSite, rss_feed
 
 from cli import cli
 from scraper.archive import Archive
@@ -90,3 +92,75 @@ def test_installed_script_runs_the_archive_commands(archive, tmp_path):
     written = subprocess.run([str(script), "export-warc", "-o", str(out)], capture_output=True, text=True, env=env,
                              timeout=60)
     assert written.returncode == 0 and written.stderr == f"exported 4 pages to {out}\n"
+
+
+HOSTILE_LINKS = [
+    'javascript:alert(1)', 'JaVaScRiPt:alert(2)', 'java&#9;script:alert(3)', 'java&#10;script:alert(4)',
+    ' &#1;javascript:alert(5)', 'java%09script:alert(6)', 'vbscript:msgbox(7)', 'data:text/html,<b>8</b>',
+    'jar:http://x.example/!/9',
+]
+
+
+def test_stored_body_html_keeps_only_web_addresses(tmp_path):
+    paragraphs = "".join(
+        f'<p>Paragraph {i} of the story has a <a href="{href}">link number {i}</a> in the middle of its '
+        f"sentence, which goes on long enough to be prose.</p>" for i, href in enumerate(HOSTILE_LINKS))
+    page = tmp_path / "story.html"
+    page.write_text(f'<html><head><title>Links</title></head><body><article><h1>Links</h1>{paragraphs}'
+                    '<p>A last paragraph with a <a href="/news/other">relative link</a> and '
+                    '<img src="javascript:alert(10)" alt="a picture"> that ends the story here.</p>'
+                    "</article></body></html>")
+    db = str(tmp_path / "archive.db")
+    url = "https://news.example/2024/05/story"
+    assert CliRunner().invoke(cli, ["fetch", str(page), "--url", url, "--db", db]).exit_code == 0
+    with Archive(db, readonly=True) as archive:
+        stored = archive.get(url)["body_html"]
+    assert "link number 0" in stored and "a picture" in stored  # the text stays
+    outputs = [stored]
+    for fmt in ("html", "markdown"):
+        outputs.append(CliRunner().invoke(cli, ["show", url, "--body-format", fmt, "--db", db]).stdout)
+        exported = CliRunner().invoke(cli, ["export", "--format", "jsonl", "--fields", "url,body",
+                                            "--body-format", fmt, "--db", db]).stdout
+        outputs.append(json.loads(exported)["body"])
+    for output in outputs:
+        targets = re.findall(r'(?:href|src)="([^"]*)"', output) + re.findall(r"\]\(([^)\s]*)", output)
+        assert targets, output
+        assert all(t.startswith(("https://news.example/", "http://")) for t in targets), targets
+    assert 'href="https://news.example/news/other"' in stored  # resolved against the page's address
+
+
+def test_control_characters_from_a_page_never_reach_the_terminal(tmp_path):
+    # U+009B (CSI) and U+009D (OSC) are the C1 forms of ESC [ and ESC ]: a title holding
+    # them could rewrite the terminal that lists it
+    title = "Breaking\x9b2J\x9d0;owned\x07 \x1b[31mnews\r"
+    page = tmp_path / "story.html"
+    page.write_text(f"<html><head><title>{title}</title></head><body><article>"
+                    + "<p>The council met on Tuesday and approved the budget for the coming year.</p>" * 5
+                    + "</article></body></html>", encoding="utf-8")
+    db = str(tmp_path / "archive.db")
+    url = "https://news.example/story"
+    outputs = [CliRunner().invoke(cli, ["fetch", str(page), "--url", url, "--db", db]).stderr]
+    with Archive(db) as archive:
+        stored = archive.get(url)["title"]
+    assert "\x9b" in stored and "\x9d" in stored  # stored as the page has it
+    for args in (["list"], ["show", url], ["search", "council"], ["show", url, "--format", "json"],
+                 ["search", "council", "--format", "json"], ["stats", "--format", "json"]):
+        result = CliRunner().invoke(cli, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    for output in outputs:
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", output), repr(output)
+    assert "Breaking\ufffd2J\ufffd0;owned" in outputs[1]
+    assert json.loads(outputs[4])["title"] == stored  # JSON keeps the text exactly, escaped
+    with LocalSite() as site:  # and a crawl's log, on the terminal and in its log file
+        host = site.host("h")
+        host.add("/robots.txt", "", content_type="text/plain")
+        host.add("/story", page.read_bytes())
+        host.add("/feed.xml", rss_feed([(host.url("/story"), "")]), content_type="application/rss+xml")
+        log = tmp_path / "crawl.log"
+        crawled = CliRunner().invoke(cli, ["crawl", "--feed", host.url("/feed.xml"), "--delay", "0",
+                                           "--log-file", str(log), "--db", str(tmp_path / "crawl.db")])
+    assert crawled.exit_code == 0, crawled.output
+    for output in (crawled.stderr, log.read_text(encoding="utf-8")):
+        assert "Breaking\ufffd2J\ufffd0;owned" in output
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", output), repr(output)

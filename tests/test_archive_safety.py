@@ -292,3 +292,31 @@ def test_ctrl_c_stops_after_the_article_in_progress(tmp_path, command):
     finished = conn.execute(progress_sql).fetchone()[0]
     conn.close()
     assert 20 <= finished < total
+
+
+def test_another_applications_database_is_refused_before_anything_changes(tmp_path, fixture_bytes):
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+        conn.execute("INSERT INTO notes (text) VALUES ('keep me as I am')")
+    conn.close()
+    before = other.read_bytes()
+    page = tmp_path / "story.html"
+    page.write_bytes(fixture_bytes("news_article.html"))
+    result = CliRunner().invoke(cli, ["fetch", str(page), "--url", "https://x.example/a", "--db", str(other)])
+    assert result.exit_code == EXIT_ARCHIVE
+    assert result.stderr == f"Error: not a scraper archive: {other}\n"
+    assert other.read_bytes() == before  # still in its own journal mode, byte for byte
+    assert not other.with_name("notes.db-wal").exists()
+    with sqlite3.connect(other) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+
+
+@pytest.mark.parametrize("value", ["1e308", "inf", "nan", "-5", "99999999999"])
+def test_any_busy_timeout_value_opens_the_archive(db_path, monkeypatch, value):
+    Archive(db_path).close()
+    monkeypatch.setenv("SCRAPER_BUSY_TIMEOUT", value)
+    result = CliRunner().invoke(cli, ["list", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output

@@ -99,6 +99,15 @@ def test_ten_thousand_unclosed_inline_tags_with_text():
     assert has_article(article.body)
 
 
+@pytest.mark.parametrize("opening,closing", [('{"a":', "}"), ("[", "]"), ('{"@graph":[', "]}")])
+def test_json_ld_nested_past_the_recursion_limit_is_ignored(opening, closing):
+    # 1,200 levels in a 4 KB page made json raise RecursionError out of extract()
+    data = opening * 1_200 + "1" + closing * 1_200
+    html = page(ARTICLE).replace("</head>", f'<script type="application/ld+json">{data}</script></head>')
+    article = extract_bounded(html)
+    assert article.title == "Budget approved" and has_article(article.body)
+
+
 def test_deep_document_is_flattened_not_cut_short():
     # libxml2 alone stops at 256 levels and drops everything after, "After" included.
     html = page("<div>" * 1000 + "<p>Deep text.</p><img src=deep.png>" + "</div>" * 1000

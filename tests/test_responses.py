@@ -491,3 +491,47 @@ def test_no_body_retry_with_retries_0_or_past_the_deadline(server):
     error = fetch_error(url, retries=3, backoff=5, deadline=2, sleep=slept.append)
     assert error.kind == "truncated" and len(error.attempts) == 1 and slept == []
     assert len(server.hits_for("/cut")) == 2
+
+
+# -- answers that are not what they seem --------------------------------------------------
+
+def test_utf16le_page_without_bom_declared_by_http_is_read_as_utf16(server, db_path):
+    page = "<html><head><title>Un été à Paris</title></head><body><article>" + \
+        "<p>Il faisait chaud à Paris cet été, et les terrasses étaient pleines jusque tard le soir.</p>" * 8 + \
+        "</article></body></html>"
+    url = server.route("/fr", lambda c: c.respond(page.encode("utf-16-le"),
+                                                  content_type="text/html; charset=utf-16le"))
+    with Archive(db_path) as archive, Fetcher() as fetcher:
+        outcome = archive_url(url, archive, fetcher)
+        row = archive.get(url)
+    assert outcome.status == "new", outcome.error
+    assert row["title"] == "Un été à Paris" and "terrasses étaient pleines" in row["body"]
+
+
+def test_103_early_hints_are_passed_over_for_the_real_answer(server):
+    def early_hints(conn: Conn) -> None:
+        conn.send(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+        conn.respond(HTML)
+
+    url = server.route("/hinted", early_hints)
+    with Fetcher() as fetcher:
+        response = fetcher.fetch(url)
+    assert (response.status, response.content) == (200, HTML)
+
+
+def test_304_to_a_request_without_validators_is_a_failure_not_not_modified(server, db_path):
+    url = server.route("/never-asked", lambda c: c.respond(b"", 304, None))
+    error = fetch_error(url)
+    assert (error.kind, error.status) == ("http", 304)
+    assert error.message == "HTTP 304 Not Modified to a request that was not conditional"
+    with Archive(db_path) as archive, Fetcher() as fetcher:
+        outcome = archive_url(url, archive, fetcher)
+        logged = archive.db.conn.execute("SELECT status, error FROM fetches").fetchall()
+    assert outcome.status == "failed"
+    assert logged == [(304, "http: HTTP 304 Not Modified to a request that was not conditional")]
+
+
+def test_304_to_a_conditional_request_is_not_modified(server):
+    url = server.route("/asked", lambda c: c.respond(b"", 304, None))
+    with Fetcher() as fetcher:
+        assert fetcher.fetch(url, etag='"v1"').not_modified

@@ -132,7 +132,8 @@ def test_help_has_examples():
 def test_metadata_names_the_database_and_fails_closed():
     metadata = build_metadata("news")
     assert list(metadata["databases"]) == ["news"]
-    assert metadata["plugins"]["scraper-web"] == {"database": "news", "expose_raw": False}
+    assert metadata["plugins"]["scraper-web"] == {"database": "news", "expose_raw": False,
+                                                  "hosts": ["127.0.0.1", "::1", "localhost"]}
     articles = metadata["databases"]["news"]["tables"]["articles"]
     assert (articles["sort_desc"], articles["fts_table"]) == ("published", "articles_fts")
     assert build_settings()["allow_download"] is False

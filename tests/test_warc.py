@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cli import EXIT_USAGE, cli
+from cli import EXIT_FAILED, EXIT_USAGE, cli
 from scraper.archive import Archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -271,3 +271,61 @@ def test_size_cap_missing_and_broken_files(tmp_path, db_path):
     junk.write_bytes(b"this is not a warc file\n" * 10)
     broken = run("import-warc", str(junk), "--db", str(db_path))
     assert broken.exit_code == 1 and "not a readable WARC/ARC file" in broken.stderr
+
+
+# -- damaged files -----------------------------------------------------------------------------
+
+def write_pages(path: Path, count: int, *, gzip_records: bool, extra: list[tuple[str, str, bytes]] = ()) -> bytes:
+    """``count`` article pages (and ``extra`` (uri, content type, payload) responses) as a WARC."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=gzip_records)
+    items = [(f"https://many.example/{i}", "text/html", page(f"Story {i}", PARAS)) for i in range(count)]
+    for uri, content_type, payload in [*items, *extra]:
+        http = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(payload),
+                                                      length=len(payload), http_headers=http))
+    data = buffer.getvalue()
+    path.write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize("gzip_records", [True, False])
+def test_a_warc_cut_short_is_reported_and_exits_1(tmp_path, db_path, gzip_records):
+    path = tmp_path / ("cut.warc.gz" if gzip_records else "cut.warc")
+    data = write_pages(path, 6, gzip_records=gzip_records)
+    path.write_bytes(data[: len(data) * 2 // 3 + 7])  # cut inside a record
+    result = run("import-warc", str(path), "--jobs", "1", "--db", str(db_path))
+    assert result.exit_code == EXIT_FAILED, result.output
+    [line] = [line for line in result.stderr.splitlines() if line.startswith(f"failed       {path.name}: ")]
+    assert "cut short" in line
+    stored = rows(db_path, "SELECT title FROM articles")
+    assert 0 < len(stored) < 6  # what came whole before the cut is kept
+    assert all(row["title"].startswith("Story ") for row in stored)
+
+
+def test_a_record_that_swallows_the_next_is_reported_and_not_stored(tmp_path, db_path):
+    path = tmp_path / "lying.warc"
+    data = write_pages(path, 3, gzip_records=False)
+    first = data.index(b"Content-Length: ") + len(b"Content-Length: ")
+    length = int(data[first:data.index(b"\r\n", first)])
+    path.write_bytes(data[:first] + str(length + 400).encode() + data[data.index(b"\r\n", first):])
+    result = run("import-warc", str(path), "--jobs", "1", "--format", "json", "--db", str(db_path))
+    assert result.exit_code == EXIT_FAILED, result.output
+    report = json.loads(result.stdout)
+    assert report["failed"] == 1
+    assert "runs past its Content-Length into the next one; its page is not stored" in report["errors"][0]
+    assert result.stderr == ""  # warcio's own warning (with the swallowed bytes) is not printed
+    titles = [r["title"] for r in rows(db_path, "SELECT title FROM articles ORDER BY id")]
+    assert "Story 0" not in titles and "Story 2" in titles
+
+
+def test_binary_content_labelled_html_in_a_warc_is_skipped(tmp_path, db_path):
+    path = tmp_path / "png.warc.gz"
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    write_pages(path, 1, gzip_records=True, extra=[("https://many.example/logo", "text/html", png)])
+    result = run("import-warc", str(path), "--jobs", "1", "--format", "json", "--db", str(db_path))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["stored"] == {"new": 1}
+    assert report["skipped"] == {"not HTML (binary content labelled as HTML)": 1}
+    assert [r["url"] for r in rows(db_path, "SELECT url FROM articles")] == ["https://many.example/0"]

@@ -10,12 +10,12 @@ import json
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 from markupsafe import Markup
 
+from ..safehtml import web_url
 from .diff import changed_words, diff_text
 
 __all__ = ["article_context", "display_date", "json_list", "safe_body_html", "text_paragraphs_html"]
@@ -104,8 +104,8 @@ def safe_body_html(body_html: str | None, base_url: str | None = None) -> Markup
             el.drop_tag()
             continue
         if tag == "a":
-            target = urljoin(base_url or "", href or "")
-            if urlsplit(target).scheme in ("http", "https"):
+            target = web_url(href or "", base_url)
+            if target is not None:
                 el.set("href", target)
                 el.set("rel", "nofollow noopener noreferrer")
     root.attrib.clear()
@@ -116,7 +116,7 @@ def safe_body_html(body_html: str | None, base_url: str | None = None) -> Markup
 
 def _web_address(url: str | None) -> str | None:
     """A link target only if it is http(s): a hostile page may name a javascript: URL."""
-    return url if url and urlsplit(url.strip()).scheme in ("http", "https") else None
+    return web_url(url.strip()) if url else None
 
 
 def _state(row: dict[str, Any], *, label: str, current: bool) -> dict[str, Any]:

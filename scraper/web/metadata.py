@@ -7,11 +7,14 @@ database's name in URLs (the file's stem) and whether raw pages may be shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["PLUGIN_NAME", "RAW_COLUMNS", "build_metadata", "build_settings", "canned_queries"]
+__all__ = ["LOOPBACK_NAMES", "PLUGIN_NAME", "RAW_COLUMNS", "build_metadata", "build_settings", "canned_queries"]
 
 PLUGIN_NAME = "scraper-web"
+# The Host header names answered unless told otherwise: this machine's.
+LOOPBACK_NAMES = ("127.0.0.1", "::1", "localhost")
 # Columns never served unless --expose-raw: what a server sent us, byte for byte.
 RAW_COLUMNS = {"pages": ("content", "headers")}
 
@@ -148,8 +151,10 @@ def canned_queries() -> dict[str, dict[str, Any]]:
     }
 
 
-def build_metadata(database: str, *, expose_raw: bool = False) -> dict[str, Any]:
-    """Datasette metadata for the archive served under the name ``database``."""
+def build_metadata(database: str, *, expose_raw: bool = False,
+                   hosts: Sequence[str] | None = LOOPBACK_NAMES) -> dict[str, Any]:
+    """Datasette metadata for the archive served under the name ``database``. ``hosts``
+    are the only names a request's Host header may give (None: any, for --public)."""
     raw_note = ("" if expose_raw else
                 " The raw bytes (content) and HTTP headers (headers) are withheld: "
                 "serve with --expose-raw to show them.")
@@ -157,7 +162,8 @@ def build_metadata(database: str, *, expose_raw: bool = False) -> dict[str, Any]
         "title": "scraper archive",
         "description": "Articles archived by scraper: search them, filter by site, tag and month, "
                        "read an article and how it changed.",
-        "plugins": {PLUGIN_NAME: {"database": database, "expose_raw": expose_raw}},
+        "plugins": {PLUGIN_NAME: {"database": database, "expose_raw": expose_raw,
+                                  "hosts": None if hosts is None else list(hosts)}},
         "databases": {
             database: {
                 "description": "A scraper archive (schema v2).",

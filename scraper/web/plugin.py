@@ -6,12 +6,22 @@ connection makes ``pages.content`` and ``pages.headers`` read as NULL, so the ta
 and row pages, JSON, CSV, facets, filters, blob downloads and arbitrary SQL all get
 nothing, whichever endpoint asks. The guard is on unless the plugin's configuration
 says ``expose_raw: true``, so a missing configuration fails closed.
+
+An ASGI wrapper answers only requests whose Host header names this machine (so a web
+page that rebinds its own name to 127.0.0.1 cannot read the archive), keeps the
+archive's file path to itself, and makes every CSV download formula-safe for
+spreadsheets, as ``export --excel-safe`` does.
 """
 
 from __future__ import annotations
 
+import asyncio
+import codecs
+import csv
+import io
 import re
 import sqlite3
+from collections.abc import Awaitable, Callable, MutableMapping
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -23,13 +33,16 @@ from datasette.utils.asgi import NotFound, Response
 from datasette.version import __version__ as datasette_version
 from markupsafe import Markup
 
+from ..export import excel_safe
 from .article import article_context, display_date, json_list, text_paragraphs_html
-from .metadata import PLUGIN_NAME, RAW_COLUMNS
+from .metadata import LOOPBACK_NAMES, PLUGIN_NAME, RAW_COLUMNS
 
 __all__ = ["KeyedArrayFacet", "withhold_raw", "article_path"]
 
 _URL_COLUMNS = {"url", "final_url", "canonical_url", "image", "request_url", "original_url"}
 _RAW = {(table, column) for table, columns in RAW_COLUMNS.items() for column in columns}
+# The archive's file path (pragma_database_list's "file") is not the web's business.
+_RAW |= {("pragma_database_list", "file")}
 # Virtual tables that hand out raw database pages (when SQLite is built with them).
 _RAW_TABLES = {"sqlite_dbpage", "sqlite_dbdata", "sqlite_dbptr"}
 _PREVIEW_CHARS = 360
@@ -62,6 +75,8 @@ def withhold_raw(action: int, arg1: str | None, arg2: str | None, dbname: str | 
             return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_ATTACH:
         return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() == "database_list":
+        return sqlite3.SQLITE_IGNORE  # no rows: nothing is attached, and the path stays ours
     return sqlite3.SQLITE_OK
 
 
@@ -134,12 +149,16 @@ async def article_page(request: Any, datasette: Any) -> Response:
         raise NotFound("Database not found") from None
     await datasette.ensure_permissions(request.actor, [
         ("view-table", (db.name, "articles")), ("view-database", db.name), "view-instance"])
-    article_id = int(request.url_vars["article_id"])
+    digits = request.url_vars["article_id"]
+    if len(digits) > 18:  # SQLite's ids are 64-bit (and int() refuses 5,000 digits): no such article
+        raise NotFound(f"No article {digits[:20]}… in {db.name}")
+    article_id = int(digits)
     row = (await db.execute("select * from articles where id = ?", [article_id])).first()
     if row is None:
         raise NotFound(f"No article {article_id} in {db.name}")
     versions = (await db.execute("select * from versions where article_id = ?", [article_id])).rows
-    context = article_context(dict(row), [dict(v) for v in versions])
+    # the history's diffs are CPU work: in a thread, so one long article holds up no other request
+    context = await asyncio.to_thread(article_context, dict(row), [dict(v) for v in versions])
     context.update(database=db.name, table="articles", datasette_version=datasette_version)
     html = await datasette.render_template("scraper/article.html", context, request=request,
                                            view_name="scraper-article")
@@ -275,3 +294,103 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
             return _chips(items, lambda t: f"{base}?{urlencode({'tags__arraycontains': t})}")
         return _chips(items)
     return None
+
+
+# -- the ASGI wrapper: Host check, the file path, CSV for spreadsheets ------------------------
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+# Datasette's pages that name the database file's path
+_PATH_PAGES = {"/-/databases", "/-/databases.json"}
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without port, brackets or a trailing dot, lower-cased."""
+    value = header.strip().lower()
+    if value.startswith("["):
+        value = value[1:].split("]", 1)[0]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    return value.rstrip(".")
+
+
+async def _answer(send: Send, status: int, text: str) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": text.encode("utf-8")})
+
+
+class ExcelSafeCsv:
+    """Rewrites a CSV stream record by record: a cell a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a leading ``'``, as in
+    :func:`scraper.export.excel_safe`. Records may span chunks and lines (quoted newlines)."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""
+
+    def feed(self, data: bytes, final: bool = False) -> bytes:
+        """The rewritten form of the complete records in ``data`` (and what came before)."""
+        text = self._pending + self._decoder.decode(data, final)
+        records, start, scan, quotes = [], 0, 0, 0
+        while (newline := text.find("\n", scan)) >= 0:
+            quotes += text.count('"', scan, newline)
+            scan = newline + 1
+            if quotes % 2 == 0:  # not inside a quoted cell: the record ends here
+                records.append(text[start:scan])
+                start, quotes = scan, 0
+        self._pending = text[start:]
+        if final and self._pending:
+            records.append(self._pending)
+            self._pending = ""
+        out = io.StringIO()
+        writer = csv.writer(out)  # Datasette's dialect: excel, CRLF
+        for record in records:
+            for row in csv.reader(io.StringIO(record, newline="")):
+                writer.writerow([excel_safe(cell) for cell in row])
+        return out.getvalue().encode("utf-8")
+
+
+def _is_csv(scope: Scope) -> bool:
+    query = scope.get("query_string", b"").decode("latin-1")
+    return str(scope.get("path", "")).endswith(".csv") or "_format=csv" in query
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
+    def wrap(app: App) -> App:
+        async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            hosts = _config(datasette).get("hosts", LOOPBACK_NAMES)  # no configuration: fail closed
+            header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
+            if hosts is not None and header is not None and host_name(header) not in hosts:
+                await _answer(send, 400, f"Bad Request: this server answers to {', '.join(hosts)} only "
+                                         "(start it with --public to allow other names)\n")
+                return
+            if scope.get("path") in _PATH_PAGES and not _exposes_raw(datasette):
+                await _answer(send, 404, "Not Found\n")
+                return
+            if not _is_csv(scope):
+                await app(scope, receive, send)
+                return
+            rewriter = ExcelSafeCsv()
+
+            async def send_safe(message: MutableMapping[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    message = dict(message)
+                    message["headers"] = [(k, v) for k, v in message.get("headers", [])
+                                          if k.lower() != b"content-length"]
+                elif message["type"] == "http.response.body":
+                    more = message.get("more_body", False)
+                    message = {**message, "body": rewriter.feed(message.get("body", b""), final=not more)}
+                await send(message)
+
+            await app(scope, receive, send_safe)
+
+        return guarded
+
+    return wrap

@@ -18,9 +18,10 @@ from typing import Any
 from urllib.parse import quote
 
 from ..archive import SCHEMA_VERSION
-from .metadata import PLUGIN_NAME, build_metadata, build_settings
+from .metadata import LOOPBACK_NAMES, PLUGIN_NAME, build_metadata, build_settings
 
-__all__ = ["ServeError", "check_archive", "is_loopback", "listen", "make_datasette", "run", "url_for"]
+__all__ = ["ServeError", "allowed_hosts", "check_archive", "is_loopback", "listen", "make_datasette", "run",
+           "url_for"]
 
 _TABLES = {"articles", "versions", "pages", "fetches", "tags", "article_tags", "articles_fts"}
 
@@ -49,12 +50,22 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
 
 
+def allowed_hosts(host: str) -> list[str]:
+    """The names a browser may use for a server bound to loopback ``host``: that host and
+    this machine's usual names. A web page whose own name was made to resolve to
+    127.0.0.1 (DNS rebinding) sends its own name, and is refused."""
+    names = {*LOOPBACK_NAMES, host.strip().strip("[]").rstrip(".").lower()}
+    return sorted(n for n in names if n)
+
+
 def check_archive(path: Path, *, live: bool) -> None:
     """Refuse what Datasette would serve wrongly: a missing file, not a scraper archive,
     another schema, a path its SQLite URI cannot carry, and (immutable mode) changes
     still in a ``-wal`` file, which an immutable reader would not see.
 
-    Reads with ``immutable=1`` so that checking leaves no ``-wal``/``-shm`` behind.
+    Reads with ``immutable=1`` so that checking leaves no ``-wal``/``-shm`` behind; with
+    ``live``, ``mode=ro`` as Datasette will, so that changes still in the ``-wal`` file
+    (a first crawl that has not checkpointed yet) are seen.
     """
     if not path.is_file():
         raise ServeError(f"no archive at {path}", 3)
@@ -65,7 +76,7 @@ def check_archive(path: Path, *, live: bool) -> None:
         raise ServeError(f"{wal} holds changes not yet in {path.name} (a crawl is running, or one was "
                          "killed): serve with --live, or run any scraper command on it first", 3)
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True)
+        conn = sqlite3.connect(f"file:{quote(str(path))}?{'mode=ro' if live else 'immutable=1'}", uri=True)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -112,11 +123,13 @@ def url_for(sock: socket.socket, path: str = "/") -> str:
     return f"http://{shown}:{port}{path}"
 
 
-def make_datasette(path: Path, *, live: bool = False, expose_raw: bool = False) -> Any:
+def make_datasette(path: Path, *, live: bool = False, expose_raw: bool = False, host: str = "127.0.0.1",
+                   public: bool = False) -> Any:
     """A Datasette on the archive with our metadata, settings, templates and plugin.
 
     Immutable (``immutable=1``: never writes, never locks, no side files) unless ``live``,
-    which opens it ``mode=ro`` to see a running crawl's new articles.
+    which opens it ``mode=ro`` to see a running crawl's new articles. Requests are answered
+    only when their Host header names this machine or ``host``, unless ``public``.
     """
     from datasette.app import Datasette
     from datasette.plugins import pm
@@ -129,7 +142,8 @@ def make_datasette(path: Path, *, live: bool = False, expose_raw: bool = False) 
     name = Path(file).stem
     templates = resources.files(__package__).joinpath("templates")
     ds = Datasette(files=[file] if live else [], immutables=[] if live else [file],
-                   metadata=build_metadata(name, expose_raw=expose_raw),
+                   metadata=build_metadata(name, expose_raw=expose_raw,
+                                           hosts=None if public else allowed_hosts(host)),
                    settings=build_settings(expose_raw=expose_raw), template_dir=str(templates))
     assert name in ds.databases, f"Datasette named the archive {list(ds.databases)}"
     return ds
