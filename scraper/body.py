@@ -29,6 +29,8 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper import lexicon
+
 __all__ = ["Region", "drop_archive_banners", "clean_tree", "text_blocks", "choose_region", "prune_region", "find_body", "clean_region",
            "words_of", "names_body", "drop"]
 
@@ -72,19 +74,15 @@ LANDMARK_ROLES = {"navigation": "nav", "contentinfo": "footer", "banner": "heade
 # A strong word drops its element unless it holds a large share of the article;
 # a weak word ("image", "meta", "header"…) also names harmless wrappers such as
 # "has-post-thumbnail", so it drops only elements with little prose in them.
+# The same furniture named in other languages (class names follow the newsroom's
+# language more often than not) is in the lexicon's CLASS_* tables, unioned in.
 FURNITURE_STRONG = {
     "related", "relatedarticles", "recommended", "recommendations", "recommend", "recirc",
     "recirculation", "promo", "promotion", "promoted", "promos", "outbrain", "taboola", "comment",
     "comments", "disqus", "popular", "trending", "mostread", "nextread", "upnext", "readnext", "bio",
     "biography", "authorbio", "newsfeed", "outstream", "caption", "captions", "credit", "credits",
     "imagecaption", "photocaption", "wpcaption", "tooltip", "popover", "hovercard",
-    # The same furniture named in other languages — class names follow the newsroom's
-    # language more often than not.
-    "kommentar", "kommentare", "commentaire", "commentaires", "comentario", "comentarios", "commento",
-    "commenti", "reactie", "reacties", "komentarz", "komentarze", "kommentarii", "yorum", "yorumlar",
-    "relacionadas", "relacionados", "relacionada", "verwandte", "correlati", "gerelateerd", "powiazane",
-    "lesetipp", "lesetipps", "empfehlungen",
-}
+} | lexicon.words(lexicon.CLASS_FURNITURE_STRONG)
 # Furniture that is always small: a share bar, an ad slot or a newsletter box never
 # holds paragraphs of prose, so an element with these names that does is a wrapper.
 FURNITURE_SMALL = {
@@ -92,12 +90,9 @@ FURNITURE_SMALL = {
     "subscription", "subscribers", "advert", "advertisement", "adverts", "ad", "ads", "adsense", "adslot",
     "adunit", "advertising", "sponsor", "sponsored", "donate", "donation", "donations", "contribution",
     "membership", "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "signup", "login",
-    "compartir", "teilen", "partager", "condividi", "compartilhar", "delen", "werbung", "anzeige",
-    "publicidad", "publicite", "pubblicita", "reklama", "reklam", "suscripcion", "abonnement",
-    "abonnieren", "assinatura", "abbonamento",
-}
+} | lexicon.words(lexicon.CLASS_FURNITURE_SMALL)
 FURNITURE_WEAK = {
-    "tags", "tagline", "taglist", "byline", "author", "authors", "autor", "autores", "auteur", "autore", "sidebar", "widget", "widgets",
+    "tags", "tagline", "taglist", "byline", "author", "authors", "sidebar", "widget", "widgets",
     "footer", "nav", "navbar", "navigation", "menu", "masthead", "modal", "popup", "overlay", "toolbar", "print", "skip", "pagination", "pager", "teaser",
     "teasers", "banner", "rail", "more", "also", "follow", "feed", "cta", "prev", "next", "topics",
     "keywords", "meta", "metadata", "timestamp", "dateline", "date", "headline", "kicker",
@@ -105,7 +100,7 @@ FURNITURE_WEAK = {
     "podcast", "audio", "livestream", "alert", "notification", "notice", "tools", "utility",
     "actions", "reactions", "rating", "ratings", "poll", "quiz", "survey", "photo", "image", "img",
     "media", "thumbnail", "thumb", "icon", "logo", "header", "paywall", "contribute",
-}
+} | lexicon.words(lexicon.CLASS_FURNITURE_WEAK)
 # Furniture words that, on an ancestor, make every block inside it boilerplate (used
 # when rating blocks; pruning uses the wider lists above). Furniture comes in two
 # sizes. Comment threads and lists of other stories can be long, so their names flag
@@ -115,15 +110,11 @@ FURNITURE_WEAK = {
 LARGE_CONTEXT = {
     "comment", "comments", "disqus", "related", "relatedarticles", "recommended", "recommendations",
     "recirc", "recirculation", "outbrain", "taboola", "popular", "trending", "mostread", "promo",
-    "kommentar", "kommentare", "commentaire", "commentaires", "comentario", "comentarios", "commento",
-    "commenti", "reacties", "komentarze", "kommentarii", "yorumlar", "relacionadas", "relacionados",
-    "correlati", "gerelateerd",
-}
+} | lexicon.words(lexicon.CLASS_LARGE_CONTEXT)
 SMALL_CONTEXT = {
     "newsletter", "breadcrumb", "breadcrumbs", "cookie", "consent", "share", "sharing", "social", "advert",
     "advertisement", "ad", "ads", "sponsored", "donate", "donation", "subscribe", "subscription",
-    "werbung", "anzeige", "publicidad",
-}
+} | lexicon.words(lexicon.CLASS_SMALL_CONTEXT)
 SMALL_FURNITURE_PROSE = 800.0
 WEAK_CONTEXT = {
     "carousel", "slider", "swiper", "slideshow", "ticker", "marquee",
@@ -142,98 +133,18 @@ BODY_NAMES = re.compile(
     r"(?:^|[-_ ])(?:body|rich|main)[-_]?text(?:$|[-_ ])|story[-_]?text|article[-_]?text",
     re.IGNORECASE,
 )
-# Words and phrases that open boilerplate blocks, in many languages. A block matches
-# when its whole text is short and starts with (or is) one of these.
-_BOILERPLATE_START = (
-    # English
-    r"read (?:more|next|also)|related(?: (?:articles?|stories|posts|content|news|coverage|topics?|reading))?"
-    r"|recommended(?: for you| stories| articles| reading)?|more (?:from|on|about|stories|news|in|like this)"
-    r"|see also|also read|you (?:may|might) (?:also )?(?:like|be interested|enjoy)|don'?t miss"
-    r"|most (?:popular|read|viewed|shared)|trending(?: now)?|latest (?:news|stories)|top stories"
-    r"|sign up|subscribe|newsletter|follow us|share (?:this|on|via)|share$|advertisement|sponsored"
-    r"|support (?:us|our|independent|the)|donate|contribute|become a (?:member|supporter|subscriber|patron)"
-    r"|click here|tap here|get the (?:app|newsletter)|download (?:the|our) app|join (?:us|our)"
-    r"|see more(?:\W*$| (?:stories|news|articles|from|[\w ]{0,20}reads))|please (?:follow|share|like)|other (?:news|stories|articles)|leave a (?:comment|reply)"
-    r"|report this (?:page|ad|comment)|your feedback is important"
-    # the same in other languages: other news, leave a comment, an ad label on its own line
-    r"|alte [șş]tiri|otras noticias|outras not[íi]cias|altre notizie|autres (?:actualités|articles)"
-    r"|andere nieuws|weitere nachrichten|другие новости|інші новини|inne wiadomości|diğer haberler"
-    r"|оставить комментарий|залишити коментар|laisser un commentaire|deja (?:un|tu) comentario"
-    r"|deixe (?:um|seu) coment[áa]rio|lascia un commento|kommentar schreiben|an[úu]ncio\W*$"
-    r"|continue reading|keep reading|story continues|article continues|this story|editor'?s (?:picks?|note)"
-    r"|listen to (?:this|the) (?:article|story)|watch:|photo:|image:|video:|credit:|source:"
-    r"|copyright|©|all rights reserved|loading|we use cookies|this (?:site|website) uses cookies"
-    r"|(?:last )?updated?\b(?=[^.!?]{0,40}\d)|published\b|posted\b|aktualisiert|veröffentlicht|mis à jour|publié le"
-    r"|actualizado|publicado|atualizado|aggiornato|pubblicato|bijgewerkt|gepubliceerd|обновлено"
-    r"|опубликовано|zaktualizowano|opublikowano|güncelleme|yayınlanma"
-    # German
-    r"|mehr zum thema|lesen sie (?:auch|mehr)|auch interessant|weitere artikel|das könnte sie"
-    r"|empfohlen|anzeige|werbung|teilen|jetzt abonnieren|newsletter abonnieren|unterstützen sie"
-    # French
-    r"|lire (?:aussi|plus|la suite)|à lire (?:aussi|également)|voir aussi|sur le même sujet|articles? liés?"
-    r"|publicité|partager|abonnez-vous|inscrivez-vous|soutenez|faire un don|les plus lus"
-    # Spanish / Portuguese / Italian
-    r"|lee (?:también|más)|leer más|te puede interesar|te recomendamos|noticias relacionadas|también te puede"
-    r"|publicidad|compartir|suscríbete|más noticias|lo más leído|leia (?:também|mais)|veja também"
-    r"|saiba mais|notícias relacionadas|publicidade|compartilhe|assine|mais lidas|leggi anche"
-    r"|potrebbe interessarti|articoli correlati|pubblicità|condividi|iscriviti|più letti"
-    # Dutch / Scandinavian / Polish / Russian / Turkish
-    r"|lees (?:ook|meer)|gerelateerd|advertentie|delen|les (?:også|mer)|läs (?:också|mer)|relaterte"
-    r"|czytaj (?:też|także|więcej)|zobacz (?:też|także)|reklama|udostępnij|читайте (?:также|тоже)"
-    r"|по теме|смотрите также|реклама|поделиться|подписывайтесь|ayrıca okuyun|ilgili haberler|reklam|paylaş"
-    # Ukrainian / Czech / Hungarian / Romanian / Greek / Finnish / Danish
-    r"|читайте також|дивіться також|čtěte (?:také|též)|související|olvassa el|kapcsolódó|citește și"
-    r"|articole similare|διαβάστε (?:επίσης|ακόμα)|σχετικά άρθρα|lue myös|læs også"
-    # Arabic / Persian / Hebrew / Hindi / Indonesian / Vietnamese / Thai
-    r"|اقرأ أيضا|اقرأ أيضاً|اقرأ المزيد|أخبار ذات صلة|مواضيع ذات صلة|شارك|بیشتر بخوانید|مطالب مرتبط|بخوانید"
-    r"|קראו עוד|כתבות נוספות|यह भी पढ़ें|और पढ़ें|संबंधित ख़बरें|संबंधित खबरें|baca juga|baca\s*:|simak juga|lihat juga"
-    r"|berita terkait|xem thêm|tin liên quan|đọc thêm|อ่านเพิ่มเติม|ข่าวที่เกี่ยวข้อง|ข่าวที่เกี่ยวข้อง"
-    # Chinese / Japanese / Korean
-    r"|相关阅读|相关新闻|相關新聞|延伸阅读|延伸閱讀|推荐阅读|阅读更多|関連記事|あわせて読みたい|続きを読む"
-    r"|관련기사|관련 기사|함께 보면 좋은"
-)
+# Words and phrases that open boilerplate blocks, in many languages (see
+# lexicon.BOILERPLATE_START). A block matches when its whole text is short and starts
+# with (or is) one of these.
+_BOILERPLATE_START = lexicon.alternation(lexicon.BOILERPLATE_START)
 BOILERPLATE_START = re.compile(rf"^\W*(?:{_BOILERPLATE_START})", re.IGNORECASE)
 # Headings that introduce a block of other stories.
-RELATED_HEADING = re.compile(
-    r"^\W*(?:read (?:more|next|also)|related|recommended|more (?:from|on|about|stories|news|in|like)"
-    r"|see also|also read|you (?:may|might)|don'?t miss|most (?:popular|read|viewed)|trending|latest"
-    r"|top stories|what to read|further reading|mehr zum thema|lesen sie auch|weitere|lire aussi|à lire"
-    r"|sur le même sujet|voir aussi|lee también|relacionad|te puede interesar|leia também|veja também"
-    r"|leggi anche|correlati|lees ook|czytaj|zobacz|читайте|по теме|ilgili|関連|相关|相關|관련"
-    r"|související|kapcsolódó|articole similare|σχετικά|lue myös|اقرأ|أخبار ذات صلة|مطالب مرتبط|קראו"
-    r"|other (?:news|stories)|alte [șş]tiri|otras noticias|outras not[íi]cias|altre notizie|autres articles"
-    r"|другие новости|інші новини|inne wiadomości|diğer haberler"
-    r"|यह भी पढ़ें|संबंधित|baca juga|berita terkait|tin liên quan|xem thêm|ข่าวที่เกี่ยวข้อง|延伸|推荐)",
-    re.IGNORECASE,
-)
+RELATED_HEADING = re.compile(rf"^\W*(?:{lexicon.alternation(lexicon.RELATED_HEADING)})", re.IGNORECASE)
 # Appeals for money or sign-ups (donations, memberships, subscriptions, newsletters).
-APPEAL = re.compile(
-    r"\b(?:donate (?:now|today|here|to (?:us|the|our))|(?:make|making) a (?:contribution|donation)"
-    r"|your (?:donation|contribution|support) (?:helps|makes|keeps|allows|is)|contribute (?:today|now)"
-    r"|consider (?:making a (?:donation|contribution)|supporting|subscribing|a (?:donation|contribution))"
-    r"|support (?:us|our (?:work|journalism|reporting|newsroom)|(?:independent|local|quality) journalism"
-    r"|the [\w’' ]{1,30}(?:times|post|news))"
-    r"|become a (?:member|supporter|patron|subscriber)|subscribe (?:now|today)|subscribe to (?:our|the|get)"
-    r"|sign up (?:for (?:our|the|free)|to (?:our|receive|get)|now)|(?:our|free|daily|weekly) newsletter"
-    r"|keep (?:it|us|our journalism) (?:alive|free|going)|reader[- ]funded"
-    r"|unterstützen sie|jetzt spenden|spenden sie|soutenez|faites un don|haz una donación"
-    r"|apoya (?:el|la|a|nuestro|nuestra)|apoie (?:o|a|já|agora|nosso|nossa)|sostieni|abbonati|steun ons|wesprzyj|поддержите|пожертвуйте"
-    r"|follow us on|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
-    r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your (?:inbox|mailbox)"
-    r"|enter your e-?mail|mantente informad[oa]|(?:nuestro|nosso) canal (?:de|do|en|no) (?:google|whatsapp|telegram)"
-    r"|our (?:google news|whatsapp|telegram) channel|tell us what you think"
-    r"|subscribe to [\w.’']+ newsletters?|(?:may|might) earn (?:an? )?(?:affiliate )?commission"
-    r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links)"
-    r"|ctrl\s*\+\s*enter)",
-    re.IGNORECASE,
-)
+APPEAL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.APPEAL)})", re.IGNORECASE)
 # Lines that close an author's bio: furniture when short, but a story may end with
 # "Follow him on Instagram to watch." in a paragraph of its own.
-BIO_APPEAL = re.compile(
-    r"\b(?:have a (?:news )?tip|send (?:us )?(?:a )?(?:news )?tip|(?:may|can) be reached at"
-    r"|follow (?:him|her|them|me) on|contact (?:the )?(?:author|reporter|writer))",
-    re.IGNORECASE,
-)
+BIO_APPEAL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.BIO_APPEAL)})", re.IGNORECASE)
 BIO_APPEAL_MAX = 160
 
 
@@ -243,28 +154,12 @@ def is_appeal(text: str) -> bool:
 
 
 # The opening line of a paywall box that stands where the rest of the story would be.
-PAYWALL = re.compile(
-    r"\b(?:already a (?:subscriber|member)|(?:subscribe|log ?in|sign in|register) to (?:continue|keep|read)"
-    r"|to (?:continue|keep) reading|read the (?:rest|full) (?:of )?(?:this|the) (?:article|story)"
-    r"|(?:this|the) (?:article|story|content) is (?:only )?(?:available|reserved|exclusive)"
-    r"|(?:for|to) (?:subscribers|members) only|subscribers? only|unlock (?:this|the full) (?:article|story)"
-    r"|bereits abonnent|jetzt weiterlesen|weiterlesen mit|déjà abonné|réservé aux abonnés"
-    r"|ya (?:soy|eres) suscriptor|exclusivo para suscriptores|já é assinante|exclusivo para assinantes"
-    r"|riservato agli abbonati|sei già abbonato|al abonnee|læs resten af artiklen|fuld adgang"
-    r"|läs hela artikeln|les hele saken|lue koko artikkeli|читать полностью|доступно подписчикам)",
-    re.IGNORECASE,
-)
+PAYWALL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.PAYWALL)})", re.IGNORECASE)
 PAYWALL_BOX_MAX = 1500
 _LETTER = re.compile(r"[^\W\d_]")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 # A teaser ends with a link to the rest of the story.
-READ_MORE_END = re.compile(
-    r"(?:read (?:the )?(?:rest|more|full (?:story|article))|continue reading|keep reading|more\s*[»›>]"
-    r"|weiterlesen|mehr lesen|lire la suite|leer más|seguir leyendo|leia mais|continua a leggere"
-    r"|leggi (?:tutto|di più)|lees verder|czytaj dalej|читать далее|подробнее|devamını oku|続きを読む"
-    r"|阅读全文|더보기|ver (?:noticia|más|mas)|voir plus|see more|view (?:more|story|article))\W*$",
-    re.IGNORECASE,
-)
+READ_MORE_END = re.compile(rf"(?:{lexicon.alternation(lexicon.READ_MORE_END)})\W*$", re.IGNORECASE)
 # A date or a clock time: in a short line before the story, that line is a dateline
 # or a byline ("Lucía Romero · Sevilla · 12/01/2024 - 18:45").
 DATELINE = re.compile(

@@ -36,6 +36,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper import lexicon
 from scraper.body import is_hidden
 from scraper.structured import article_objects, json_ld, meta_tags, types_of
 from scraper.urls import web_archive_capture
@@ -96,126 +97,12 @@ def _mk_date(y: int, m: int, d: int) -> date | None:
 
 
 # ---------------------------------------------------------------------------
-# Month names (lower case), many languages. Abbreviations may carry a dot.
+# Month names (lower case), many languages: lexicon.MONTHS. Abbreviations may carry a dot.
 # ---------------------------------------------------------------------------
 
-_MONTH_WORDS: tuple[str, ...] = (
-    # en
-    "january jan|february feb|march mar|april apr|may|june jun|july jul|august aug|"
-    "september sep sept|october oct|november nov|december dec",
-    # de
-    "januar jänner jän|februar feber|märz maerz mrz|april|mai|juni|juli|august|"
-    "september|oktober okt|november|dezember dez",
-    # fr
-    "janvier janv|février fevrier févr fevr|mars|avril avr|mai|juin|juillet juil|août aout|"
-    "septembre|octobre|novembre|décembre decembre déc",
-    # es
-    "enero ene|febrero|marzo|abril abr|mayo|junio|julio|agosto ago|septiembre setiembre set|"
-    "octubre|noviembre|diciembre dic",
-    # it
-    "gennaio gen|febbraio|marzo|aprile|maggio mag|giugno giu|luglio lug|agosto|settembre|"
-    "ottobre ott|novembre|dicembre",
-    # pt
-    "janeiro|fevereiro fev|março marco|abril|maio|junho|julho|agosto|setembro|outubro out|"
-    "novembro|dezembro",
-    # nl
-    "januari|februari|maart mrt|april|mei|juni|juli|augustus|september|oktober|november|december",
-    # ru
-    "январь января янв|февраль февраля фев|март марта мар|апрель апреля апр|май мая|"
-    "июнь июня июн|июль июля июл|август августа авг|сентябрь сентября сен сент|"
-    "октябрь октября окт|ноябрь ноября ноя|декабрь декабря дек",
-    # uk
-    "січень січня січ|лютий лютого лют|березень березня бер|квітень квітня квіт|"
-    "травень травня трав|червень червня черв|липень липня лип|серпень серпня серп|"
-    "вересень вересня вер|жовтень жовтня жовт|листопад листопада лист|грудень грудня груд",
-    # pl
-    "styczeń stycznia sty|luty lutego lut|marzec marca|kwiecień kwietnia kwi|maj maja|"
-    "czerwiec czerwca cze|lipiec lipca lip|sierpień sierpnia sie|wrzesień września wrz|"
-    "październik października paź|listopad listopada lis|grudzień grudnia gru",
-    # cs
-    "leden ledna|únor února|březen března|duben dubna|květen května|červen června|"
-    "červenec července|srpen srpna|září|říjen října|listopad listopadu|prosinec prosince",
-    # sk
-    "január januára|február februára|marec|apríl apríla|máj mája|jún júna|júl júla|"
-    "august augusta|september septembra|október októbra|november novembra|december decembra",
-    # tr
-    "ocak|şubat subat|mart|nisan|mayıs mayis|haziran|temmuz|ağustos agustos|eylül eylul|"
-    "ekim|kasım kasim|aralık aralik",
-    # sv, da, no
-    "januari|februari|mars marts|april|maj|juni|juli|augusti|september|oktober|november|"
-    "december desember",
-    # fi (nominative and partitive)
-    "tammikuu tammikuuta|helmikuu helmikuuta|maaliskuu maaliskuuta|huhtikuu huhtikuuta|"
-    "toukokuu toukokuuta|kesäkuu kesäkuuta|heinäkuu heinäkuuta|elokuu elokuuta|"
-    "syyskuu syyskuuta|lokakuu lokakuuta|marraskuu marraskuuta|joulukuu joulukuuta",
-    # ro
-    "ianuarie ian|februarie|martie|aprilie|mai|iunie iun|iulie iul|august|septembrie|"
-    "octombrie|noiembrie noi|decembrie",
-    # hu
-    "január|február febr|március márc|április ápr|május máj|június jún|július júl|"
-    "augusztus|szeptember szept|október|november|december",
-    # id, ms
-    "januari|februari|maret mac|april|mei|juni jun|juli julai|agustus ogos agt|september|"
-    "oktober|november nop|desember disember des",
-    # ca
-    "gener|febrer|març|abril|maig|juny|juliol|agost|setembre|octubre|novembre|desembre",
-    # hr, bs, sr (latin), sl
-    "siječanj siječnja januar januara januarja|veljača veljače februar februara februarja|"
-    "ožujak ožujka mart marta marec|travanj travnja april aprila|svibanj svibnja maj maja|"
-    "lipanj lipnja jun juna junij junija|srpanj srpnja jul jula julij julija|"
-    "kolovoz kolovoza avgust avgusta|rujan rujna septembar septembra|"
-    "listopada oktobar oktobra|studeni studenog studenoga novembar novembra|"
-    "prosinac prosinca decembar decembra",
-    # lt (genitive), lv, et
-    "sausio|vasario|kovo|balandžio|gegužės|birželio|liepos|rugpjūčio|rugsėjo|spalio|"
-    "lapkričio|gruodžio",
-    "janvāris janvārī|februāris februārī|marts martā|aprīlis aprīlī|maijs maijā|jūnijs jūnijā|"
-    "jūlijs jūlijā|augusts augustā|septembris septembrī|oktobris oktobrī|novembris novembrī|"
-    "decembris decembrī",
-    "jaanuar|veebruar|märts|aprill|mai|juuni|juuli|august|september|oktoober|november|detsember",
-    # sq
-    "janar|shkurt|mars|prill|maj|qershor|korrik|gusht|shtator|tetor|nëntor nentor|dhjetor",
-    # el (genitive and nominative)
-    "ιανουαρίου ιανουάριος ιαν|φεβρουαρίου φεβρουάριος φεβ|μαρτίου μάρτιος μαρ|"
-    "απριλίου απρίλιος απρ|μαΐου μαίου μάιος μαι|ιουνίου ιούνιος ιουν|ιουλίου ιούλιος ιουλ|"
-    "αυγούστου αύγουστος αυγ|σεπτεμβρίου σεπτέμβριος σεπ|οκτωβρίου οκτώβριος οκτ|"
-    "νοεμβρίου νοέμβριος νοε|δεκεμβρίου δεκέμβριος δεκ",
-    # bg, sr (cyrillic), mk
-    "януари јануар јануара|февруари фебруар фебруара|март марта|април априла|май мај маја|"
-    "юни јун јуна|юли јул јула|август августа|септември септембар септембра|"
-    "октомври октобар октобра|ноември новембар новембра|декември децембар децембра",
-    # az, kk, uz (latin)
-    "yanvar|fevral|mart|aprel|may|iyun|iyul|avqust avgust|sentyabr|oktyabr|noyabr|dekabr",
-    # ar (Egyptian/Gulf and Levantine names), fa (Gregorian)
-    "يناير|فبراير|مارس|أبريل ابريل إبريل|مايو|يونيو يونيه|يوليو يوليه|أغسطس اغسطس|سبتمبر|"
-    "أكتوبر اكتوبر|نوفمبر|ديسمبر",
-    "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|"
-    "كانون الأول",
-    "ژانویه|فوریه|مارس|آوریل|مه|ژوئن|ژوئیه|اوت|سپتامبر|اکتبر|نوامبر|دسامبر",
-    # he
-    "ינואר|פברואר|מרץ|אפריל|מאי|יוני|יולי|אוגוסט|ספטמבר|אוקטובר|נובמבר|דצמבר",
-    "בינואר|בפברואר|במרץ|באפריל|במאי|ביוני|ביולי|באוגוסט|בספטמבר|באוקטובר|בנובמבר|בדצמבר",
-    # hy (genitive), ka, kk
-    "հունվարի|փետրվարի|մարտի|ապրիլի|մայիսի|հունիսի|հուլիսի|օգոստոսի|սեպտեմբերի|"
-    "հոկտեմբերի|նոյեմբերի|դեկտեմբերի",
-    "იანვარი იანვარს|თებერვალი თებერვალს|მარტი მარტს|აპრილი აპრილს|მაისი მაისს|"
-    "ივნისი ივნისს|ივლისი ივლისს|აგვისტო აგვისტოს|სექტემბერი სექტემბერს|ოქტომბერი ოქტომბერს|"
-    "ნოემბერი ნოემბერს|დეკემბერი დეკემბერს",
-    "қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан",
-    # hi, bn
-    "जनवरी|फ़रवरी फरवरी|मार्च|अप्रैल|मई|जून|जुलाई|अगस्त|सितंबर सितम्बर|अक्टूबर अक्तूबर|"
-    "नवंबर नवम्बर|दिसंबर दिसम्बर",
-    "জানুয়ারি জানুয়ারী|ফেব্রুয়ারি ফেব্রুয়ারী|মার্চ|এপ্রিল|মে|জুন|জুলাই|আগস্ট|সেপ্টেম্বর|"
-    "অক্টোবর|নভেম্বর|ডিসেম্বর",
-    # tl, sw, is, gl
-    "enero|pebrero|marso|abril|mayo|hunyo|hulyo|agosto|setyembre|oktubre|nobyembre|disyembre",
-    "januari|februari|machi|aprili|mei|juni|julai|agosti|septemba|oktoba|novemba|desemba",
-    "janúar|febrúar|mars|apríl|maí|júní|júlí|ágúst|september|október|nóvember|desember",
-    "xaneiro|febreiro|marzo|abril|maio|xuño|xullo|agosto|setembro|outubro|novembro|decembro",
-)
-
+_MONTH_WORDS: tuple[str, ...] = tuple(row for rows in lexicon.MONTHS.values() for row in rows)
 # Croatian "listopad" is October where Polish and Czech use it for November.
-_MONTH_OVERRIDES = {"hr": {"listopad": 10, "listopada": 10}, "bs": {"listopad": 10}}
+_MONTH_OVERRIDES = lexicon.MONTH_OVERRIDES
 
 
 def _build_months() -> dict[str, int]:
@@ -273,13 +160,14 @@ _RE_YEARLESS = re.compile(
 # A clock right after a date: "· 14:05", "à 18h30", "um 9.15 Uhr", "at 5:02 p.m.", "14時05分".
 _RE_CLOCK = re.compile(
     r"\.?[\s,|·•\-–—@/(（）)]*(?:\w{1,3}\s*[,.]?\s*)??"
-    r"(?:at|um|à|a\s+las|a\s+la|alle|às|ás|в|o|kl\.?|klo|saat|-)?\s*(오후|오전|下午|上午|午後|午前)?\s*"
+    rf"(?:{lexicon.alternation(lexicon.CLOCK_LINKS)})?\s*"
+    rf"({lexicon.alternation(lexicon.CLOCK_MARKS_BEFORE)})?\s*"
     r"(\d{1,2})\s?(?::|h|\.|時|시)\s?(\d{2}|\d(?=\s?[分분]))(?:\s?分|\s?분)?(?::(\d{2}))?(?!\d)\s*"
-    r"(a\.?\s?m\.?|p\.?\s?m\.?|μμ|μ\.μ\.|πμ|π\.μ\.|مساءً?|صباحاً?)?",
+    rf"({lexicon.alternation(lexicon.CLOCK_MARKS_AFTER)})?",
     re.IGNORECASE,
 )
-_PM_WORDS = {"pm", "μμ", "μ.μ.", "مساء", "مساءً", "오후", "下午", "午後"}
-_AM_WORDS = {"am", "πμ", "π.μ.", "صباحا", "صباحاً", "오전", "上午", "午前"}
+_PM_WORDS = set(lexicon.words(lexicon.PM_WORDS))
+_AM_WORDS = set(lexicon.words(lexicon.AM_WORDS))
 
 _RE_JALALI = re.compile(r"(?<![\d.])(1[34]\d\d)\s?([-/.])\s?(\d{1,2})\s?\2\s?(\d{1,2})(?!\d)")
 # Persian, Arabic-Indic and full-width digits read as ASCII ones.
@@ -555,73 +443,30 @@ def parse_date_string(value: str, *, month_first: bool = False) -> str | None:
 # Relative stamps
 # ---------------------------------------------------------------------------
 
-_UNIT_WORDS = {
-    "second": (
-        "second seconds sec secs sekunde sekunden seconde secondes segundo segundos secondo "
-        "secondi seconden секунду секунды секунд секунда sekund sekundy sekundę sekundi saniye "
-        "sekunder sekuntia secunde secundă másodperce detik 秒 초 ثانية ثوان"
-    ),
-    "minute": (
-        "minute minutes min mins minuten minuto minutos minuti minuut минуту минуты минут минута "
-        "хвилину хвилини хвилин minut minuty minutę minuta minuter minutter dakika minuuttia "
-        "perce menit 分 分钟 分鐘 분 دقيقة دقائق"
-    ),
-    "hour": (
-        "hour hours hr hrs stunde stunden heure heures hora horas ora ore uur час часа часов "
-        "годину години годин godzinę godziny godzin hodinou hodinami hodin saat timme timmar "
-        "time timer tuntia oră órája jam sati sata sat 時間 小时 小時 시간 ساعة ساعات"
-    ),
-    "day": (
-        "day days tag tagen jour jours día días dia dias giorno giorni dag dagen день дня дней "
-        "дні днів dzień dni dnem dny gün dagar dage dager päivää zi zile napja hari dana dan "
-        "日 天 일 يوم أيام"
-    ),
-    "week": (
-        "week weeks woche wochen semaine semaines semana semanas settimana settimane weken "
-        "неделю недели недель тиждень тижні тижнів tydzień tygodnie tygodni týdnem týdny hafta "
-        "vecka veckor uge uger uke uker viikkoa săptămână săptămâni hete minggu tjedan tjedana "
-        "週間 周 週 주 أسبوع أسابيع"
-    ),
-    "month": (
-        "month months monat monaten mois mes meses mese mesi maand maanden месяц месяца месяцев "
-        "місяць місяці місяців miesiąc miesiące miesięcy měsícem měsíci ay månad månader måned "
-        "måneder kuukautta lună luni hónapja bulan mjesec mjeseci か月 ヶ月 个月 個月 개월 달 شهر أشهر"
-    ),
-    "year": (
-        "year years jahr jahren an ans année années año años anno anni jaar jaren год года лет "
-        "рік роки років rok lata lat rokem lety yıl år vuotta ani éve tahun godina godine 年 년 "
-        "سنة سنوات"
-    ),
-}
 _UNIT_DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7,
               "month": 30, "year": 365}
-_UNITS = {w: unit for unit, words in _UNIT_WORDS.items() for w in words.split()}
+# Each word of lexicon.TIME_UNITS → its unit.
+_UNITS = {w: unit for units in lexicon.TIME_UNITS.values() for unit, words in units.items()
+          for w in words.split()}
 _UNIT_ALT = "|".join(sorted((re.escape(w) for w in _UNITS), key=len, reverse=True))
-_NUM = r"(\d{1,3}|an?|one|une?|una?|uno|einer?|einem|ein)"
+_NUM = rf"(\d{{1,3}}|{lexicon.alternation(lexicon.RELATIVE_ONE)})"
+_HU_UNITS = {w: unit for units in lexicon.AGO_UNITS.values() for w, unit in units.items()}
 _RE_RELATIVE = re.compile(
     "|".join(
         (
-            rf"{_NUM}\s*({_UNIT_ALT})\s*(?:ago|geleden|назад|тому|temu|önce|sedan|siden|sitten|"
-            rf"fa|atrás|(?:yang\s+)?lalu|前|전|ezelőtt)(?!\w)",
-            rf"(?<!\w)(?:vor|il\s+y\s+a|hace|há|před|acum|prije|pre|منذ)\s+{_NUM}\s*"
+            rf"{_NUM}\s*({_UNIT_ALT})\s*(?:{lexicon.alternation(lexicon.AGO_AFTER)})(?!\w)",
+            rf"(?<!\w)(?:{lexicon.alternation(lexicon.AGO_BEFORE)})\s+{_NUM}\s*"
             rf"({_UNIT_ALT})(?!\w)",
-            r"(?<!\w)(\d{1,3})\s+(másodperce|perce|órája|napja|hete|hónapja|éve)(?!\w)",
+            rf"(?<!\w)(\d{{1,3}})\s+({'|'.join(_HU_UNITS)})(?!\w)",
         )
     ),
     re.IGNORECASE,
 )
-_HU_UNITS = {"másodperce": "second", "perce": "minute", "órája": "hour", "napja": "day",
-             "hete": "week", "hónapja": "month", "éve": "year"}
 _RE_TODAY = re.compile(
-    r"(?<!\w)(today|yesterday|heute|gestern|aujourd['’]hui|hier|hoy|ayer|hoje|ontem|oggi|ieri|"
-    r"vandaag|gisteren|сегодня|вчера|сьогодні|вчора|dzisiaj|dziś|wczoraj|dnes|včera|bugün|dün|"
-    r"idag|i\s+dag|igår|i\s+går|tänään|eilen|azi|astăzi|tegnap|hari\s+ini|kemarin|danas|jučer|"
-    r"juče|今日|今天|昨日|昨天|오늘|어제)(?!\w)",
+    rf"(?<!\w)({lexicon.alternation(lexicon.TODAY_WORDS, lexicon.YESTERDAY_WORDS)})(?!\w)",
     re.IGNORECASE,
 )
-_YESTERDAY = {"yesterday", "gestern", "hier", "ayer", "ontem", "ieri", "gisteren", "вчера", "вчора",
-              "wczoraj", "včera", "dün", "igår", "i går", "eilen", "tegnap", "kemarin", "jučer",
-              "juče", "昨日", "昨天", "어제"}
+_YESTERDAY = {w.replace(r"\s+", " ") for w in lexicon.words(lexicon.YESTERDAY_WORDS)}
 _RE_HHMM = re.compile(r"(?<!\d)\d{1,2}[:h]\d{2}(?!\d)")
 
 
@@ -648,10 +493,11 @@ def _relative_in_text(text: str, now: datetime) -> date | None:
 
 # Class/id words of containers whose dates are not the article's own. Matched against
 # whole parts of class/id names ("related-posts" -> "related", "posts") so that a word
-# inside an unrelated name ("canvas", "nextgen") does not count.
+# inside an unrelated name ("canvas", "nextgen") does not count. The English CSS names
+# are here; those of other languages are lexicon.CLASS_DATE_NOISE(_WORDS).
 _NOISE_WORDS = (
-    "comment comments commentlist kommentare commentaires comentarios commenti disqus respond "
-    "reply replies related relacionadas relacionados recommended recommendations recommend "
+    "comment comments commentlist disqus respond "
+    "reply replies related recommended recommendations recommend "
     "popular trending mostread sidebar footer newsletter masthead today weather ticker "
     "outbrain taboola promo pagination pager calendar copyright "
     "cookie cookies navbar navigation menu topbar toplinks sponsored embed twitter-tweet "
@@ -659,10 +505,10 @@ _NOISE_WORDS = (
 )
 _RE_NOISE = re.compile(
     r"comment|related|sidebar|footer|recommend|outbrain|taboola|disqus|newsletter|masthead|"
-    r"more-?stor|more-?news|read-?more|most-?read|current-?date|fecha-?hoy|site-?header|"
-    r"lire-?aussi|a-?lire|voir-?aussi|relacionad|correlat|leggi-?anche|tambem|también|"
-    r"mehr-?zum|weitere-?artikel|powiazane|gerelateerd|ilgili-?haber|see-?also|also-?read|"
-    r"(?<![^\s_\-])(?:" + "|".join(_NOISE_WORDS.split()) + r")(?![^\s_\-])",
+    r"more-?stor|more-?news|read-?more|most-?read|current-?date|site-?header|see-?also|also-?read|"
+    + lexicon.alternation(lexicon.CLASS_DATE_NOISE) + "|"
+    r"(?<![^\s_\-])(?:" + "|".join(_NOISE_WORDS.split()) + "|"
+    + lexicon.alternation(lexicon.CLASS_DATE_NOISE_WORDS) + r")(?![^\s_\-])",
     re.IGNORECASE,
 )
 # Names that mark the article's own byline, even inside a "card-footer" or "sidebar".
@@ -679,22 +525,8 @@ _SKIP_TEXT_TAGS = {"script", "style", "noscript", "template", "option", "select"
                    "textarea", "svg"}
 # Labels in front of a date that make it a modification stamp, and those that make it
 # the publication one ("Publié le 3 mars, mis à jour le 4 mars").
-_UPDATE_WORDS = re.compile(
-    r"updated?|last\s+modified|modified|edited|aktualisiert|geändert|stand:|mis\s+à\s+jour|"
-    r"modifié|actualizad[oa]|actualización|atualizad[oa]|atualização|aggiornat[oa]|"
-    r"aggiornamento|bijgewerkt|gewijzigd|обновлено|обновлен|оновлено|змінено|"
-    r"zaktualizowano|aktualizacja|aktualizováno|aktualizované|güncelleme|güncellendi|"
-    r"uppdaterad|opdateret|oppdatert|päivitetty|actualizat|frissítve|módosítva|diperbarui|"
-    r"ažurirano|posodobljeno|atnaujinta|ενημερώθηκε|עודכן|محدثة|تحديث|更新|수정",
-    re.IGNORECASE,
-)
-_PUBLISH_WORDS = re.compile(
-    r"published|posted|publié|mise?\s+en\s+ligne|erschienen|publicado|publicada|veröffentlicht|erstellt|pubblicato|"
-    r"gepubliceerd|опубликовано|опубліковано|opublikowano|publikováno|yayınlanma|"
-    r"publicerad|publiceret|publisert|julkaistu|publicat|közzétéve|diterbitkan|objavljeno|"
-    r"δημοσιεύθηκε|פורסם|نشر|发布|發布|公開|입력|등록",
-    re.IGNORECASE,
-)
+_UPDATE_WORDS = re.compile(lexicon.alternation(lexicon.UPDATE_LABELS), re.IGNORECASE)
+_PUBLISH_WORDS = re.compile(lexicon.alternation(lexicon.PUBLISH_LABELS), re.IGNORECASE)
 
 
 def _is_noise(el: HtmlElement) -> bool:
@@ -1243,7 +1075,7 @@ def _dateline(text: str, mdy: bool, lang: str) -> list[tuple[int, _Stamp, _Stamp
             and _RE_DATELINE_END.match(head.translate(_DIGITS)[d[0]:])]
 
 
-_RE_CLASS_UPDATED = re.compile(r"updated|modified|last-?mod|aktualisiert|actualizado|atualizado",
+_RE_CLASS_UPDATED = re.compile(r"updated|modified|last-?mod|" + lexicon.alternation(lexicon.CLASS_UPDATED),
                                re.IGNORECASE)
 _RE_CLASS_PUBLISHED = re.compile(r"publish|pubdate|created|posted|entry-date", re.IGNORECASE)
 
@@ -1256,7 +1088,7 @@ def _marked_updated(el: HtmlElement) -> bool:
 
 
 # CJK put the label after the stamp: "2021年7月23日 9時30分 更新".
-_RE_UPDATE_AFTER = re.compile(r"更新|수정|업데이트|修改|修正")
+_RE_UPDATE_AFTER = re.compile(lexicon.alternation(lexicon.UPDATE_LABELS_AFTER))
 
 
 def _is_update_label(label: str) -> bool:
@@ -1269,7 +1101,8 @@ def _is_update_label(label: str) -> bool:
 
 
 _RE_DATE_MARK = re.compile(
-    r"date|time|publish|posted|fecha|data|datum|tarih|dátum|datetime|timestamp|byline|meta",
+    r"date|time|publish|posted|" + lexicon.alternation(lexicon.CLASS_DATE_MARK)
+    + r"|datetime|timestamp|byline|meta",
     re.IGNORECASE,
 )
 
@@ -1406,8 +1239,8 @@ _SCAN_URL_MONTH = 2.0
 _SCAN_MIN_SCORE = 3.0
 _SCAN_MAX_ELEMENTS = 20000
 # A line that says "Date:" in front of its date.
-_RE_DATE_LABEL = re.compile(r"\b(?:date|datum|fecha|data|dátum|tarih|päivämäärä)\s*:\s*$", re.IGNORECASE)
-_RE_COPYRIGHT = re.compile(r"©|&copy;|\(c\)\s*\d|copyright|all rights reserved", re.IGNORECASE)
+_RE_DATE_LABEL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.DATE_LABELS)})\s*:\s*$", re.IGNORECASE)
+_RE_COPYRIGHT = re.compile(lexicon.alternation(lexicon.COPYRIGHT), re.IGNORECASE)
 
 
 def _scan_flow(root: HtmlElement, heading: HtmlElement | None,

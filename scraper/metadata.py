@@ -27,6 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper import lexicon
 from scraper.language import (
     detect_language,
     dominant_script,
@@ -281,96 +282,43 @@ def _title_affix(raw_title: str, headline: str | None, host: str) -> str | None:
 # ---------------------------------------------------------------------------
 # Authors
 
-_UNAMBIGUOUS_BY = (
-    r"(?:written|posted|reported|story|words|compiled|published|edited|text|photos?|"
-    r"reporting)\s+by|by|geschrieben\s+von|text(?:e)?|texte|tekst|escrit[oa]\s+por|"
-    r"publicado\s+por|scritto\s+da|écrit\s+par|ecrit\s+par|yazan|yazar|автор(?:ы)?|текст|"
-    r"от|autor(?:in|es|a)?|auteur|author(?:s)?|kirjoittaja"
-)
-_AMBIGUOUS_BY = r"von|par|por|di|da|door|av|af|przez|de"
+_UNAMBIGUOUS_BY = lexicon.alternation(lexicon.BYLINE_BY)
+_AMBIGUOUS_BY = lexicon.alternation(lexicon.BYLINE_BY_AMBIGUOUS)
 _BY_STRICT = re.compile(
     rf"^(?:(?:[\w-]+\s+){{0,2}}by|{_UNAMBIGUOUS_BY})\b\s*[:：\-–—]?\s*(?=\S)", re.I)
 _BY_LOOSE = re.compile(rf"^(?:{_AMBIGUOUS_BY})\s*[:：]?\s+(?=\S)", re.I)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
-    "januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|"
-    "juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|"
-    "julio|agosto|septiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|junho|"
-    "julho|setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|"
-    "settembre|ottobre|dicembre"
-)
-_WEEKDAYS = (
-    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
-    "donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
-    "lunes|martes|miércoles|jueves|viernes|sábado|domingo"
-)
+_MONTHS = lexicon.alternation(lexicon.BYLINE_MONTHS)
+_WEEKDAYS = lexicon.alternation(lexicon.BYLINE_WEEKDAYS)
 _BYLINE_STOP = re.compile(
     rf"(?:\d|\b(?:{_MONTHS}|{_WEEKDAYS})\b\.?,?\s*\d|\b(?:{_WEEKDAYS})\b,|"
-    rf"\b(?:updated|published|posted|last updated|aktualisiert|"
-    r"veröffentlicht|publié|mis à jour|publicado|actualizado|atualizado|pubblicato|"
-    r"aggiornato|print this|follow|share|ago)\b|[|•·/／]|\s[-–—]\s|\s[-–—]$)",
+    rf"\b(?:{lexicon.alternation(lexicon.BYLINE_STOP_WORDS)})\b|[|•·/／]|\s[-–—]\s|\s[-–—]$)",
     re.I,
 )
 # "Jeff FoustMonday, November 18": a date glued to the name.
-_GLUED_DATE = re.compile(
-    r"(?<=[a-z])(?=(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|"
-    r"February|March|April|June|July|August|September|October|November|December)\b)"
-)
+_GLUED_DATE = re.compile(rf"(?<=[a-z])(?=(?:{lexicon.alternation(lexicon.GLUED_DATE_WORDS)})\b)")
 # Words left dangling once a date is cut off: "on", "le", "am"; "ago" words that come
 # before the number ("prije 3 sata", "vor 2 Stunden", "hace 5 horas").
 _TRAILING_LINK_WORDS = re.compile(
-    r"(?:\s+(?:on|at|le|am|um|el|em|il|op|den|de|du|the|of|in|im|für|for|pour|para|per|"
-    r"prije|pred|před|vor|hace|há|il y a|temu|önce))+$",
+    rf"(?:\s+(?:{lexicon.alternation(lexicon.TRAILING_LINK_WORDS)}))+$",
     re.I,
 )
-_CREDENTIALS = {"md", "phd", "rd", "ms", "ma", "mph", "rn", "dds", "do", "jd", "mba", "msc",
-                "bsc", "cpt", "cscs", "ldn", "mbbs", "frcp", "dr"}
-_ROLE_WORDS = {
-    "writer", "reporter", "correspondent", "editor", "columnist", "contributor", "producer",
-    "photographer", "journalist", "staff", "intern", "analyst", "critic", "anchor",
-    "contributing", "senior", "chief", "deputy", "managing", "associate", "assistant",
-    "political", "national", "international", "business", "sports", "science", "health",
-    "technology", "tech", "entertainment", "news", "special", "freelance", "auto", "staffer",
-    "redakteur", "redakteurin", "korrespondent", "korrespondentin", "journaliste",
-    "rédacteur", "rédactrice", "correspondant", "correspondante", "periodista", "redactor",
-    "redactora", "corresponsal", "jornalista", "repórter", "giornalista", "inviato",
-    "redacteur", "корреспондент", "журналист", "обозреватель", "редактор", "reports",
-    "report", "wire", "wires", "services", "at-large", "large",
-}
-_ROLE_HEADS = {
-    "writer", "reporter", "correspondent", "editor", "columnist", "contributor", "producer",
-    "photographer", "journalist", "staff", "intern", "analyst", "critic", "redakteur",
-    "redakteurin", "korrespondent", "korrespondentin", "journaliste", "rédacteur",
-    "rédactrice", "correspondant", "periodista", "redactor", "redactora", "corresponsal",
-    "jornalista", "repórter", "giornalista", "redacteur", "корреспондент", "журналист",
-    "обозреватель", "редактор", "staffer", "reports", "wire", "wires", "services", "photo",
-    "photos", "foto", "fotos", "기자",
-}
-_GENERIC_AUTHORS = {
-    "admin", "administrator", "webmaster", "root", "user", "guest", "anonymous", "unknown",
-    "null", "none", "undefined", "editor", "editors", "redaccion", "redacción", "redaktion",
-    "rédaction", "redazione", "redação", "redacao", "гость", "staff", "author", "autor",
-    "newsroom", "web desk", "webdesk", "desk", "team", "editorial team", "editorial staff",
-    "by", "von", "par", "por", "redaktori", "redaktor", "replying to", "and", "und", "et", "with",
-    "the", "of",
-}
+_CREDENTIALS = set(lexicon.words(lexicon.CREDENTIALS))
+_ROLE_WORDS = set(lexicon.words(lexicon.ROLE_WORDS))
+_ROLE_HEADS = set(lexicon.words(lexicon.ROLE_HEADS))
+_GENERIC_AUTHORS = set(lexicon.words(lexicon.GENERIC_AUTHORS))
 # A byline part that opens with one of these is a place or an outlet, not a name:
 # "Do UOL, em São Paulo", "in Washington".
-_LOCATION_WORDS = {"em", "in", "en", "à", "from", "aus", "desde", "da", "dal", "z", "w", "из",
-                   "в"}
-_PLAIN_LOCATION_WORDS = {"em", "in", "from", "aus", "desde", "à", "из"}
+_LOCATION_WORDS = set(lexicon.words(lexicon.LOCATION_WORDS))
+_PLAIN_LOCATION_WORDS = set(lexicon.words(lexicon.PLAIN_LOCATION_WORDS))
 # Names that are a newsroom, not a person: "Redazione ANSA", "Practical Horseman Editorial".
-_STAFF_WORDS = {"redazione", "redaktion", "redacción", "redaccion", "rédaction", "redação",
-                "editorial", "newsroom", "staff", "desk", "team", "bureau", "ब्यूरो"}
-_NAME_PARTICLES = {"de", "da", "do", "dos", "das", "del", "della", "di", "van", "von", "der",
-                   "den", "la", "le", "du", "bin", "al", "y", "e"}
+_STAFF_WORDS = set(lexicon.words(lexicon.STAFF_WORDS))
+_NAME_PARTICLES = set(lexicon.words(lexicon.NAME_PARTICLES))
 # Conjunctions are matched case-sensitively and between spaces, so that the
 # initial in "Sarah E. Needleman" or "Bruce Y. Lee" is not taken for "e"/"y".
 _SPLIT_AUTHORS = re.compile(
-    r"\s*(?:,|;|、|，|\s&\s)\s*|\s+(?:and|And|AND|und|UND|et|ET|y|e|en|og|och|и|ve|ja)\s+"
+    rf"\s*(?:,|;|、|，|\s&\s)\s*|\s+(?:{lexicon.alternation(lexicon.AUTHOR_CONJUNCTIONS)})\s+"
 )
 
 
@@ -645,39 +593,10 @@ def _text_byline(doc: HtmlElement, site: _Site) -> tuple[list[str], str]:
 # ---------------------------------------------------------------------------
 # Tag lines
 
-# Labels that introduce a tag line even without a colon ("Tags", "Filed under").
-_STRONG_LABELS = [
-    "tags", "tag", "tagged with", "tagged as", "tagged in", "tagged", "filed under", "filed in",
-    "filed to", "read more about", "related topics", "related tags", "keywords", "key words",
-    "schlagworte", "schlagwörter", "stichworte", "stichwörter", "schlüsselwörter",
-    "mots-clés", "mots clés", "mots-clefs", "mots clefs", "étiquettes", "etiquettes",
-    "etiquetas", "etiquetes", "palabras clave", "palavras-chave", "palavras chave",
-    "parole chiave", "archivado en", "trefwoorden", "теги", "тэги", "метки", "ключевые слова",
-    "ключові слова", "мітки", "тагове", "етикети", "ключови думи", "tagi", "słowa kluczowe",
-    "etiketler", "anahtar kelimeler", "štítky", "klíčová slova", "kľúčové slová", "címkék",
-    "kulcsszavak", "etichete", "cuvinte cheie", "ετικέτες", "λέξεις-κλειδιά", "λέξεις κλειδιά",
-    "taggar", "nyckelord", "nøgleord", "stikkord", "stikkordene", "emneord", "avainsanat",
-    "tagit", "asiasanat", "oznake", "ključne riječi", "ključne reči", "tagovi", "značky",
-    "từ khóa", "từ khoá", "thẻ", "kata kunci", "関連タグ", "関連キーワード",
-    "タグ", "キーワード", "相关标签", "相關標籤", "标签", "標籤", "标签云", "关键词", "關鍵詞",
-    "关键字", "關鍵字", "태그", "관련 태그", "키워드", "الوسوم", "وسوم", "الكلمات المفتاحية",
-    "كلمات مفتاحية", "الكلمات الدلالية", "كلمات دلالية", "תגיות", "برچسب‌ها", "برچسب ها",
-    "برچسب", "کلیدواژه‌ها", "کلیدواژه ها", "کلید واژه", "टैग", "टैग्स", "कीवर्ड", "แท็ก",
-    "คำค้น", "คำสำคัญ",
-]
-# Labels too common as ordinary words or headings to count without a colon.
-_WEAK_LABELS = [
-    "topics", "topic", "more about", "more on", "themes", "theme", "subjects", "subject",
-    "themen", "thema", "mehr zum thema", "sujets", "sujet", "thèmes", "thème", "lire plus sur",
-    "en savoir plus sur", "temas", "tema", "más sobre", "mais sobre", "tópicos", "assuntos",
-    "argomenti", "leggi di più su", "onderwerpen", "lees meer over", "темы", "тема", "теми",
-    "tematy", "konular", "témata", "témy", "témák", "subiecte", "θέματα", "ämnen", "emner",
-    "aiheet", "teme", "chủ đề", "topik", "label", "labels", "主题", "主題", "話題", "関連", "주제",
-    "مواضيع",
-    "المواضيع", "موضوعات", "נושאים", "विषय",
-]
-_ALL_LABELS = sorted({*_STRONG_LABELS, *_WEAK_LABELS}, key=len, reverse=True)
-_WEAK_SET = set(_WEAK_LABELS)
+# Labels that introduce a tag line even without a colon ("Tags", "Filed under"), and
+# labels too common as ordinary words or headings to count without one ("Topics").
+_ALL_LABELS = sorted(lexicon.words(lexicon.TAG_LABELS, lexicon.TAG_LABELS_WEAK), key=len, reverse=True)
+_WEAK_SET = set(lexicon.words(lexicon.TAG_LABELS_WEAK))
 _LABEL_RE = re.compile(
     r"^\s*[#\W_]{0,2}\s*(" + "|".join(re.escape(label) for label in _ALL_LABELS) + r")"
     r"(?=$|[\s:：\-–—#(]|[^\w])\s*(?:\(\d+\))?\s*([:：]|[-–—](?=\s))?\s*",
@@ -733,24 +652,18 @@ def tag_line_label(text: str) -> str | None:
 
 
 _TAG_HREF = re.compile(
-    r"(?:^|[/?&#._=-])(?:tags?|tagged|topics?|hot-topics|keywords?|schlagw[oö]rte?r?|"
-    r"stichw[oö]rte?r?|themen?|thema|temas?|tematy|etiquet(?:te|tes|a|as|es)?|etiketler|"
-    r"etiket|argomenti|trefwoord(?:en)?|onderwerp(?:en)?|tagi|sujets?|subjects?|label|"
-    r"mots-cles|teg[iy]?|metki)(?=$|[/?&#=._-])",
+    rf"(?:^|[/?&#._=-])(?:{lexicon.alternation(lexicon.TAG_URL_WORDS)})(?=$|[/?&#=._-])",
     re.I,
 )
 # A cheap first filter on every href (substring tests are much faster than a regex
 # alternation); _TAG_HREF then checks the path properly.
-_TAG_HREF_HINTS = ("tag", "topic", "keyword", "them", "tema", "etiq", "etik", "schlag", "stichw",
-                   "label", "argoment", "trefw", "onderw", "sujet", "subject", "teg", "metki",
-                   "mots-cles")
+_TAG_HREF_HINTS = tuple(hint for hints in lexicon.TAG_URL_HINTS.values() for hint in hints)
 _LABEL_TEXT_XPATH = etree.XPath("//body//text()[contains(., ':') or contains(., '：')]")
 _NOT_LABEL_PARENTS = {"script", "style", "noscript", "title", "option", "textarea", "a"}
 _TAG_TOKENS = {
     "tag", "tags", "tagged", "taglist", "tagbox", "tagcloud", "keywords", "keyword",
-    "topics", "topic", "subjects", "schlagworte", "stichworte", "themen", "etiquetas",
-    "etiquettes", "tagi", "labels", "filed", "tagsdv",
-}
+    "topics", "topic", "subjects", "labels", "filed", "tagsdv",
+} | lexicon.words(lexicon.CLASS_TAG_WORDS)
 _EXCLUDE_TOKENS = {
     "nav", "navbar", "navigation", "menu", "menus", "submenu", "megamenu", "sidebar", "widget",
     "breadcrumb", "breadcrumbs", "trending", "popular", "comment", "comments", "share",
@@ -760,24 +673,13 @@ _EXCLUDE_TOKENS = {
 _ARTICLE_TOKENS = {"article", "entry", "post", "story", "content", "single", "main", "body"}
 _INLINE = {"span", "li", "strong", "b", "em", "i", "small", "font", "dd", "h3", "h4", "h5",
            "h6", "p", "label"}
-_JUNK_TAGS = {
-    "news", "article", "articles", "home", "homepage", "front page", "frontpage", "general",
-    "uncategorized", "uncategorised", "featured", "top stories", "top story", "latest",
-    "latest news", "breaking news", "main", "default", "none", "null", "undefined",
-    "premium content", "sponsored", "more", "view all", "see all", "show more", "show all",
-    "read more", "all", "mehr", "plus", "más", "mais", "altro", "ещё", "еще", "всё", "все",
-    "other", "others", "misc", "blog", "post", "posts", "page", "story", "stories",
-    "learn more", "see more", "load more", "more topics", "all topics", "follow",
-    "haber", "haberler", "son dakika", "detay", "noticias", "últimas noticias", "nachrichten",
-    "actualites", "actualités", "notizie", "nieuws", "новости", "ニュース", "新闻", "新聞",
-}
+_JUNK_TAGS = set(lexicon.words(lexicon.JUNK_TAGS))
 _TAG_PREFIXES = {"tag", "tags", "topic", "topics", "keyword", "keywords", "subject"}
 # Namespaced CMS markers: "Section:culture", "Type/Article", "category: Jupiter".
 _TAG_META_KEYS = {"category", "section", "type", "channel", "source", "length", "articleid",
                   "target", "brand", "format", "template", "author", "page", "site", "id"}
 _DOMAIN_IN = re.compile(r"[\w-]+\.(?:com|net|org|co|io|info|gov|edu)(?:\.[a-z]{2})?\b", re.I)
-_CATEGORY_HREF = re.compile(r"/(?:category|categories|section|sections|rubri[ck]\w*|secciones|"
-                            r"seccion|kategorie|categorie)/", re.I)
+_CATEGORY_HREF = re.compile(rf"/(?:{lexicon.alternation(lexicon.CATEGORY_URL_WORDS)})/", re.I)
 
 
 def _bad_context(el: HtmlElement, memo: dict | None = None) -> bool:
@@ -1172,11 +1074,7 @@ def _finish_tags(values: Iterable[str], site: _Site, title: str | None = None) -
     return _dedupe(out)
 
 
-_GENERIC_WORDS = {
-    "news", "breaking", "latest", "today", "live", "update", "updates", "video", "videos",
-    "photos", "world", "online", "national", "local", "current", "daily", "noticias",
-    "nachrichten", "actualités", "notícias", "notizie", "nieuws", "новости", "haber",
-}
+_GENERIC_WORDS = set(lexicon.words(lexicon.GENERIC_TOPIC_WORDS))
 
 
 def _relevant(tags: list[str], topic: str) -> bool:
