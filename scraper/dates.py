@@ -87,9 +87,13 @@ class _Cand:
     alt: _Stamp | None = None  # the other reading of an ambiguous d/m order
 
 
+# A two-digit year under this is in the 2000s, else in the 1900s.
+_CENTURY_PIVOT = 70
+
+
 def _mk_date(y: int, m: int, d: int) -> date | None:
     if y < 100:
-        y += 2000 if y < 70 else 1900
+        y += 2000 if y < _CENTURY_PIVOT else 1900
     try:
         return date(y, m, d)
     except ValueError:
@@ -199,8 +203,12 @@ def _from_jalali(jy: int, jm: int, jd: int) -> date | None:
 _HAS_YEAR = re.compile(r"(?:19|20|13|14)\d\d|\d[./\-]\d{1,2}[./\-]\d\d")
 
 
+# A clock is looked for in this many characters after a date.
+_CLOCK_REACH = 30
+
+
 def _clock_after(text: str, pos: int) -> tuple[int, int, int] | None:
-    match = _RE_CLOCK.match(text, pos, pos + 30)
+    match = _RE_CLOCK.match(text, pos, pos + _CLOCK_REACH)
     if not match:
         return None
     h, m = int(match.group(2)), int(match.group(3))
@@ -288,10 +296,14 @@ def _dates_in_text(text: str, mdy: bool, lang: str = "") -> list[tuple[int, _Sta
     return [(start, stamp, alt) for start, _end, stamp, alt in found]
 
 
+# A date without a year counts only when it starts within this many characters of the run.
+_YEARLESS_MAX_START = 12
+
+
 def _yearless_in_text(text: str, lang: str = "") -> tuple[int, int] | None:
     """(month, day) of the first date written without a year in ``text``."""
     m = _RE_YEARLESS.search(text.translate(_DIGITS))
-    if not m or m.start() > 12:
+    if not m or m.start() > _YEARLESS_MAX_START:
         return None
     overrides = _MONTH_OVERRIDES.get(lang, {})
     if m.group(1):
@@ -348,6 +360,10 @@ def _norm_offset(text: str | None) -> str | None:
     return f"{m.group(1)}{hours:02d}:{minutes:02d}"
 
 
+# A machine-readable date string longer than this is not one.
+_MAX_STAMP_CHARS = 120
+
+
 def _parse_stamp(value: str, mdy: bool = False) -> _Stamp | None:
     """Read one machine-oriented date string (ISO 8601 and the variants sites emit).
 
@@ -356,7 +372,7 @@ def _parse_stamp(value: str, mdy: bool = False) -> _Stamp | None:
     ``Date.toString()`` output; anything else goes through the free-text reader.
     """
     value = value.strip().translate(_DIGITS)
-    if not value or len(value) > 120:
+    if not value or len(value) > _MAX_STAMP_CHARS:
         return None
     if value.isdigit():
         if len(value) in (10, 13):  # epoch seconds / milliseconds
@@ -468,6 +484,8 @@ _RE_TODAY = re.compile(
 )
 _YESTERDAY = {w.replace(r"\s+", " ") for w in lexicon.words(lexicon.YESTERDAY_WORDS)}
 _RE_HHMM = re.compile(r"(?<!\d)\d{1,2}[:h]\d{2}(?!\d)")
+# "Today" counts as a date with a clock within this many characters of it.
+_TODAY_CLOCK_REACH = 12
 
 
 def _relative_in_text(text: str, now: datetime) -> date | None:
@@ -481,7 +499,7 @@ def _relative_in_text(text: str, now: datetime) -> date | None:
             return (now - timedelta(days=count * _UNIT_DAYS[unit])).date()
     m = _RE_TODAY.search(text)
     # "Today" alone is a section name ("On air today"); with a clock it is a stamp.
-    if m and _RE_HHMM.search(text, max(0, m.start() - 12), m.end() + 12):
+    if m and _RE_HHMM.search(text, max(0, m.start() - _TODAY_CLOCK_REACH), m.end() + _TODAY_CLOCK_REACH):
         word = re.sub(r"\s+", " ", m.group(1).lower())
         return (now - timedelta(days=1 if word in _YESTERDAY else 0)).date()
     return None
@@ -541,6 +559,10 @@ def _is_noise(el: HtmlElement) -> bool:
     return bool(marks) and _RE_NOISE.search(marks) is not None and not _RE_BYLINE.search(marks)
 
 
+# How many ancestors are looked at for page furniture.
+_NOISE_MAX_DEPTH = 40
+
+
 def _in_noise(el: HtmlElement) -> bool:
     """Whether ``el`` sits in page furniture (comments, related lists, footer...).
 
@@ -549,7 +571,7 @@ def _in_noise(el: HtmlElement) -> bool:
     """
     node: HtmlElement | None = el
     depth = 0
-    while node is not None and depth < 40:
+    while node is not None and depth < _NOISE_MAX_DEPTH:
         if node.tag in ("body", "html"):
             return False
         if _is_noise(node) and (node.tag in _NOISE_TAGS or node.find(".//h1") is None):
@@ -589,6 +611,10 @@ def _title_sets(doc: HtmlElement, meta: dict[str, list[str]]) -> list[set[str]]:
     return [s for s in sets if s]
 
 
+# A heading whose home-page link holds this share of its text is the site's logo.
+_LOGO_LINK_SHARE = 0.8
+
+
 def _is_logo(el: HtmlElement) -> bool:
     """A heading that is nothing but a link to the home page is the site's logo."""
     text = el.text_content().strip()
@@ -601,8 +627,19 @@ def _is_logo(el: HtmlElement) -> bool:
         except ValueError:
             continue
         if parts.path.strip("/").lower() in ("", "index.html", "index.php") and not parts.query:
-            return len(a.text_content().strip()) >= 0.8 * len(text)
+            return len(a.text_content().strip()) >= _LOGO_LINK_SHARE * len(text)
     return False
+
+
+# Title headings: at most this many words (a longer "heading" is text); words beyond
+# _TITLE_WORDS_CAP do not make a heading a better match; a heading matches the page title
+# when their word overlap (Dice) exceeds _TITLE_MATCH_MIN, and surely at _TITLE_MATCH_SURE;
+# at most _TITLE_MAX_HEADINGS headings are compared.
+_TITLE_MAX_WORDS = 60
+_TITLE_WORDS_CAP = 12
+_TITLE_MATCH_MIN = 0.5
+_TITLE_MATCH_SURE = 0.8
+_TITLE_MAX_HEADINGS = 60
 
 
 def title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement | None:
@@ -620,18 +657,18 @@ def title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement |
         if is_hidden(el):
             return  # a heading for screen readers only: the page shows its title elsewhere
         words = _tokens(el.text_content())
-        if not words or len(words) > 60:
+        if not words or len(words) > _TITLE_MAX_WORDS:
             return
         score = max(2 * len(words & s) / (len(words) + len(s)) for s in title_sets)
-        key = (round(score, 1), min(len(words), 12))
-        if key > best_key and score > 0.5 and not _is_logo(el):
+        key = (round(score, 1), min(len(words), _TITLE_WORDS_CAP))
+        if key > best_key and score > _TITLE_MATCH_MIN and not _is_logo(el):
             best, best_key = el, key
 
     seen = 0
     for tag in ("h1", "h2", "h3"):
         for h in doc.iter(tag):
             seen += 1
-            if seen > 60:
+            if seen > _TITLE_MAX_HEADINGS:
                 break
             if not title_sets:
                 if tag == "h1" and h.text_content().strip() and not _in_noise(h) and not _is_logo(h) \
@@ -639,7 +676,7 @@ def title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement |
                     return h
                 continue
             consider(h)
-        if best_key[0] >= 0.8:
+        if best_key[0] >= _TITLE_MATCH_SURE:
             return best
     if best is None and title_sets:
         # No heading tag: sites that style a <div class="title"> or mark itemprop=headline.
@@ -1005,6 +1042,17 @@ def _machine_value(el: HtmlElement, prop: str) -> str | None:
     return None
 
 
+# A run shorter than this is a label ("Updated:", "Publié le") for the date in the next run;
+# this many characters before a date (after it, for CJK "更新") are read as its label.
+_LABEL_MAX_CHARS = 40
+_LABEL_REACH = 40
+_UPDATE_AFTER_REACH = 40
+# A relative stamp ("3 hours ago") is read only in a run shorter than this; a day and month
+# without a year only in a run of at most _YEARLESS_MAX_CHARS.
+_RELATIVE_MAX_CHARS = 60
+_YEARLESS_MAX_CHARS = 32
+
+
 def _chunk_candidates(
     el: HtmlElement, text: str | None, where: str, mdy: bool, lang: str, now: datetime,
     near: _Near, bucket: list[_Cand], prev_label: str,
@@ -1016,7 +1064,7 @@ def _chunk_candidates(
         if value:
             stamp = _parse_stamp(value, mdy)
             if stamp is not None:
-                label = f"{prev_label} {el.text_content()[:40]}"
+                label = f"{prev_label} {el.text_content()[:_LABEL_REACH]}"
                 kind = (f"itemprop {el.get('itemprop')}" if prop else
                         "time[datetime]" if el.tag == "time" else f"{el.tag} date attribute")
                 cand = _Cand(stamp, f"{kind} {where}")
@@ -1035,29 +1083,32 @@ def _chunk_candidates(
         return ""
     found = _dates_in_text(text, mdy, lang)
     if not found:
-        rel = _relative_in_text(text, now) if len(text) < 60 else None
+        rel = _relative_in_text(text, now) if len(text) < _RELATIVE_MAX_CHARS else None
         if rel is not None and not _is_update_label(prev_label + " " + text):
             near.relative.append(_Cand(_Stamp(rel), f"relative text {where}"))
-        elif len(text) <= 32 and not near.yearless:
+        elif len(text) <= _YEARLESS_MAX_CHARS and not near.yearless:
             # Only a short run that is essentially the stamp ("Nov 18", "2月15日（土）").
             month_day = _yearless_in_text(text, lang)
             if month_day and not _is_update_label(prev_label + " " + text):
                 near.yearless.append(month_day)
         # A bare label ("Updated:", "Publié le") applies to the next run.
-        return text if len(text) < 40 else ""
+        return text if len(text) < _LABEL_MAX_CHARS else ""
     updated_element = _marked_updated(el)
     for pos, stamp, alt in found:
-        label = prev_label + " " + text[max(0, pos - 40):pos]
+        label = prev_label + " " + text[max(0, pos - _LABEL_REACH):pos]
         cand = _Cand(stamp, f"text {where}", alt)
-        if updated_element or _is_update_label(label) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
+        if updated_element or _is_update_label(label) \
+                or _RE_UPDATE_AFTER.search(text, pos, pos + _UPDATE_AFTER_REACH):
             near.modified.append(cand)
         else:
             bucket.append(cand)
     return ""
 
 
-# How far into a paragraph its dateline may start (after a place name, an agency).
+# How far into a paragraph its dateline may start (after a place name, an agency), and
+# how many characters its date may take.
 _DATELINE_REACH = 40
+_DATELINE_DATE_CHARS = 30
 
 
 # After a dateline's date (and its clock) comes a dash, a colon, a bar or a bracket, not
@@ -1069,7 +1120,7 @@ _RE_DATELINE_END = re.compile(
 
 def _dateline(text: str, mdy: bool, lang: str) -> list[tuple[int, _Stamp, _Stamp | None]]:
     """The date a long run of text opens with, if it opens with a dateline."""
-    head = text[:_DATELINE_REACH + 30]
+    head = text[:_DATELINE_REACH + _DATELINE_DATE_CHARS]
     return [d for d in _dates_in_text(head, mdy, lang)[:1]
             if d[0] <= _DATELINE_REACH and not _is_update_label(head[:d[0]])
             and _RE_DATELINE_END.match(head.translate(_DIGITS)[d[0]:])]
@@ -1113,13 +1164,19 @@ _HAS_INNER_STAMP = etree.XPath(
 )
 
 
+# The story container is at most this many levels above the headline.
+_CONTAINER_MAX_STEPS = 5
+# At most this many elements of it are read for a marked date.
+_MARKED_MAX_ELEMENTS = 400
+
+
 def _story_container(heading: HtmlElement, boundary: HtmlElement | None) -> HtmlElement | None:
     """The element holding the headline and the story: its ``<article>``, else the
     nearest ancestor with a few paragraphs in it."""
     if boundary is not None:
         return boundary
     node = heading.getparent()
-    for _ in range(5):
+    for _ in range(_CONTAINER_MAX_STEPS):
         if node is None or node.tag in ("body", "html"):
             return None
         if node.xpath("count(.//p) >= 3"):
@@ -1143,7 +1200,8 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
         if text is not None:
             continue
         seen += 1
-        if seen > 400 or (el.tag in _HEADINGS and _is_teaser_heading(el, heading.text_content().strip())):
+        if seen > _MARKED_MAX_ELEMENTS or (
+                el.tag in _HEADINGS and _is_teaser_heading(el, heading.text_content().strip())):
             return
         _chunk_candidates(el, None, "in article", mdy, lang, now, near, near.marked, "")
         if near.marked or len(near.modified) > modified:
@@ -1162,6 +1220,10 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
 _HEADINGS = {"h1", "h2", "h3", "h4"}
 
 
+# A heading whose link holds at least this share of its text is a link to another page.
+_TEASER_LINK_SHARE = 0.5
+
+
 def _is_teaser_heading(el: HtmlElement, title: str = "") -> bool:
     """A heading that is a link to another page: a teaser in a list of stories.
 
@@ -1177,9 +1239,16 @@ def _is_teaser_heading(el: HtmlElement, title: str = "") -> bool:
     text = el.text_content().strip()
     if not href or href.startswith(("#", "javascript:")) or (title and text == title):
         return False
-    return len(link.text_content().strip()) >= 0.5 * len(text)
+    return len(link.text_content().strip()) >= _TEASER_LINK_SHARE * len(text)
+
+
 _MAX_LONG_RUNS = 3  # paragraphs of story text after which a byline is no longer expected
 _AFTER_FIRST_HIT = 4  # text runs still read after the first date ("Published X | Updated Y")
+# At most this many text runs and characters are read after the headline, and this many
+# runs above it.
+_NEAR_MAX_RUNS = 40
+_NEAR_MAX_CHARS = 3000
+_ABOVE_MAX_RUNS = 12
 
 
 def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> _Near:
@@ -1204,7 +1273,7 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
         if first_hit is None and (near.after or near.relative or near.modified):
             first_hit = texts
         if (first_hit is not None and texts >= first_hit + _AFTER_FIRST_HIT) or (
-                texts > 40 or chars > 3000 or long_runs >= _MAX_LONG_RUNS):
+                texts > _NEAR_MAX_RUNS or chars > _NEAR_MAX_CHARS or long_runs >= _MAX_LONG_RUNS):
             break
     if near.after or near.relative:
         return near
@@ -1215,7 +1284,7 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
         _chunk_candidates(el, text, "above title", mdy, lang, now, near, near.before, "")
         if text is not None:
             texts += 1
-        if near.before or texts >= 12:
+        if near.before or texts >= _ABOVE_MAX_RUNS:
             break
     if not near.before:
         _marked_dates(heading, boundary, mdy, lang, now, near)
@@ -1319,15 +1388,16 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
             continue
         dated = _dates_in_text(text, mdy, lang)
         if not dated:
-            label = text if len(text) < 40 else ""
+            label = text if len(text) < _LABEL_MAX_CHARS else ""
             continue
         if _RE_COPYRIGHT.search(text):
             label = ""
             continue
         marks = f"{el.get('class') or ''} {el.get('id') or ''}"
         for pos, stamp, alt in dated:
-            before = f"{label} {text[max(0, pos - 40):pos]}"
-            if _marked_updated(el) or _is_update_label(before) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
+            before = f"{label} {text[max(0, pos - _LABEL_REACH):pos]}"
+            if _marked_updated(el) or _is_update_label(before) \
+                    or _RE_UPDATE_AFTER.search(text, pos, pos + _UPDATE_AFTER_REACH):
                 continue
             kind = ("labelled" if _PUBLISH_WORDS.search(before) or _RE_DATE_LABEL.search(before) else
                     "date box" if len(marks) > 1 and _RE_DATE_MARK.search(marks) else "text")
@@ -1457,16 +1527,26 @@ def _instant(stamp: _Stamp) -> datetime | None:
         hour=stamp.clock[0], minute=stamp.clock[1], second=stamp.clock[2]) - shift
 
 
+# A UTC stamp before this hour may be the previous day for the publisher (the Americas
+# are at most 8 hours behind UTC, Hawaii aside); from this hour on, the next day.
+_LOCAL_PREVIOUS_DAY_BEFORE_HOUR = 8
+_LOCAL_NEXT_DAY_FROM_HOUR = 10
+
+
 def _local_day_matches(stamp: _Stamp, other: date) -> bool:
     """Whether ``other`` can be the publisher's local day of a UTC (or zone-less) stamp."""
     if not stamp.utc_like or stamp.clock is None:
         return False
     hour = stamp.clock[0]
     if other == stamp.day - timedelta(days=1):
-        return hour < 8  # the Americas are at most 8 hours behind UTC (Hawaii aside)
+        return hour < _LOCAL_PREVIOUS_DAY_BEFORE_HOUR
     if other == stamp.day + timedelta(days=1):
-        return hour >= 10
+        return hour >= _LOCAL_NEXT_DAY_FROM_HOUR
     return False
+
+
+# Two stamps this close are the same instant written in two offsets.
+_SAME_INSTANT = timedelta(hours=1)
 
 
 def _pick_structured(cands: list[_Cand]) -> _Cand:
@@ -1484,7 +1564,7 @@ def _pick_structured(cands: list[_Cand]) -> _Cand:
         for c in cands:
             if c.stamp.day == first_day + timedelta(days=1) and not c.stamp.utc_like:
                 other = _instant(c.stamp)
-                if moment is not None and other is not None and abs(other - moment) <= timedelta(hours=1):
+                if moment is not None and other is not None and abs(other - moment) <= _SAME_INSTANT:
                     return c
     return pick
 
@@ -1492,6 +1572,13 @@ def _pick_structured(cands: list[_Cand]) -> _Cand:
 _URL_TRUST_DAYS = 7
 _UNKNOWN = object()  # "not looked for yet", unlike None: "the page has none"
 _URL_MONTH_SLACK_DAYS = 92
+# A meta tag whose first _META_SAMPLE values hold this many different dates or more is a
+# list of teasers' dates, not the page's.
+_META_SAMPLE = 6
+_META_MAX_DISTINCT = 3
+# A bare <meta name="date"> gives way to the date printed under the headline when they are
+# more than this many days apart.
+_GENERIC_META_SLACK_DAYS = 1
 
 
 def find_dates(
@@ -1563,7 +1650,8 @@ def find_dates(
                          (_META_CREATED, created), (_META_MODIFIED, modified)):
         for key in keys:
             values = meta.get(key)
-            if values and len(set(values[:6])) < 3:  # a list of teasers' dates names nothing
+            # (a list of teasers' dates names nothing)
+            if values and len(set(values[:_META_SAMPLE])) < _META_MAX_DISTINCT:
                 stamp = _parse_stamp(values[0], mdy)
                 if ok(stamp):
                     bucket.append(_Cand(stamp, f"meta {key}"))
@@ -1628,7 +1716,7 @@ def find_dates(
             # A bare <meta name="date"> may be anything (a build date, a page date);
             # the stamp printed under the headline says what was published when.
             first = _resolve_ambiguous(near.published(lo, hi)[0], anchors)
-            if abs((first.stamp.day - pick.stamp.day).days) > 1:
+            if abs((first.stamp.day - pick.stamp.day).days) > _GENERIC_META_SLACK_DAYS:
                 pub = first
     elif url_day is not None:
         pub = _Cand(_Stamp(url_day), "url path")
