@@ -29,6 +29,8 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper import lexicon
+
 __all__ = ["Region", "drop_archive_banners", "clean_tree", "text_blocks", "choose_region", "prune_region", "find_body", "clean_region",
            "words_of", "names_body", "drop"]
 
@@ -72,19 +74,15 @@ LANDMARK_ROLES = {"navigation": "nav", "contentinfo": "footer", "banner": "heade
 # A strong word drops its element unless it holds a large share of the article;
 # a weak word ("image", "meta", "header"…) also names harmless wrappers such as
 # "has-post-thumbnail", so it drops only elements with little prose in them.
+# The same furniture named in other languages (class names follow the newsroom's
+# language more often than not) is in the lexicon's CLASS_* tables, unioned in.
 FURNITURE_STRONG = {
     "related", "relatedarticles", "recommended", "recommendations", "recommend", "recirc",
     "recirculation", "promo", "promotion", "promoted", "promos", "outbrain", "taboola", "comment",
     "comments", "disqus", "popular", "trending", "mostread", "nextread", "upnext", "readnext", "bio",
     "biography", "authorbio", "newsfeed", "outstream", "caption", "captions", "credit", "credits",
     "imagecaption", "photocaption", "wpcaption", "tooltip", "popover", "hovercard",
-    # The same furniture named in other languages — class names follow the newsroom's
-    # language more often than not.
-    "kommentar", "kommentare", "commentaire", "commentaires", "comentario", "comentarios", "commento",
-    "commenti", "reactie", "reacties", "komentarz", "komentarze", "kommentarii", "yorum", "yorumlar",
-    "relacionadas", "relacionados", "relacionada", "verwandte", "correlati", "gerelateerd", "powiazane",
-    "lesetipp", "lesetipps", "empfehlungen",
-}
+} | lexicon.words(lexicon.CLASS_FURNITURE_STRONG)
 # Furniture that is always small: a share bar, an ad slot or a newsletter box never
 # holds paragraphs of prose, so an element with these names that does is a wrapper.
 FURNITURE_SMALL = {
@@ -92,12 +90,9 @@ FURNITURE_SMALL = {
     "subscription", "subscribers", "advert", "advertisement", "adverts", "ad", "ads", "adsense", "adslot",
     "adunit", "advertising", "sponsor", "sponsored", "donate", "donation", "donations", "contribution",
     "membership", "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "signup", "login",
-    "compartir", "teilen", "partager", "condividi", "compartilhar", "delen", "werbung", "anzeige",
-    "publicidad", "publicite", "pubblicita", "reklama", "reklam", "suscripcion", "abonnement",
-    "abonnieren", "assinatura", "abbonamento",
-}
+} | lexicon.words(lexicon.CLASS_FURNITURE_SMALL)
 FURNITURE_WEAK = {
-    "tags", "tagline", "taglist", "byline", "author", "authors", "autor", "autores", "auteur", "autore", "sidebar", "widget", "widgets",
+    "tags", "tagline", "taglist", "byline", "author", "authors", "sidebar", "widget", "widgets",
     "footer", "nav", "navbar", "navigation", "menu", "masthead", "modal", "popup", "overlay", "toolbar", "print", "skip", "pagination", "pager", "teaser",
     "teasers", "banner", "rail", "more", "also", "follow", "feed", "cta", "prev", "next", "topics",
     "keywords", "meta", "metadata", "timestamp", "dateline", "date", "headline", "kicker",
@@ -105,7 +100,7 @@ FURNITURE_WEAK = {
     "podcast", "audio", "livestream", "alert", "notification", "notice", "tools", "utility",
     "actions", "reactions", "rating", "ratings", "poll", "quiz", "survey", "photo", "image", "img",
     "media", "thumbnail", "thumb", "icon", "logo", "header", "paywall", "contribute",
-}
+} | lexicon.words(lexicon.CLASS_FURNITURE_WEAK)
 # Furniture words that, on an ancestor, make every block inside it boilerplate (used
 # when rating blocks; pruning uses the wider lists above). Furniture comes in two
 # sizes. Comment threads and lists of other stories can be long, so their names flag
@@ -115,16 +110,15 @@ FURNITURE_WEAK = {
 LARGE_CONTEXT = {
     "comment", "comments", "disqus", "related", "relatedarticles", "recommended", "recommendations",
     "recirc", "recirculation", "outbrain", "taboola", "popular", "trending", "mostread", "promo",
-    "kommentar", "kommentare", "commentaire", "commentaires", "comentario", "comentarios", "commento",
-    "commenti", "reacties", "komentarze", "kommentarii", "yorumlar", "relacionadas", "relacionados",
-    "correlati", "gerelateerd",
-}
+} | lexicon.words(lexicon.CLASS_LARGE_CONTEXT)
 SMALL_CONTEXT = {
     "newsletter", "breadcrumb", "breadcrumbs", "cookie", "consent", "share", "sharing", "social", "advert",
     "advertisement", "ad", "ads", "sponsored", "donate", "donation", "subscribe", "subscription",
-    "werbung", "anzeige", "publicidad",
-}
+} | lexicon.words(lexicon.CLASS_SMALL_CONTEXT)
+# Small furniture (SMALL_CONTEXT) holds less prose than this, and less than this share of
+# the page's (or the named article body's) prose; more makes it a wrapper.
 SMALL_FURNITURE_PROSE = 800.0
+SMALL_FURNITURE_SHARE = 0.5
 WEAK_CONTEXT = {
     "carousel", "slider", "swiper", "slideshow", "ticker", "marquee",
     "sidebar", "aside", "secondary", "footer", "nav", "navbar", "navigation", "menu", "rail", "widget", "widgets", "teaser",
@@ -142,98 +136,18 @@ BODY_NAMES = re.compile(
     r"(?:^|[-_ ])(?:body|rich|main)[-_]?text(?:$|[-_ ])|story[-_]?text|article[-_]?text",
     re.IGNORECASE,
 )
-# Words and phrases that open boilerplate blocks, in many languages. A block matches
-# when its whole text is short and starts with (or is) one of these.
-_BOILERPLATE_START = (
-    # English
-    r"read (?:more|next|also)|related(?: (?:articles?|stories|posts|content|news|coverage|topics?|reading))?"
-    r"|recommended(?: for you| stories| articles| reading)?|more (?:from|on|about|stories|news|in|like this)"
-    r"|see also|also read|you (?:may|might) (?:also )?(?:like|be interested|enjoy)|don'?t miss"
-    r"|most (?:popular|read|viewed|shared)|trending(?: now)?|latest (?:news|stories)|top stories"
-    r"|sign up|subscribe|newsletter|follow us|share (?:this|on|via)|share$|advertisement|sponsored"
-    r"|support (?:us|our|independent|the)|donate|contribute|become a (?:member|supporter|subscriber|patron)"
-    r"|click here|tap here|get the (?:app|newsletter)|download (?:the|our) app|join (?:us|our)"
-    r"|see more(?:\W*$| (?:stories|news|articles|from|[\w ]{0,20}reads))|please (?:follow|share|like)|other (?:news|stories|articles)|leave a (?:comment|reply)"
-    r"|report this (?:page|ad|comment)|your feedback is important"
-    # the same in other languages: other news, leave a comment, an ad label on its own line
-    r"|alte [șş]tiri|otras noticias|outras not[íi]cias|altre notizie|autres (?:actualités|articles)"
-    r"|andere nieuws|weitere nachrichten|другие новости|інші новини|inne wiadomości|diğer haberler"
-    r"|оставить комментарий|залишити коментар|laisser un commentaire|deja (?:un|tu) comentario"
-    r"|deixe (?:um|seu) coment[áa]rio|lascia un commento|kommentar schreiben|an[úu]ncio\W*$"
-    r"|continue reading|keep reading|story continues|article continues|this story|editor'?s (?:picks?|note)"
-    r"|listen to (?:this|the) (?:article|story)|watch:|photo:|image:|video:|credit:|source:"
-    r"|copyright|©|all rights reserved|loading|we use cookies|this (?:site|website) uses cookies"
-    r"|(?:last )?updated?\b(?=[^.!?]{0,40}\d)|published\b|posted\b|aktualisiert|veröffentlicht|mis à jour|publié le"
-    r"|actualizado|publicado|atualizado|aggiornato|pubblicato|bijgewerkt|gepubliceerd|обновлено"
-    r"|опубликовано|zaktualizowano|opublikowano|güncelleme|yayınlanma"
-    # German
-    r"|mehr zum thema|lesen sie (?:auch|mehr)|auch interessant|weitere artikel|das könnte sie"
-    r"|empfohlen|anzeige|werbung|teilen|jetzt abonnieren|newsletter abonnieren|unterstützen sie"
-    # French
-    r"|lire (?:aussi|plus|la suite)|à lire (?:aussi|également)|voir aussi|sur le même sujet|articles? liés?"
-    r"|publicité|partager|abonnez-vous|inscrivez-vous|soutenez|faire un don|les plus lus"
-    # Spanish / Portuguese / Italian
-    r"|lee (?:también|más)|leer más|te puede interesar|te recomendamos|noticias relacionadas|también te puede"
-    r"|publicidad|compartir|suscríbete|más noticias|lo más leído|leia (?:também|mais)|veja também"
-    r"|saiba mais|notícias relacionadas|publicidade|compartilhe|assine|mais lidas|leggi anche"
-    r"|potrebbe interessarti|articoli correlati|pubblicità|condividi|iscriviti|più letti"
-    # Dutch / Scandinavian / Polish / Russian / Turkish
-    r"|lees (?:ook|meer)|gerelateerd|advertentie|delen|les (?:også|mer)|läs (?:också|mer)|relaterte"
-    r"|czytaj (?:też|także|więcej)|zobacz (?:też|także)|reklama|udostępnij|читайте (?:также|тоже)"
-    r"|по теме|смотрите также|реклама|поделиться|подписывайтесь|ayrıca okuyun|ilgili haberler|reklam|paylaş"
-    # Ukrainian / Czech / Hungarian / Romanian / Greek / Finnish / Danish
-    r"|читайте також|дивіться також|čtěte (?:také|též)|související|olvassa el|kapcsolódó|citește și"
-    r"|articole similare|διαβάστε (?:επίσης|ακόμα)|σχετικά άρθρα|lue myös|læs også"
-    # Arabic / Persian / Hebrew / Hindi / Indonesian / Vietnamese / Thai
-    r"|اقرأ أيضا|اقرأ أيضاً|اقرأ المزيد|أخبار ذات صلة|مواضيع ذات صلة|شارك|بیشتر بخوانید|مطالب مرتبط|بخوانید"
-    r"|קראו עוד|כתבות נוספות|यह भी पढ़ें|और पढ़ें|संबंधित ख़बरें|संबंधित खबरें|baca juga|baca\s*:|simak juga|lihat juga"
-    r"|berita terkait|xem thêm|tin liên quan|đọc thêm|อ่านเพิ่มเติม|ข่าวที่เกี่ยวข้อง|ข่าวที่เกี่ยวข้อง"
-    # Chinese / Japanese / Korean
-    r"|相关阅读|相关新闻|相關新聞|延伸阅读|延伸閱讀|推荐阅读|阅读更多|関連記事|あわせて読みたい|続きを読む"
-    r"|관련기사|관련 기사|함께 보면 좋은"
-)
+# Words and phrases that open boilerplate blocks, in many languages (see
+# lexicon.BOILERPLATE_START). A block matches when its whole text is short and starts
+# with (or is) one of these.
+_BOILERPLATE_START = lexicon.alternation(lexicon.BOILERPLATE_START)
 BOILERPLATE_START = re.compile(rf"^\W*(?:{_BOILERPLATE_START})", re.IGNORECASE)
 # Headings that introduce a block of other stories.
-RELATED_HEADING = re.compile(
-    r"^\W*(?:read (?:more|next|also)|related|recommended|more (?:from|on|about|stories|news|in|like)"
-    r"|see also|also read|you (?:may|might)|don'?t miss|most (?:popular|read|viewed)|trending|latest"
-    r"|top stories|what to read|further reading|mehr zum thema|lesen sie auch|weitere|lire aussi|à lire"
-    r"|sur le même sujet|voir aussi|lee también|relacionad|te puede interesar|leia também|veja também"
-    r"|leggi anche|correlati|lees ook|czytaj|zobacz|читайте|по теме|ilgili|関連|相关|相關|관련"
-    r"|související|kapcsolódó|articole similare|σχετικά|lue myös|اقرأ|أخبار ذات صلة|مطالب مرتبط|קראו"
-    r"|other (?:news|stories)|alte [șş]tiri|otras noticias|outras not[íi]cias|altre notizie|autres articles"
-    r"|другие новости|інші новини|inne wiadomości|diğer haberler"
-    r"|यह भी पढ़ें|संबंधित|baca juga|berita terkait|tin liên quan|xem thêm|ข่าวที่เกี่ยวข้อง|延伸|推荐)",
-    re.IGNORECASE,
-)
+RELATED_HEADING = re.compile(rf"^\W*(?:{lexicon.alternation(lexicon.RELATED_HEADING)})", re.IGNORECASE)
 # Appeals for money or sign-ups (donations, memberships, subscriptions, newsletters).
-APPEAL = re.compile(
-    r"\b(?:donate (?:now|today|here|to (?:us|the|our))|(?:make|making) a (?:contribution|donation)"
-    r"|your (?:donation|contribution|support) (?:helps|makes|keeps|allows|is)|contribute (?:today|now)"
-    r"|consider (?:making a (?:donation|contribution)|supporting|subscribing|a (?:donation|contribution))"
-    r"|support (?:us|our (?:work|journalism|reporting|newsroom)|(?:independent|local|quality) journalism"
-    r"|the [\w’' ]{1,30}(?:times|post|news))"
-    r"|become a (?:member|supporter|patron|subscriber)|subscribe (?:now|today)|subscribe to (?:our|the|get)"
-    r"|sign up (?:for (?:our|the|free)|to (?:our|receive|get)|now)|(?:our|free|daily|weekly) newsletter"
-    r"|keep (?:it|us|our journalism) (?:alive|free|going)|reader[- ]funded"
-    r"|unterstützen sie|jetzt spenden|spenden sie|soutenez|faites un don|haz una donación"
-    r"|apoya (?:el|la|a|nuestro|nuestra)|apoie (?:o|a|já|agora|nosso|nossa)|sostieni|abbonati|steun ons|wesprzyj|поддержите|пожертвуйте"
-    r"|follow us on|unsubscribe at any time|we[’']ll (?:e-?mail|send) you|e-?mail you (?:a link|when|the)"
-    r"|get (?:our|the) (?:best|latest|top) stories|(?:delivered|right|straight) (?:to|in|into) your (?:inbox|mailbox)"
-    r"|enter your e-?mail|mantente informad[oa]|(?:nuestro|nosso) canal (?:de|do|en|no) (?:google|whatsapp|telegram)"
-    r"|our (?:google news|whatsapp|telegram) channel|tell us what you think"
-    r"|subscribe to [\w.’']+ newsletters?|(?:may|might) earn (?:an? )?(?:affiliate )?commission"
-    r"|affiliate (?:links?|commission)|(?:purchases?|buy something) (?:made )?through (?:links|our links)"
-    r"|ctrl\s*\+\s*enter)",
-    re.IGNORECASE,
-)
+APPEAL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.APPEAL)})", re.IGNORECASE)
 # Lines that close an author's bio: furniture when short, but a story may end with
 # "Follow him on Instagram to watch." in a paragraph of its own.
-BIO_APPEAL = re.compile(
-    r"\b(?:have a (?:news )?tip|send (?:us )?(?:a )?(?:news )?tip|(?:may|can) be reached at"
-    r"|follow (?:him|her|them|me) on|contact (?:the )?(?:author|reporter|writer))",
-    re.IGNORECASE,
-)
+BIO_APPEAL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.BIO_APPEAL)})", re.IGNORECASE)
 BIO_APPEAL_MAX = 160
 
 
@@ -243,28 +157,14 @@ def is_appeal(text: str) -> bool:
 
 
 # The opening line of a paywall box that stands where the rest of the story would be.
-PAYWALL = re.compile(
-    r"\b(?:already a (?:subscriber|member)|(?:subscribe|log ?in|sign in|register) to (?:continue|keep|read)"
-    r"|to (?:continue|keep) reading|read the (?:rest|full) (?:of )?(?:this|the) (?:article|story)"
-    r"|(?:this|the) (?:article|story|content) is (?:only )?(?:available|reserved|exclusive)"
-    r"|(?:for|to) (?:subscribers|members) only|subscribers? only|unlock (?:this|the full) (?:article|story)"
-    r"|bereits abonnent|jetzt weiterlesen|weiterlesen mit|déjà abonné|réservé aux abonnés"
-    r"|ya (?:soy|eres) suscriptor|exclusivo para suscriptores|já é assinante|exclusivo para assinantes"
-    r"|riservato agli abbonati|sei già abbonato|al abonnee|læs resten af artiklen|fuld adgang"
-    r"|läs hela artikeln|les hele saken|lue koko artikkeli|читать полностью|доступно подписчикам)",
-    re.IGNORECASE,
-)
+PAYWALL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.PAYWALL)})", re.IGNORECASE)
 PAYWALL_BOX_MAX = 1500
+# The paywall line itself is at most this long (a paragraph that mentions subscribers is longer).
+PAYWALL_LINE_MAX_CHARS = 200
 _LETTER = re.compile(r"[^\W\d_]")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 # A teaser ends with a link to the rest of the story.
-READ_MORE_END = re.compile(
-    r"(?:read (?:the )?(?:rest|more|full (?:story|article))|continue reading|keep reading|more\s*[»›>]"
-    r"|weiterlesen|mehr lesen|lire la suite|leer más|seguir leyendo|leia mais|continua a leggere"
-    r"|leggi (?:tutto|di più)|lees verder|czytaj dalej|читать далее|подробнее|devamını oku|続きを読む"
-    r"|阅读全文|더보기|ver (?:noticia|más|mas)|voir plus|see more|view (?:more|story|article))\W*$",
-    re.IGNORECASE,
-)
+READ_MORE_END = re.compile(rf"(?:{lexicon.alternation(lexicon.READ_MORE_END)})\W*$", re.IGNORECASE)
 # A date or a clock time: in a short line before the story, that line is a dateline
 # or a byline ("Lucía Romero · Sevilla · 12/01/2024 - 18:45").
 DATELINE = re.compile(
@@ -422,17 +322,24 @@ def _open_templates(root: HtmlElement) -> None:
             parent.replace(script, holder)
 
 
+# An inline element with at least this many links, this much text, and more than this
+# share of it in the links is a link card (see _is_link_card).
+LINK_CARD_MIN_LINKS = 3
+LINK_CARD_MIN_CHARS = 80
+LINK_CARD_LINK_SHARE = 0.7
+
+
 def _is_link_card(el: HtmlElement) -> bool:
     """An inline element packed with links (and often a picture): a hover card or a
     teaser someone tucked into a sentence, never words the author wrote there."""
     links = [a for a in el.iter("a")]
-    if len(links) < 3:
+    if len(links) < LINK_CARD_MIN_LINKS:
         return False
     text = el.text_content()
-    if len(text) < 80:
+    if len(text) < LINK_CARD_MIN_CHARS:
         return False
     link_chars = sum(len(a.text_content()) for a in links)
-    return link_chars > 0.7 * len(text)
+    return link_chars > LINK_CARD_LINK_SHARE * len(text)
 
 
 def drop(el: HtmlElement) -> None:
@@ -512,28 +419,47 @@ def text_blocks(root: HtmlElement) -> list[Block]:
     return blocks
 
 
+# How blocks are rated (rate_block). More than this share of a block in links: furniture.
+BLOCK_MAX_LINK_DENSITY = 0.5
+# Prose is at least this long (CJK scripts say more per character) and ends a sentence.
+PROSE_MIN_CHARS = 80
+PROSE_MIN_CHARS_CJK = 30
+# A block that opens like boilerplate ("Read more…") and is shorter than this is furniture.
+BOILERPLATE_BLOCK_MAX_CHARS = 200
+# A table cell or list item with fewer links than this counts this much of its length.
+CELL_MAX_LINK_DENSITY = 0.1
+CELL_WEIGHT = 0.2
+# A label (a few words, no sentence) counts against its region by this much of its length…
+LABEL_MAX_WORDS = 4
+LABEL_MAX_CHARS = 40
+LABEL_MAX_CHARS_CJK = 12
+LABEL_PENALTY = 0.5
+# …and other text without a sentence end counts this much.
+UNPUNCTUATED_WEIGHT = 0.3
+
+
 def rate_block(block: Block) -> float:
     """How much a block looks like article text: positive for prose, negative for furniture."""
     n = block.chars
     density = block.link_density
-    if density > 0.5:
+    if density > BLOCK_MAX_LINK_DENSITY:
         return -n
     words = block.text.count(" ") + 1
     cjk = _is_cjk(block.text)
-    long_enough = n >= 80 if not cjk else n >= 30
-    if BOILERPLATE_START.match(block.text) and n < 200:
+    long_enough = n >= PROSE_MIN_CHARS if not cjk else n >= PROSE_MIN_CHARS_CJK
+    if BOILERPLATE_START.match(block.text) and n < BOILERPLATE_BLOCK_MAX_CHARS:
         return -n
     if long_enough and _SENTENCE_END.search(block.text):
         return n * (1.0 - density)
     if block.el.tag in HEADINGS:
         return 0.0
-    if block.el.tag in ("td", "th", "li", "dd", "dt") and density < 0.1:
-        return 0.2 * n  # a data table or a list: short cells, but the author's
+    if block.el.tag in ("td", "th", "li", "dd", "dt") and density < CELL_MAX_LINK_DENSITY:
+        return CELL_WEIGHT * n  # a data table or a list: short cells, but the author's
     # A few words without a sentence: a label, a byline, a button. (CJK text has no
     # spaces to count words by; a dozen characters there is already a sentence.)
-    if (n < 12) if cjk else (words <= 4 and n < 40):
-        return -0.5 * n
-    return 0.3 * n * (1.0 - density)
+    if (n < LABEL_MAX_CHARS_CJK) if cjk else (words <= LABEL_MAX_WORDS and n < LABEL_MAX_CHARS):
+        return -LABEL_PENALTY * n
+    return UNPUNCTUATED_WEIGHT * n * (1.0 - density)
 
 
 _DENSE_SCRIPT = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -624,7 +550,7 @@ def _context_flags(root: HtmlElement, named: list[HtmlElement], prose: dict[Html
                     flag = True
                 elif words & SMALL_CONTEXT:
                     scope = page_prose if body_prose is None else body_prose
-                    flag = mass < SMALL_FURNITURE_PROSE and mass < 0.5 * scope
+                    flag = mass < SMALL_FURNITURE_PROSE and mass < SMALL_FURNITURE_SHARE * scope
                 elif words & WEAK_CONTEXT and body_prose is None and not words & POSITIVE_WORDS:
                     flag = not wrapper(el)
         flags[el] = flag
@@ -632,6 +558,10 @@ def _context_flags(root: HtmlElement, named: list[HtmlElement], prose: dict[Html
             if isinstance(child.tag, str):
                 stack.append((child, flag, body_prose))
     return flags
+
+
+# A block shorter than this that appeals for money or sign-ups counts as appeal text.
+APPEAL_BLOCK_MAX_CHARS = 1200
 
 
 def score_tree(root: HtmlElement, blocks: list[Block], named: list[HtmlElement]
@@ -667,7 +597,7 @@ def score_tree(root: HtmlElement, blocks: list[Block], named: list[HtmlElement]
     for block in blocks:
         if flags.get(block.el, False):
             block.value = -float(block.chars)
-        appeal = block.chars if block.chars < 1200 and is_appeal(block.text) else 0
+        appeal = block.chars if block.chars < APPEAL_BLOCK_MAX_CHARS and is_appeal(block.text) else 0
         el = block.el
         while el is not None:
             scores[el] = scores.get(el, 0.0) + block.value
@@ -682,14 +612,20 @@ def score_tree(root: HtmlElement, blocks: list[Block], named: list[HtmlElement]
     return scores, sizes
 
 
+# Score multipliers for elements that name themselves the article body.
+HINT_ITEMPROP = 1.25  # itemprop=articleBody
+HINT_BODY_NAME = 1.15  # a body class name (BODY_NAMES)
+HINT_ARTICLE_TAG = 1.1  # <article>, <main>
+
+
 def _hint(el: HtmlElement) -> float:
     """A bonus for elements that name themselves the article body."""
     if el.get("itemprop") == "articleBody":
-        return 1.25
+        return HINT_ITEMPROP
     if BODY_NAMES.search(_attr_text(el)):
-        return 1.15
+        return HINT_BODY_NAME
     if el.tag in ("article", "main"):
-        return 1.1
+        return HINT_ARTICLE_TAG
     return 1.0
 
 
@@ -730,6 +666,12 @@ def choose_region(root: HtmlElement, blocks: list[Block], scores: dict[HtmlEleme
     return Region(best_el, reason, best, total)
 
 
+# A named body wins over the densest region when it scores at least this, and at least
+# this share of the best region's score.
+NAMED_BODY_MIN_SCORE = 300
+NAMED_BODY_MIN_SHARE = 0.25
+
+
 def _named_body(scores: dict[HtmlElement, float], best: float) -> HtmlElement | None:
     """The element that names itself the article body and holds the most prose, when it
     holds a fair share of the page's best region: a page's own label beats density
@@ -738,7 +680,7 @@ def _named_body(scores: dict[HtmlElement, float], best: float) -> HtmlElement | 
     for el, score in scores.items():
         if score > found_score and el.attrib and names_body(el):
             found, found_score = el, score
-    if found is not None and found_score >= 300 and found_score >= 0.25 * best:
+    if found is not None and found_score >= NAMED_BODY_MIN_SCORE and found_score >= NAMED_BODY_MIN_SHARE * best:
         return found
     return None
 
@@ -753,6 +695,11 @@ def _is_ancestor(el: HtmlElement, other: HtmlElement) -> bool:
     return False
 
 
+# The <article> with the headline is the story when it holds more than this share of
+# the region's score.
+HEADLINE_ARTICLE_MIN_SHARE = 0.1
+
+
 def _headline_article(region: HtmlElement, scores: dict[HtmlElement, float]) -> HtmlElement | None:
     """When a region holds several ``<article>`` elements (the story, then teasers of
     others), the one with the headline is the story."""
@@ -762,7 +709,7 @@ def _headline_article(region: HtmlElement, scores: dict[HtmlElement, float]) -> 
     region_score = scores.get(region, 0.0)
     for article in articles:
         if article.find(".//h1") is not None or article.find('.//*[@itemprop="headline"]') is not None:
-            if scores.get(article, 0.0) > 0.1 * region_score:
+            if scores.get(article, 0.0) > HEADLINE_ARTICLE_MIN_SHARE * region_score:
                 return article
             return None
     return None
@@ -772,11 +719,21 @@ def _tokens(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
+# A JSON-LD articleBody is used as a reference when it has this many distinct words. A
+# region that covers this share of them stands; otherwise an ancestor (at most this many
+# levels up) is taken when it covers this much more of them, with this precision.
+REFERENCE_MIN_TOKENS = 30
+REFERENCE_RECALL_ENOUGH = 0.85
+REFERENCE_MAX_STEPS = 4
+REFERENCE_RECALL_GAIN = 0.15
+REFERENCE_MIN_PRECISION = 0.5
+
+
 def _match_reference(chosen: HtmlElement, scores: dict[HtmlElement, float], reference: str,
                      reason: str) -> tuple[HtmlElement, str]:
     """Prefer an ancestor of ``chosen`` when it covers clearly more of the JSON-LD body."""
     ref = _tokens(reference)
-    if len(ref) < 30:
+    if len(ref) < REFERENCE_MIN_TOKENS:
         return chosen, reason
 
     def coverage(el: HtmlElement) -> tuple[float, float]:
@@ -787,17 +744,26 @@ def _match_reference(chosen: HtmlElement, scores: dict[HtmlElement, float], refe
         return inter / len(ref), inter / len(toks)
 
     recall, precision = coverage(chosen)
-    if recall >= 0.85:
+    if recall >= REFERENCE_RECALL_ENOUGH:
         return chosen, reason
     el = chosen.getparent()
     steps = 0
-    while el is not None and steps < 4:
+    while el is not None and steps < REFERENCE_MAX_STEPS:
         r, p = coverage(el)
-        if r >= recall + 0.15 and p >= 0.5:
+        if r >= recall + REFERENCE_RECALL_GAIN and p >= REFERENCE_MIN_PRECISION:
             return el, reason + " widened to cover JSON-LD articleBody"
         el = el.getparent()
         steps += 1
     return chosen, reason
+
+
+# A sibling of the region joins it when fewer than this share of its text is links, and
+# it comes before the region with this share of the region's score or a sentence of
+# this length (a lede), or holds this share of the region's score wherever it is.
+SIBLING_MAX_LINK_DENSITY = 0.25
+SIBLING_BEFORE_SHARE = 0.2
+SIBLING_BEFORE_MIN_CHARS = 80
+SIBLING_SHARE = 0.5
 
 
 def _add_siblings(region: HtmlElement, scores: dict[HtmlElement, float]) -> HtmlElement:
@@ -822,11 +788,12 @@ def _add_siblings(region: HtmlElement, scores: dict[HtmlElement, float]) -> Html
         text = " ".join(sibling.text_content().split())
         links = sum(len(a.text_content().strip()) for a in sibling.iter("a"))
         density = links / len(text) if text else 1.0
-        if density >= 0.25 or is_appeal(text):
+        if density >= SIBLING_MAX_LINK_DENSITY or is_appeal(text):
             continue
         before = sibling.getnext() is not None and _precedes(sibling, region)
-        if (before and (score >= 0.2 * top or (len(text) >= 80 and _SENTENCE_END.search(text)))) \
-                or score >= 0.5 * top:
+        if (before and (score >= SIBLING_BEFORE_SHARE * top
+                        or (len(text) >= SIBLING_BEFORE_MIN_CHARS and _SENTENCE_END.search(text)))) \
+                or score >= SIBLING_SHARE * top:
             keep.append(sibling)
     if len(keep) == 1:
         return region
@@ -888,27 +855,45 @@ def _holds_lead(el: HtmlElement, scores: dict[HtmlElement, float]) -> bool:
     return any(scores.get(d, 0.0) >= LEAD_MIN_CHARS for d in el.iterdescendants("p", "h2", "div"))
 
 
+# Inside the region: an element holding more than this share of the region's score is
+# never dropped for its tag or its name.
+PROTECTED_SHARE = 0.35
+# A weak furniture name drops an element scoring under this, or this share of the region.
+WEAK_FURNITURE_MAX_SCORE = 150.0
+WEAK_FURNITURE_MAX_SHARE = 0.1
+# A list of teasers (see _is_teaser_list) holds less than this share of the region.
+TEASER_LIST_MAX_SHARE = 0.7
+# A list or box is a list of links when more than this share of its text is links (this
+# share when it has LINK_LIST_LONG_CHARS or more), and it is shorter than this.
+LINK_LIST_DENSITY = 0.5
+LINK_LIST_DENSITY_LONG = 0.65
+LINK_LIST_LONG_CHARS = 300
+LINK_LIST_MAX_CHARS = 3000
+
+
 def _is_furniture(el: HtmlElement, score: float, region_score: float, size: Sequence[int],
                   is_tag_line: Callable[[str], object] | None, lead: bool = False) -> bool:
     tag = el.tag
     chars, link_chars, _ = size
-    if tag == "h1" or (is_furniture_tag(el) and score < 0.35 * region_score and not lead):
+    if tag == "h1" or (is_furniture_tag(el) and score < PROTECTED_SHARE * region_score and not lead):
         return True
     if tag in ("p", "br", "b", "i", "em", "strong", "a", "span", "sup", "sub"):
         if tag == "p":
             return _is_boilerplate_text(el, size, is_tag_line)
         return False
     # A container that holds a big share of the article is never dropped on its name.
-    protected = score > 0.35 * region_score
+    protected = score > PROTECTED_SHARE * region_score
     if el.attrib and not protected and not names_body(el) and not lead:
         words = words_of(el)
         if not words & EMBED_WORDS and (
                 words & FURNITURE_STRONG
                 or (words & FURNITURE_SMALL and score < SMALL_FURNITURE_PROSE)
                 or (words & FURNITURE_WEAK and tag not in ("tr", "td", "th", "tbody", "thead", "li")
-                    and score < max(150.0, 0.1 * region_score) and not _wraps_subheading(el, chars))):
+                    and score < max(WEAK_FURNITURE_MAX_SCORE, WEAK_FURNITURE_MAX_SHARE * region_score)
+                    and not _wraps_subheading(el, chars))):
             return True
-    if tag in ("ul", "ol", "div", "section") and score < 0.7 * region_score and len(el) >= 3 \
+    if tag in ("ul", "ol", "div", "section") and score < TEASER_LIST_MAX_SHARE * region_score \
+            and len(el) >= TEASER_LIST_MIN_ITEMS \
             and _is_teaser_list(el):
         return True
     if tag in ("ul", "ol", "div", "section", "table", "dl", "figure", "li") and not protected:
@@ -916,7 +901,8 @@ def _is_furniture(el: HtmlElement, score: float, region_score: float, size: Sequ
             return tag not in ("figure", "div", "section")  # images live there
         # Lists of links are furniture; long linked sentences (a "10 things" list
         # whose items link their first sentence) are not, hence the higher bar.
-        if link_chars > (0.5 if chars < 300 else 0.65) * chars and chars < 3000:
+        if link_chars > (LINK_LIST_DENSITY if chars < LINK_LIST_LONG_CHARS else LINK_LIST_DENSITY_LONG) * chars \
+                and chars < LINK_LIST_MAX_CHARS:
             return True
     if tag in ("div", "section", "li", "figure", "blockquote", "ul", "ol", "table", "dl"):
         return _is_boilerplate_text(el, size, is_tag_line)
@@ -932,6 +918,15 @@ def _wraps_subheading(el: HtmlElement, chars: int) -> bool:
     return len(inner) == 1 and chars > 0 and len(" ".join(inner[0].text_content().split())) >= chars - 2
 
 
+# A list of teasers: at least this many items, and this share of them, open with a link
+# (its first TEASER_HEADLINE_CHARS characters begin the item), are shorter than
+# TEASER_ITEM_MAX_CHARS and end in "…".
+TEASER_LIST_MIN_ITEMS = 3
+TEASER_LIST_MIN_SHARE = 0.6
+TEASER_HEADLINE_CHARS = 15
+TEASER_ITEM_MAX_CHARS = 600
+
+
 def _is_teaser_list(el: HtmlElement) -> bool:
     """Three or more items that each open with a headline link and end in a cut-off
     summary ("…"): a list of other stories, even though the summaries keep its link
@@ -944,10 +939,22 @@ def _is_teaser_list(el: HtmlElement) -> bool:
             continue
         link_text = " ".join(link.text_content().split())
         text = " ".join(item.text_content().split())
-        if len(link_text) >= 15 and text.startswith(link_text[:15]) and len(text) < 600 \
+        if len(link_text) >= TEASER_HEADLINE_CHARS and text.startswith(link_text[:TEASER_HEADLINE_CHARS]) \
+                and len(text) < TEASER_ITEM_MAX_CHARS \
                 and text.endswith(("...", "…", "…]", "[…]")):
             hits += 1
-    return hits >= 3 and hits >= 0.6 * len(items)
+    return hits >= TEASER_LIST_MIN_ITEMS and hits >= TEASER_LIST_MIN_SHARE * len(items)
+
+
+# A box of this much text or more is never boilerplate text; one where more than this share
+# is appeals is an appeal box; under BOILERPLATE_BOX_SHORT_CHARS it may be a label, a line
+# opening like boilerplate under BOILERPLATE_LINE_MAX_CHARS, or a short appeal with a
+# link under APPEAL_LINK_BOX_MAX_CHARS.
+BOILERPLATE_BOX_MAX_CHARS = 1200
+APPEAL_BOX_SHARE = 0.6
+BOILERPLATE_BOX_SHORT_CHARS = 400
+BOILERPLATE_LINE_MAX_CHARS = 160
+APPEAL_LINK_BOX_MAX_CHARS = 300
 
 
 def _is_boilerplate_text(el: HtmlElement, size: Sequence[int],
@@ -955,19 +962,29 @@ def _is_boilerplate_text(el: HtmlElement, size: Sequence[int],
     """A tag line, a one-line label ("Advertisement", "Read more"), or an appeal box:
     most of its text sits in blocks that ask for money or sign-ups."""
     chars, _, appeal = size
-    if not chars or chars >= 1200:
+    if not chars or chars >= BOILERPLATE_BOX_MAX_CHARS:
         return False
-    if appeal > 0.6 * chars:
+    if appeal > APPEAL_BOX_SHARE * chars:
         return True
-    if chars >= 400:
+    if chars >= BOILERPLATE_BOX_SHORT_CHARS:
         return False
     text = " ".join(el.text_content().split())
     if is_tag_line is not None and is_tag_line(text):
         return True
-    if len(text) < 160 and BOILERPLATE_START.match(text):
+    if len(text) < BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_START.match(text):
         return True
     # A short box that makes the appeal and links somewhere (a button, a form page).
-    return bool(appeal) and len(text) < 300 and (el.tag == "a" or el.find(".//a") is not None)
+    return bool(appeal) and len(text) < APPEAL_LINK_BOX_MAX_CHARS and (el.tag == "a" or el.find(".//a") is not None)
+
+
+# A "Related" heading is at most this long; at most this many blocks after it go, up to
+# one with a paragraph of prose (longer than this, less than this share of it links); a
+# heading that took nothing with it still goes when it is a heading or under this length.
+RELATED_HEADING_MAX_CHARS = 60
+RELATED_MAX_BLOCKS = 3
+RELATED_PROSE_MIN_CHARS = 200
+RELATED_PROSE_MAX_LINK_SHARE = 0.4
+RELATED_LABEL_MAX_CHARS = 40
 
 
 def _drop_related_sections(region: HtmlElement) -> None:
@@ -976,22 +993,24 @@ def _drop_related_sections(region: HtmlElement) -> None:
         if heading.getparent() is None:
             continue
         text = " ".join(heading.text_content().split())
-        if not text or len(text) > 60 or not RELATED_HEADING.match(text):
+        if not text or len(text) > RELATED_HEADING_MAX_CHARS or not RELATED_HEADING.match(text):
             continue
         sibling = heading.getnext()
         dropped = 0
-        while sibling is not None and dropped < 3:
+        while sibling is not None and dropped < RELATED_MAX_BLOCKS:
             nxt = sibling.getnext()
             sib_text = sibling.text_content().strip()
             links = sum(len(a.text_content().strip()) for a in sibling.iter("a"))
             if sibling.tag in HEADINGS and not RELATED_HEADING.match(sib_text):
                 break
-            if sib_text and links < 0.4 * len(sib_text) and len(sib_text) > 200:
+            if sib_text and links < RELATED_PROSE_MAX_LINK_SHARE * len(sib_text) \
+                    and len(sib_text) > RELATED_PROSE_MIN_CHARS:
                 break
             drop(sibling)
             dropped += 1
             sibling = nxt
-        if (heading.tag in HEADINGS or dropped or len(text) < 40) and heading.getparent() is not None:
+        if (heading.tag in HEADINGS or dropped or len(text) < RELATED_LABEL_MAX_CHARS) \
+                and heading.getparent() is not None:
             drop(heading)
 
 
@@ -1001,19 +1020,30 @@ def _drop_paywall_boxes(region: HtmlElement) -> None:
     that box stays small. A paragraph of the story that mentions subscribers is longer
     than the line, and its container holds far more than a box."""
     for block in text_blocks(region):
-        if block.el is region or block.chars > 200 or not PAYWALL.search(block.text):
+        if block.el is region or block.chars > PAYWALL_LINE_MAX_CHARS or not PAYWALL.search(block.text):
             continue
         if block.el.getparent() is None or not _is_ancestor(region, block.el):
             continue  # already gone with an earlier box
         drop(_box_around(block.el, region, PAYWALL_BOX_MAX))
 
 
+# A "Read more" link is looked for in this many last characters of a paragraph.
+READ_MORE_TAIL_CHARS = 40
+
+
 def _is_teaser(block: Block) -> bool:
     """A paragraph that ends in a "read the rest" link is a teaser for another page."""
-    if not READ_MORE_END.search(block.text[-40:]):
+    if not READ_MORE_END.search(block.text[-READ_MORE_TAIL_CHARS:]):
         return False
     links = list(block.el.iter("a"))
     return bool(links) and bool(READ_MORE_END.search(" ".join(links[-1].text_content().split())))
+
+
+# Summaries cut off with "…" (at least this long) go when there are at least this many,
+# holding more than this share of the region's text.
+CUT_SUMMARY_MIN_CHARS = 60
+CUT_SUMMARIES_MIN = 3
+CUT_SUMMARIES_SHARE = 0.3
 
 
 def _drop_cut_summaries(region: HtmlElement) -> None:
@@ -1022,9 +1052,10 @@ def _drop_cut_summaries(region: HtmlElement) -> None:
     blocks = text_blocks(region)
     # A teaser's summary sits in a card with a link to the story; an author's own "..."
     # in a paragraph of prose has none around it.
-    cut = [b for b in blocks if b.chars >= 60 and b.el is not region and b.text.endswith(("...", "…"))
-           and _linked(b.el, region)]
-    if len(cut) >= 3 and sum(b.chars for b in cut) > 0.3 * sum(b.chars for b in blocks):
+    cut = [b for b in blocks if b.chars >= CUT_SUMMARY_MIN_CHARS and b.el is not region
+           and b.text.endswith(("...", "…")) and _linked(b.el, region)]
+    if len(cut) >= CUT_SUMMARIES_MIN \
+            and sum(b.chars for b in cut) > CUT_SUMMARIES_SHARE * sum(b.chars for b in blocks):
         for block in cut:
             if block.el.getparent() is not None:
                 drop(block.el)
@@ -1055,6 +1086,13 @@ def _linked(el: HtmlElement, region: HtmlElement) -> bool:
     return parent is not None and parent is not region and parent.find(".//a[@href]") is not None
 
 
+# Repeated blocks (at least this long) go when there are at least this many, holding more
+# than this share of the region's text: a second copy of the story.
+REPEAT_MIN_CHARS = 80
+REPEATS_MIN = 3
+REPEATS_SHARE = 0.35
+
+
 def _drop_repeats(region: HtmlElement) -> None:
     """Drop a second copy of the story: pages that print it twice (an endless-scroll
     copy, a print version) must not give it twice. One repeated line (a refrain, a
@@ -1063,14 +1101,14 @@ def _drop_repeats(region: HtmlElement) -> None:
     repeats = []
     blocks = text_blocks(region)
     for block in blocks:
-        if block.chars < 80 or block.el is region:
+        if block.chars < REPEAT_MIN_CHARS or block.el is region:
             continue
         if block.text in seen:
             repeats.append(block)
         else:
             seen.add(block.text)
     total = sum(b.chars for b in blocks)
-    if len(repeats) >= 3 and sum(b.chars for b in repeats) > 0.35 * total:
+    if len(repeats) >= REPEATS_MIN and sum(b.chars for b in repeats) > REPEATS_SHARE * total:
         for block in repeats:
             if block.el.getparent() is not None:
                 drop(block.el)
@@ -1081,6 +1119,25 @@ BYLINE_MAX_CHARS = 120
 # another page: "Lesen Sie auch: <headline>", "VEA TAMBIÉN: <headline>".
 LINK_LINE_MAX_CHARS = 200
 LINK_LINE_DENSITY = 0.7
+# At the edges of the story (see _trim_edges): prose has fewer links than this share and
+# at least this many characters (CJK: fewer); a block before it with more links than
+# EDGE_LEADING_MAX_LINK_DENSITY (after it: EDGE_TRAILING_MAX_LINK_DENSITY) is furniture.
+EDGE_PROSE_MAX_LINK_DENSITY = 0.5
+EDGE_PROSE_MIN_CHARS = 60
+EDGE_PROSE_MIN_CHARS_CJK = 30
+EDGE_LEADING_MAX_LINK_DENSITY = 0.3
+EDGE_TRAILING_MAX_LINK_DENSITY = 0.5
+# A tag line is shorter than this.
+TAG_LINE_MAX_CHARS = 400
+# Before the story, a line of fewer spaces than this (CJK: characters) is a kicker, a
+# byline or a label; one shorter than DATELINE_LINE_MAX_CHARS with a date is a dateline.
+SHORT_LINE_MAX_SPACES = 6
+SHORT_LINE_MAX_CHARS_CJK = 15
+DATELINE_LINE_MAX_CHARS = 120
+# A byline with a date may sit this many blocks after the lead.
+BYLINE_REACH = 2
+# An appeal at the story's end takes the box around it, up to this much more text.
+APPEAL_BOX_SLACK_CHARS = 160
 
 
 def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None) -> None:
@@ -1096,7 +1153,8 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
 
     def prose(block: Block) -> bool:
         cjk = _is_cjk(block.text)
-        return block.link_density < 0.5 and (block.chars >= (30 if cjk else 60)) and bool(
+        return block.link_density < EDGE_PROSE_MAX_LINK_DENSITY and (
+            block.chars >= (EDGE_PROSE_MIN_CHARS_CJK if cjk else EDGE_PROSE_MIN_CHARS)) and bool(
             _SENTENCE_END.search(block.text)) and not BOILERPLATE_START.match(block.text)
 
     flags = [prose(b) for b in blocks]
@@ -1113,20 +1171,22 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
                 el = el.getparent()
 
     def furniture(block: Block, leading: bool) -> bool:
-        if block.link_density > (0.3 if leading else 0.5) or BOILERPLATE_START.match(block.text):
+        if block.link_density > (EDGE_LEADING_MAX_LINK_DENSITY if leading else EDGE_TRAILING_MAX_LINK_DENSITY) \
+                or BOILERPLATE_START.match(block.text):
             return True
         if block.el.tag not in ("td", "th") and (
                 (not _LETTER.search(block.text) and any(ch.isdigit() for ch in block.text))
                 or _SLUG.match(block.text)):
             return True  # "0 : 0", "narrow-browser-and-phone": widget state, not words
-        if is_tag_line is not None and len(block.text) < 400 and is_tag_line(block.text):
+        if is_tag_line is not None and len(block.text) < TAG_LINE_MAX_CHARS and is_tag_line(block.text):
             return True
         if is_appeal(block.text):
             return True
         if not leading or block.el.tag in HEADINGS:
             return False
-        few_words = block.chars < 15 if _is_cjk(block.text) else block.text.count(" ") < 6
-        return few_words or (block.chars < 120 and bool(DATELINE.search(block.text)))
+        few_words = block.chars < SHORT_LINE_MAX_CHARS_CJK if _is_cjk(block.text) \
+            else block.text.count(" ") < SHORT_LINE_MAX_SPACES
+        return few_words or (block.chars < DATELINE_LINE_MAX_CHARS and bool(DATELINE.search(block.text)))
 
     tail_cut = False
     for i, block in enumerate(blocks):
@@ -1144,9 +1204,10 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             # Inside the story only unmistakable one-liners go: credits, labels, "Read more",
             # and a short paragraph that is a link to another story ("See also: <headline>").
             if block.el not in keep and (
-                    (block.chars < 160 and BOILERPLATE_START.match(block.text))
+                    (block.chars < BOILERPLATE_LINE_MAX_CHARS and BOILERPLATE_START.match(block.text))
                     # a byline between the lead and the story: "Por Lucía Romero · 3 de mayo de 2022"
-                    or (first < i <= first + 2 and block.chars < BYLINE_MAX_CHARS and DATELINE.search(block.text)
+                    or (first < i <= first + BYLINE_REACH and block.chars < BYLINE_MAX_CHARS
+                        and DATELINE.search(block.text)
                         and not _SENTENCE_END.search(block.text))
                     or (block.chars < LINK_LINE_MAX_CHARS and block.link_density >= LINK_LINE_DENSITY
                         and block.el.tag not in ("li", "td", "th", "dd", "dt"))):
@@ -1166,7 +1227,7 @@ def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None
             ends_in_appeal = ends_in_appeal or block is blocks[last]
             # the box it sits in goes too: its heading and button add little text
             own = len(" ".join(block.el.text_content().split()))
-            drop(_box_around(block.el, region, own + 160))
+            drop(_box_around(block.el, region, own + APPEAL_BOX_SLACK_CHARS))
             continue
         break
     if ends_in_appeal:

@@ -36,6 +36,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper import lexicon
 from scraper.body import is_hidden
 from scraper.structured import article_objects, json_ld, meta_tags, types_of
 from scraper.urls import web_archive_capture
@@ -86,9 +87,13 @@ class _Cand:
     alt: _Stamp | None = None  # the other reading of an ambiguous d/m order
 
 
+# A two-digit year under this is in the 2000s, else in the 1900s.
+_CENTURY_PIVOT = 70
+
+
 def _mk_date(y: int, m: int, d: int) -> date | None:
     if y < 100:
-        y += 2000 if y < 70 else 1900
+        y += 2000 if y < _CENTURY_PIVOT else 1900
     try:
         return date(y, m, d)
     except ValueError:
@@ -96,126 +101,12 @@ def _mk_date(y: int, m: int, d: int) -> date | None:
 
 
 # ---------------------------------------------------------------------------
-# Month names (lower case), many languages. Abbreviations may carry a dot.
+# Month names (lower case), many languages: lexicon.MONTHS. Abbreviations may carry a dot.
 # ---------------------------------------------------------------------------
 
-_MONTH_WORDS: tuple[str, ...] = (
-    # en
-    "january jan|february feb|march mar|april apr|may|june jun|july jul|august aug|"
-    "september sep sept|october oct|november nov|december dec",
-    # de
-    "januar jänner jän|februar feber|märz maerz mrz|april|mai|juni|juli|august|"
-    "september|oktober okt|november|dezember dez",
-    # fr
-    "janvier janv|février fevrier févr fevr|mars|avril avr|mai|juin|juillet juil|août aout|"
-    "septembre|octobre|novembre|décembre decembre déc",
-    # es
-    "enero ene|febrero|marzo|abril abr|mayo|junio|julio|agosto ago|septiembre setiembre set|"
-    "octubre|noviembre|diciembre dic",
-    # it
-    "gennaio gen|febbraio|marzo|aprile|maggio mag|giugno giu|luglio lug|agosto|settembre|"
-    "ottobre ott|novembre|dicembre",
-    # pt
-    "janeiro|fevereiro fev|março marco|abril|maio|junho|julho|agosto|setembro|outubro out|"
-    "novembro|dezembro",
-    # nl
-    "januari|februari|maart mrt|april|mei|juni|juli|augustus|september|oktober|november|december",
-    # ru
-    "январь января янв|февраль февраля фев|март марта мар|апрель апреля апр|май мая|"
-    "июнь июня июн|июль июля июл|август августа авг|сентябрь сентября сен сент|"
-    "октябрь октября окт|ноябрь ноября ноя|декабрь декабря дек",
-    # uk
-    "січень січня січ|лютий лютого лют|березень березня бер|квітень квітня квіт|"
-    "травень травня трав|червень червня черв|липень липня лип|серпень серпня серп|"
-    "вересень вересня вер|жовтень жовтня жовт|листопад листопада лист|грудень грудня груд",
-    # pl
-    "styczeń stycznia sty|luty lutego lut|marzec marca|kwiecień kwietnia kwi|maj maja|"
-    "czerwiec czerwca cze|lipiec lipca lip|sierpień sierpnia sie|wrzesień września wrz|"
-    "październik października paź|listopad listopada lis|grudzień grudnia gru",
-    # cs
-    "leden ledna|únor února|březen března|duben dubna|květen května|červen června|"
-    "červenec července|srpen srpna|září|říjen října|listopad listopadu|prosinec prosince",
-    # sk
-    "január januára|február februára|marec|apríl apríla|máj mája|jún júna|júl júla|"
-    "august augusta|september septembra|október októbra|november novembra|december decembra",
-    # tr
-    "ocak|şubat subat|mart|nisan|mayıs mayis|haziran|temmuz|ağustos agustos|eylül eylul|"
-    "ekim|kasım kasim|aralık aralik",
-    # sv, da, no
-    "januari|februari|mars marts|april|maj|juni|juli|augusti|september|oktober|november|"
-    "december desember",
-    # fi (nominative and partitive)
-    "tammikuu tammikuuta|helmikuu helmikuuta|maaliskuu maaliskuuta|huhtikuu huhtikuuta|"
-    "toukokuu toukokuuta|kesäkuu kesäkuuta|heinäkuu heinäkuuta|elokuu elokuuta|"
-    "syyskuu syyskuuta|lokakuu lokakuuta|marraskuu marraskuuta|joulukuu joulukuuta",
-    # ro
-    "ianuarie ian|februarie|martie|aprilie|mai|iunie iun|iulie iul|august|septembrie|"
-    "octombrie|noiembrie noi|decembrie",
-    # hu
-    "január|február febr|március márc|április ápr|május máj|június jún|július júl|"
-    "augusztus|szeptember szept|október|november|december",
-    # id, ms
-    "januari|februari|maret mac|april|mei|juni jun|juli julai|agustus ogos agt|september|"
-    "oktober|november nop|desember disember des",
-    # ca
-    "gener|febrer|març|abril|maig|juny|juliol|agost|setembre|octubre|novembre|desembre",
-    # hr, bs, sr (latin), sl
-    "siječanj siječnja januar januara januarja|veljača veljače februar februara februarja|"
-    "ožujak ožujka mart marta marec|travanj travnja april aprila|svibanj svibnja maj maja|"
-    "lipanj lipnja jun juna junij junija|srpanj srpnja jul jula julij julija|"
-    "kolovoz kolovoza avgust avgusta|rujan rujna septembar septembra|"
-    "listopada oktobar oktobra|studeni studenog studenoga novembar novembra|"
-    "prosinac prosinca decembar decembra",
-    # lt (genitive), lv, et
-    "sausio|vasario|kovo|balandžio|gegužės|birželio|liepos|rugpjūčio|rugsėjo|spalio|"
-    "lapkričio|gruodžio",
-    "janvāris janvārī|februāris februārī|marts martā|aprīlis aprīlī|maijs maijā|jūnijs jūnijā|"
-    "jūlijs jūlijā|augusts augustā|septembris septembrī|oktobris oktobrī|novembris novembrī|"
-    "decembris decembrī",
-    "jaanuar|veebruar|märts|aprill|mai|juuni|juuli|august|september|oktoober|november|detsember",
-    # sq
-    "janar|shkurt|mars|prill|maj|qershor|korrik|gusht|shtator|tetor|nëntor nentor|dhjetor",
-    # el (genitive and nominative)
-    "ιανουαρίου ιανουάριος ιαν|φεβρουαρίου φεβρουάριος φεβ|μαρτίου μάρτιος μαρ|"
-    "απριλίου απρίλιος απρ|μαΐου μαίου μάιος μαι|ιουνίου ιούνιος ιουν|ιουλίου ιούλιος ιουλ|"
-    "αυγούστου αύγουστος αυγ|σεπτεμβρίου σεπτέμβριος σεπ|οκτωβρίου οκτώβριος οκτ|"
-    "νοεμβρίου νοέμβριος νοε|δεκεμβρίου δεκέμβριος δεκ",
-    # bg, sr (cyrillic), mk
-    "януари јануар јануара|февруари фебруар фебруара|март марта|април априла|май мај маја|"
-    "юни јун јуна|юли јул јула|август августа|септември септембар септембра|"
-    "октомври октобар октобра|ноември новембар новембра|декември децембар децембра",
-    # az, kk, uz (latin)
-    "yanvar|fevral|mart|aprel|may|iyun|iyul|avqust avgust|sentyabr|oktyabr|noyabr|dekabr",
-    # ar (Egyptian/Gulf and Levantine names), fa (Gregorian)
-    "يناير|فبراير|مارس|أبريل ابريل إبريل|مايو|يونيو يونيه|يوليو يوليه|أغسطس اغسطس|سبتمبر|"
-    "أكتوبر اكتوبر|نوفمبر|ديسمبر",
-    "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|"
-    "كانون الأول",
-    "ژانویه|فوریه|مارس|آوریل|مه|ژوئن|ژوئیه|اوت|سپتامبر|اکتبر|نوامبر|دسامبر",
-    # he
-    "ינואר|פברואר|מרץ|אפריל|מאי|יוני|יולי|אוגוסט|ספטמבר|אוקטובר|נובמבר|דצמבר",
-    "בינואר|בפברואר|במרץ|באפריל|במאי|ביוני|ביולי|באוגוסט|בספטמבר|באוקטובר|בנובמבר|בדצמבר",
-    # hy (genitive), ka, kk
-    "հունվարի|փետրվարի|մարտի|ապրիլի|մայիսի|հունիսի|հուլիսի|օգոստոսի|սեպտեմբերի|"
-    "հոկտեմբերի|նոյեմբերի|դեկտեմբերի",
-    "იანვარი იანვარს|თებერვალი თებერვალს|მარტი მარტს|აპრილი აპრილს|მაისი მაისს|"
-    "ივნისი ივნისს|ივლისი ივლისს|აგვისტო აგვისტოს|სექტემბერი სექტემბერს|ოქტომბერი ოქტომბერს|"
-    "ნოემბერი ნოემბერს|დეკემბერი დეკემბერს",
-    "қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан",
-    # hi, bn
-    "जनवरी|फ़रवरी फरवरी|मार्च|अप्रैल|मई|जून|जुलाई|अगस्त|सितंबर सितम्बर|अक्टूबर अक्तूबर|"
-    "नवंबर नवम्बर|दिसंबर दिसम्बर",
-    "জানুয়ারি জানুয়ারী|ফেব্রুয়ারি ফেব্রুয়ারী|মার্চ|এপ্রিল|মে|জুন|জুলাই|আগস্ট|সেপ্টেম্বর|"
-    "অক্টোবর|নভেম্বর|ডিসেম্বর",
-    # tl, sw, is, gl
-    "enero|pebrero|marso|abril|mayo|hunyo|hulyo|agosto|setyembre|oktubre|nobyembre|disyembre",
-    "januari|februari|machi|aprili|mei|juni|julai|agosti|septemba|oktoba|novemba|desemba",
-    "janúar|febrúar|mars|apríl|maí|júní|júlí|ágúst|september|október|nóvember|desember",
-    "xaneiro|febreiro|marzo|abril|maio|xuño|xullo|agosto|setembro|outubro|novembro|decembro",
-)
-
+_MONTH_WORDS: tuple[str, ...] = tuple(row for rows in lexicon.MONTHS.values() for row in rows)
 # Croatian "listopad" is October where Polish and Czech use it for November.
-_MONTH_OVERRIDES = {"hr": {"listopad": 10, "listopada": 10}, "bs": {"listopad": 10}}
+_MONTH_OVERRIDES = lexicon.MONTH_OVERRIDES
 
 
 def _build_months() -> dict[str, int]:
@@ -273,13 +164,14 @@ _RE_YEARLESS = re.compile(
 # A clock right after a date: "· 14:05", "à 18h30", "um 9.15 Uhr", "at 5:02 p.m.", "14時05分".
 _RE_CLOCK = re.compile(
     r"\.?[\s,|·•\-–—@/(（）)]*(?:\w{1,3}\s*[,.]?\s*)??"
-    r"(?:at|um|à|a\s+las|a\s+la|alle|às|ás|в|o|kl\.?|klo|saat|-)?\s*(오후|오전|下午|上午|午後|午前)?\s*"
+    rf"(?:{lexicon.alternation(lexicon.CLOCK_LINKS)})?\s*"
+    rf"({lexicon.alternation(lexicon.CLOCK_MARKS_BEFORE)})?\s*"
     r"(\d{1,2})\s?(?::|h|\.|時|시)\s?(\d{2}|\d(?=\s?[分분]))(?:\s?分|\s?분)?(?::(\d{2}))?(?!\d)\s*"
-    r"(a\.?\s?m\.?|p\.?\s?m\.?|μμ|μ\.μ\.|πμ|π\.μ\.|مساءً?|صباحاً?)?",
+    rf"({lexicon.alternation(lexicon.CLOCK_MARKS_AFTER)})?",
     re.IGNORECASE,
 )
-_PM_WORDS = {"pm", "μμ", "μ.μ.", "مساء", "مساءً", "오후", "下午", "午後"}
-_AM_WORDS = {"am", "πμ", "π.μ.", "صباحا", "صباحاً", "오전", "上午", "午前"}
+_PM_WORDS = set(lexicon.words(lexicon.PM_WORDS))
+_AM_WORDS = set(lexicon.words(lexicon.AM_WORDS))
 
 _RE_JALALI = re.compile(r"(?<![\d.])(1[34]\d\d)\s?([-/.])\s?(\d{1,2})\s?\2\s?(\d{1,2})(?!\d)")
 # Persian, Arabic-Indic and full-width digits read as ASCII ones.
@@ -311,8 +203,12 @@ def _from_jalali(jy: int, jm: int, jd: int) -> date | None:
 _HAS_YEAR = re.compile(r"(?:19|20|13|14)\d\d|\d[./\-]\d{1,2}[./\-]\d\d")
 
 
+# A clock is looked for in this many characters after a date.
+_CLOCK_REACH = 30
+
+
 def _clock_after(text: str, pos: int) -> tuple[int, int, int] | None:
-    match = _RE_CLOCK.match(text, pos, pos + 30)
+    match = _RE_CLOCK.match(text, pos, pos + _CLOCK_REACH)
     if not match:
         return None
     h, m = int(match.group(2)), int(match.group(3))
@@ -400,10 +296,14 @@ def _dates_in_text(text: str, mdy: bool, lang: str = "") -> list[tuple[int, _Sta
     return [(start, stamp, alt) for start, _end, stamp, alt in found]
 
 
+# A date without a year counts only when it starts within this many characters of the run.
+_YEARLESS_MAX_START = 12
+
+
 def _yearless_in_text(text: str, lang: str = "") -> tuple[int, int] | None:
     """(month, day) of the first date written without a year in ``text``."""
     m = _RE_YEARLESS.search(text.translate(_DIGITS))
-    if not m or m.start() > 12:
+    if not m or m.start() > _YEARLESS_MAX_START:
         return None
     overrides = _MONTH_OVERRIDES.get(lang, {})
     if m.group(1):
@@ -460,6 +360,10 @@ def _norm_offset(text: str | None) -> str | None:
     return f"{m.group(1)}{hours:02d}:{minutes:02d}"
 
 
+# A machine-readable date string longer than this is not one.
+_MAX_STAMP_CHARS = 120
+
+
 def _parse_stamp(value: str, mdy: bool = False) -> _Stamp | None:
     """Read one machine-oriented date string (ISO 8601 and the variants sites emit).
 
@@ -468,7 +372,7 @@ def _parse_stamp(value: str, mdy: bool = False) -> _Stamp | None:
     ``Date.toString()`` output; anything else goes through the free-text reader.
     """
     value = value.strip().translate(_DIGITS)
-    if not value or len(value) > 120:
+    if not value or len(value) > _MAX_STAMP_CHARS:
         return None
     if value.isdigit():
         if len(value) in (10, 13):  # epoch seconds / milliseconds
@@ -555,74 +459,33 @@ def parse_date_string(value: str, *, month_first: bool = False) -> str | None:
 # Relative stamps
 # ---------------------------------------------------------------------------
 
-_UNIT_WORDS = {
-    "second": (
-        "second seconds sec secs sekunde sekunden seconde secondes segundo segundos secondo "
-        "secondi seconden секунду секунды секунд секунда sekund sekundy sekundę sekundi saniye "
-        "sekunder sekuntia secunde secundă másodperce detik 秒 초 ثانية ثوان"
-    ),
-    "minute": (
-        "minute minutes min mins minuten minuto minutos minuti minuut минуту минуты минут минута "
-        "хвилину хвилини хвилин minut minuty minutę minuta minuter minutter dakika minuuttia "
-        "perce menit 分 分钟 分鐘 분 دقيقة دقائق"
-    ),
-    "hour": (
-        "hour hours hr hrs stunde stunden heure heures hora horas ora ore uur час часа часов "
-        "годину години годин godzinę godziny godzin hodinou hodinami hodin saat timme timmar "
-        "time timer tuntia oră órája jam sati sata sat 時間 小时 小時 시간 ساعة ساعات"
-    ),
-    "day": (
-        "day days tag tagen jour jours día días dia dias giorno giorni dag dagen день дня дней "
-        "дні днів dzień dni dnem dny gün dagar dage dager päivää zi zile napja hari dana dan "
-        "日 天 일 يوم أيام"
-    ),
-    "week": (
-        "week weeks woche wochen semaine semaines semana semanas settimana settimane weken "
-        "неделю недели недель тиждень тижні тижнів tydzień tygodnie tygodni týdnem týdny hafta "
-        "vecka veckor uge uger uke uker viikkoa săptămână săptămâni hete minggu tjedan tjedana "
-        "週間 周 週 주 أسبوع أسابيع"
-    ),
-    "month": (
-        "month months monat monaten mois mes meses mese mesi maand maanden месяц месяца месяцев "
-        "місяць місяці місяців miesiąc miesiące miesięcy měsícem měsíci ay månad månader måned "
-        "måneder kuukautta lună luni hónapja bulan mjesec mjeseci か月 ヶ月 个月 個月 개월 달 شهر أشهر"
-    ),
-    "year": (
-        "year years jahr jahren an ans année années año años anno anni jaar jaren год года лет "
-        "рік роки років rok lata lat rokem lety yıl år vuotta ani éve tahun godina godine 年 년 "
-        "سنة سنوات"
-    ),
-}
 _UNIT_DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7,
               "month": 30, "year": 365}
-_UNITS = {w: unit for unit, words in _UNIT_WORDS.items() for w in words.split()}
+# Each word of lexicon.TIME_UNITS → its unit.
+_UNITS = {w: unit for units in lexicon.TIME_UNITS.values() for unit, words in units.items()
+          for w in words.split()}
 _UNIT_ALT = "|".join(sorted((re.escape(w) for w in _UNITS), key=len, reverse=True))
-_NUM = r"(\d{1,3}|an?|one|une?|una?|uno|einer?|einem|ein)"
+_NUM = rf"(\d{{1,3}}|{lexicon.alternation(lexicon.RELATIVE_ONE)})"
+_HU_UNITS = {w: unit for units in lexicon.AGO_UNITS.values() for w, unit in units.items()}
 _RE_RELATIVE = re.compile(
     "|".join(
         (
-            rf"{_NUM}\s*({_UNIT_ALT})\s*(?:ago|geleden|назад|тому|temu|önce|sedan|siden|sitten|"
-            rf"fa|atrás|(?:yang\s+)?lalu|前|전|ezelőtt)(?!\w)",
-            rf"(?<!\w)(?:vor|il\s+y\s+a|hace|há|před|acum|prije|pre|منذ)\s+{_NUM}\s*"
+            rf"{_NUM}\s*({_UNIT_ALT})\s*(?:{lexicon.alternation(lexicon.AGO_AFTER)})(?!\w)",
+            rf"(?<!\w)(?:{lexicon.alternation(lexicon.AGO_BEFORE)})\s+{_NUM}\s*"
             rf"({_UNIT_ALT})(?!\w)",
-            r"(?<!\w)(\d{1,3})\s+(másodperce|perce|órája|napja|hete|hónapja|éve)(?!\w)",
+            rf"(?<!\w)(\d{{1,3}})\s+({'|'.join(_HU_UNITS)})(?!\w)",
         )
     ),
     re.IGNORECASE,
 )
-_HU_UNITS = {"másodperce": "second", "perce": "minute", "órája": "hour", "napja": "day",
-             "hete": "week", "hónapja": "month", "éve": "year"}
 _RE_TODAY = re.compile(
-    r"(?<!\w)(today|yesterday|heute|gestern|aujourd['’]hui|hier|hoy|ayer|hoje|ontem|oggi|ieri|"
-    r"vandaag|gisteren|сегодня|вчера|сьогодні|вчора|dzisiaj|dziś|wczoraj|dnes|včera|bugün|dün|"
-    r"idag|i\s+dag|igår|i\s+går|tänään|eilen|azi|astăzi|tegnap|hari\s+ini|kemarin|danas|jučer|"
-    r"juče|今日|今天|昨日|昨天|오늘|어제)(?!\w)",
+    rf"(?<!\w)({lexicon.alternation(lexicon.TODAY_WORDS, lexicon.YESTERDAY_WORDS)})(?!\w)",
     re.IGNORECASE,
 )
-_YESTERDAY = {"yesterday", "gestern", "hier", "ayer", "ontem", "ieri", "gisteren", "вчера", "вчора",
-              "wczoraj", "včera", "dün", "igår", "i går", "eilen", "tegnap", "kemarin", "jučer",
-              "juče", "昨日", "昨天", "어제"}
+_YESTERDAY = {w.replace(r"\s+", " ") for w in lexicon.words(lexicon.YESTERDAY_WORDS)}
 _RE_HHMM = re.compile(r"(?<!\d)\d{1,2}[:h]\d{2}(?!\d)")
+# "Today" counts as a date with a clock within this many characters of it.
+_TODAY_CLOCK_REACH = 12
 
 
 def _relative_in_text(text: str, now: datetime) -> date | None:
@@ -636,7 +499,7 @@ def _relative_in_text(text: str, now: datetime) -> date | None:
             return (now - timedelta(days=count * _UNIT_DAYS[unit])).date()
     m = _RE_TODAY.search(text)
     # "Today" alone is a section name ("On air today"); with a clock it is a stamp.
-    if m and _RE_HHMM.search(text, max(0, m.start() - 12), m.end() + 12):
+    if m and _RE_HHMM.search(text, max(0, m.start() - _TODAY_CLOCK_REACH), m.end() + _TODAY_CLOCK_REACH):
         word = re.sub(r"\s+", " ", m.group(1).lower())
         return (now - timedelta(days=1 if word in _YESTERDAY else 0)).date()
     return None
@@ -648,10 +511,11 @@ def _relative_in_text(text: str, now: datetime) -> date | None:
 
 # Class/id words of containers whose dates are not the article's own. Matched against
 # whole parts of class/id names ("related-posts" -> "related", "posts") so that a word
-# inside an unrelated name ("canvas", "nextgen") does not count.
+# inside an unrelated name ("canvas", "nextgen") does not count. The English CSS names
+# are here; those of other languages are lexicon.CLASS_DATE_NOISE(_WORDS).
 _NOISE_WORDS = (
-    "comment comments commentlist kommentare commentaires comentarios commenti disqus respond "
-    "reply replies related relacionadas relacionados recommended recommendations recommend "
+    "comment comments commentlist disqus respond "
+    "reply replies related recommended recommendations recommend "
     "popular trending mostread sidebar footer newsletter masthead today weather ticker "
     "outbrain taboola promo pagination pager calendar copyright "
     "cookie cookies navbar navigation menu topbar toplinks sponsored embed twitter-tweet "
@@ -659,10 +523,10 @@ _NOISE_WORDS = (
 )
 _RE_NOISE = re.compile(
     r"comment|related|sidebar|footer|recommend|outbrain|taboola|disqus|newsletter|masthead|"
-    r"more-?stor|more-?news|read-?more|most-?read|current-?date|fecha-?hoy|site-?header|"
-    r"lire-?aussi|a-?lire|voir-?aussi|relacionad|correlat|leggi-?anche|tambem|también|"
-    r"mehr-?zum|weitere-?artikel|powiazane|gerelateerd|ilgili-?haber|see-?also|also-?read|"
-    r"(?<![^\s_\-])(?:" + "|".join(_NOISE_WORDS.split()) + r")(?![^\s_\-])",
+    r"more-?stor|more-?news|read-?more|most-?read|current-?date|site-?header|see-?also|also-?read|"
+    + lexicon.alternation(lexicon.CLASS_DATE_NOISE) + "|"
+    r"(?<![^\s_\-])(?:" + "|".join(_NOISE_WORDS.split()) + "|"
+    + lexicon.alternation(lexicon.CLASS_DATE_NOISE_WORDS) + r")(?![^\s_\-])",
     re.IGNORECASE,
 )
 # Names that mark the article's own byline, even inside a "card-footer" or "sidebar".
@@ -679,22 +543,8 @@ _SKIP_TEXT_TAGS = {"script", "style", "noscript", "template", "option", "select"
                    "textarea", "svg"}
 # Labels in front of a date that make it a modification stamp, and those that make it
 # the publication one ("Publié le 3 mars, mis à jour le 4 mars").
-_UPDATE_WORDS = re.compile(
-    r"updated?|last\s+modified|modified|edited|aktualisiert|geändert|stand:|mis\s+à\s+jour|"
-    r"modifié|actualizad[oa]|actualización|atualizad[oa]|atualização|aggiornat[oa]|"
-    r"aggiornamento|bijgewerkt|gewijzigd|обновлено|обновлен|оновлено|змінено|"
-    r"zaktualizowano|aktualizacja|aktualizováno|aktualizované|güncelleme|güncellendi|"
-    r"uppdaterad|opdateret|oppdatert|päivitetty|actualizat|frissítve|módosítva|diperbarui|"
-    r"ažurirano|posodobljeno|atnaujinta|ενημερώθηκε|עודכן|محدثة|تحديث|更新|수정",
-    re.IGNORECASE,
-)
-_PUBLISH_WORDS = re.compile(
-    r"published|posted|publié|mise?\s+en\s+ligne|erschienen|publicado|publicada|veröffentlicht|erstellt|pubblicato|"
-    r"gepubliceerd|опубликовано|опубліковано|opublikowano|publikováno|yayınlanma|"
-    r"publicerad|publiceret|publisert|julkaistu|publicat|közzétéve|diterbitkan|objavljeno|"
-    r"δημοσιεύθηκε|פורסם|نشر|发布|發布|公開|입력|등록",
-    re.IGNORECASE,
-)
+_UPDATE_WORDS = re.compile(lexicon.alternation(lexicon.UPDATE_LABELS), re.IGNORECASE)
+_PUBLISH_WORDS = re.compile(lexicon.alternation(lexicon.PUBLISH_LABELS), re.IGNORECASE)
 
 
 def _is_noise(el: HtmlElement) -> bool:
@@ -709,6 +559,10 @@ def _is_noise(el: HtmlElement) -> bool:
     return bool(marks) and _RE_NOISE.search(marks) is not None and not _RE_BYLINE.search(marks)
 
 
+# How many ancestors are looked at for page furniture.
+_NOISE_MAX_DEPTH = 40
+
+
 def _in_noise(el: HtmlElement) -> bool:
     """Whether ``el`` sits in page furniture (comments, related lists, footer...).
 
@@ -717,7 +571,7 @@ def _in_noise(el: HtmlElement) -> bool:
     """
     node: HtmlElement | None = el
     depth = 0
-    while node is not None and depth < 40:
+    while node is not None and depth < _NOISE_MAX_DEPTH:
         if node.tag in ("body", "html"):
             return False
         if _is_noise(node) and (node.tag in _NOISE_TAGS or node.find(".//h1") is None):
@@ -757,6 +611,10 @@ def _title_sets(doc: HtmlElement, meta: dict[str, list[str]]) -> list[set[str]]:
     return [s for s in sets if s]
 
 
+# A heading whose home-page link holds this share of its text is the site's logo.
+_LOGO_LINK_SHARE = 0.8
+
+
 def _is_logo(el: HtmlElement) -> bool:
     """A heading that is nothing but a link to the home page is the site's logo."""
     text = el.text_content().strip()
@@ -769,8 +627,19 @@ def _is_logo(el: HtmlElement) -> bool:
         except ValueError:
             continue
         if parts.path.strip("/").lower() in ("", "index.html", "index.php") and not parts.query:
-            return len(a.text_content().strip()) >= 0.8 * len(text)
+            return len(a.text_content().strip()) >= _LOGO_LINK_SHARE * len(text)
     return False
+
+
+# Title headings: at most this many words (a longer "heading" is text); words beyond
+# _TITLE_WORDS_CAP do not make a heading a better match; a heading matches the page title
+# when their word overlap (Dice) exceeds _TITLE_MATCH_MIN, and surely at _TITLE_MATCH_SURE;
+# at most _TITLE_MAX_HEADINGS headings are compared.
+_TITLE_MAX_WORDS = 60
+_TITLE_WORDS_CAP = 12
+_TITLE_MATCH_MIN = 0.5
+_TITLE_MATCH_SURE = 0.8
+_TITLE_MAX_HEADINGS = 60
 
 
 def title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement | None:
@@ -788,18 +657,18 @@ def title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement |
         if is_hidden(el):
             return  # a heading for screen readers only: the page shows its title elsewhere
         words = _tokens(el.text_content())
-        if not words or len(words) > 60:
+        if not words or len(words) > _TITLE_MAX_WORDS:
             return
         score = max(2 * len(words & s) / (len(words) + len(s)) for s in title_sets)
-        key = (round(score, 1), min(len(words), 12))
-        if key > best_key and score > 0.5 and not _is_logo(el):
+        key = (round(score, 1), min(len(words), _TITLE_WORDS_CAP))
+        if key > best_key and score > _TITLE_MATCH_MIN and not _is_logo(el):
             best, best_key = el, key
 
     seen = 0
     for tag in ("h1", "h2", "h3"):
         for h in doc.iter(tag):
             seen += 1
-            if seen > 60:
+            if seen > _TITLE_MAX_HEADINGS:
                 break
             if not title_sets:
                 if tag == "h1" and h.text_content().strip() and not _in_noise(h) and not _is_logo(h) \
@@ -807,7 +676,7 @@ def title_heading(doc: HtmlElement, meta: dict[str, list[str]]) -> HtmlElement |
                     return h
                 continue
             consider(h)
-        if best_key[0] >= 0.8:
+        if best_key[0] >= _TITLE_MATCH_SURE:
             return best
     if best is None and title_sets:
         # No heading tag: sites that style a <div class="title"> or mark itemprop=headline.
@@ -1173,6 +1042,17 @@ def _machine_value(el: HtmlElement, prop: str) -> str | None:
     return None
 
 
+# A run shorter than this is a label ("Updated:", "Publié le") for the date in the next run;
+# this many characters before a date (after it, for CJK "更新") are read as its label.
+_LABEL_MAX_CHARS = 40
+_LABEL_REACH = 40
+_UPDATE_AFTER_REACH = 40
+# A relative stamp ("3 hours ago") is read only in a run shorter than this; a day and month
+# without a year only in a run of at most _YEARLESS_MAX_CHARS.
+_RELATIVE_MAX_CHARS = 60
+_YEARLESS_MAX_CHARS = 32
+
+
 def _chunk_candidates(
     el: HtmlElement, text: str | None, where: str, mdy: bool, lang: str, now: datetime,
     near: _Near, bucket: list[_Cand], prev_label: str,
@@ -1184,7 +1064,7 @@ def _chunk_candidates(
         if value:
             stamp = _parse_stamp(value, mdy)
             if stamp is not None:
-                label = f"{prev_label} {el.text_content()[:40]}"
+                label = f"{prev_label} {el.text_content()[:_LABEL_REACH]}"
                 kind = (f"itemprop {el.get('itemprop')}" if prop else
                         "time[datetime]" if el.tag == "time" else f"{el.tag} date attribute")
                 cand = _Cand(stamp, f"{kind} {where}")
@@ -1203,29 +1083,32 @@ def _chunk_candidates(
         return ""
     found = _dates_in_text(text, mdy, lang)
     if not found:
-        rel = _relative_in_text(text, now) if len(text) < 60 else None
+        rel = _relative_in_text(text, now) if len(text) < _RELATIVE_MAX_CHARS else None
         if rel is not None and not _is_update_label(prev_label + " " + text):
             near.relative.append(_Cand(_Stamp(rel), f"relative text {where}"))
-        elif len(text) <= 32 and not near.yearless:
+        elif len(text) <= _YEARLESS_MAX_CHARS and not near.yearless:
             # Only a short run that is essentially the stamp ("Nov 18", "2月15日（土）").
             month_day = _yearless_in_text(text, lang)
             if month_day and not _is_update_label(prev_label + " " + text):
                 near.yearless.append(month_day)
         # A bare label ("Updated:", "Publié le") applies to the next run.
-        return text if len(text) < 40 else ""
+        return text if len(text) < _LABEL_MAX_CHARS else ""
     updated_element = _marked_updated(el)
     for pos, stamp, alt in found:
-        label = prev_label + " " + text[max(0, pos - 40):pos]
+        label = prev_label + " " + text[max(0, pos - _LABEL_REACH):pos]
         cand = _Cand(stamp, f"text {where}", alt)
-        if updated_element or _is_update_label(label) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
+        if updated_element or _is_update_label(label) \
+                or _RE_UPDATE_AFTER.search(text, pos, pos + _UPDATE_AFTER_REACH):
             near.modified.append(cand)
         else:
             bucket.append(cand)
     return ""
 
 
-# How far into a paragraph its dateline may start (after a place name, an agency).
+# How far into a paragraph its dateline may start (after a place name, an agency), and
+# how many characters its date may take.
 _DATELINE_REACH = 40
+_DATELINE_DATE_CHARS = 30
 
 
 # After a dateline's date (and its clock) comes a dash, a colon, a bar or a bracket, not
@@ -1237,13 +1120,13 @@ _RE_DATELINE_END = re.compile(
 
 def _dateline(text: str, mdy: bool, lang: str) -> list[tuple[int, _Stamp, _Stamp | None]]:
     """The date a long run of text opens with, if it opens with a dateline."""
-    head = text[:_DATELINE_REACH + 30]
+    head = text[:_DATELINE_REACH + _DATELINE_DATE_CHARS]
     return [d for d in _dates_in_text(head, mdy, lang)[:1]
             if d[0] <= _DATELINE_REACH and not _is_update_label(head[:d[0]])
             and _RE_DATELINE_END.match(head.translate(_DIGITS)[d[0]:])]
 
 
-_RE_CLASS_UPDATED = re.compile(r"updated|modified|last-?mod|aktualisiert|actualizado|atualizado",
+_RE_CLASS_UPDATED = re.compile(r"updated|modified|last-?mod|" + lexicon.alternation(lexicon.CLASS_UPDATED),
                                re.IGNORECASE)
 _RE_CLASS_PUBLISHED = re.compile(r"publish|pubdate|created|posted|entry-date", re.IGNORECASE)
 
@@ -1256,7 +1139,7 @@ def _marked_updated(el: HtmlElement) -> bool:
 
 
 # CJK put the label after the stamp: "2021年7月23日 9時30分 更新".
-_RE_UPDATE_AFTER = re.compile(r"更新|수정|업데이트|修改|修正")
+_RE_UPDATE_AFTER = re.compile(lexicon.alternation(lexicon.UPDATE_LABELS_AFTER))
 
 
 def _is_update_label(label: str) -> bool:
@@ -1269,7 +1152,8 @@ def _is_update_label(label: str) -> bool:
 
 
 _RE_DATE_MARK = re.compile(
-    r"date|time|publish|posted|fecha|data|datum|tarih|dátum|datetime|timestamp|byline|meta",
+    r"date|time|publish|posted|" + lexicon.alternation(lexicon.CLASS_DATE_MARK)
+    + r"|datetime|timestamp|byline|meta",
     re.IGNORECASE,
 )
 
@@ -1280,13 +1164,19 @@ _HAS_INNER_STAMP = etree.XPath(
 )
 
 
+# The story container is at most this many levels above the headline.
+_CONTAINER_MAX_STEPS = 5
+# At most this many elements of it are read for a marked date.
+_MARKED_MAX_ELEMENTS = 400
+
+
 def _story_container(heading: HtmlElement, boundary: HtmlElement | None) -> HtmlElement | None:
     """The element holding the headline and the story: its ``<article>``, else the
     nearest ancestor with a few paragraphs in it."""
     if boundary is not None:
         return boundary
     node = heading.getparent()
-    for _ in range(5):
+    for _ in range(_CONTAINER_MAX_STEPS):
         if node is None or node.tag in ("body", "html"):
             return None
         if node.xpath("count(.//p) >= 3"):
@@ -1310,7 +1200,8 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
         if text is not None:
             continue
         seen += 1
-        if seen > 400 or (el.tag in _HEADINGS and _is_teaser_heading(el, heading.text_content().strip())):
+        if seen > _MARKED_MAX_ELEMENTS or (
+                el.tag in _HEADINGS and _is_teaser_heading(el, heading.text_content().strip())):
             return
         _chunk_candidates(el, None, "in article", mdy, lang, now, near, near.marked, "")
         if near.marked or len(near.modified) > modified:
@@ -1329,6 +1220,10 @@ def _marked_dates(heading: HtmlElement, boundary: HtmlElement | None, mdy: bool,
 _HEADINGS = {"h1", "h2", "h3", "h4"}
 
 
+# A heading whose link holds at least this share of its text is a link to another page.
+_TEASER_LINK_SHARE = 0.5
+
+
 def _is_teaser_heading(el: HtmlElement, title: str = "") -> bool:
     """A heading that is a link to another page: a teaser in a list of stories.
 
@@ -1344,9 +1239,16 @@ def _is_teaser_heading(el: HtmlElement, title: str = "") -> bool:
     text = el.text_content().strip()
     if not href or href.startswith(("#", "javascript:")) or (title and text == title):
         return False
-    return len(link.text_content().strip()) >= 0.5 * len(text)
+    return len(link.text_content().strip()) >= _TEASER_LINK_SHARE * len(text)
+
+
 _MAX_LONG_RUNS = 3  # paragraphs of story text after which a byline is no longer expected
 _AFTER_FIRST_HIT = 4  # text runs still read after the first date ("Published X | Updated Y")
+# At most this many text runs and characters are read after the headline, and this many
+# runs above it.
+_NEAR_MAX_RUNS = 40
+_NEAR_MAX_CHARS = 3000
+_ABOVE_MAX_RUNS = 12
 
 
 def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> _Near:
@@ -1371,7 +1273,7 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
         if first_hit is None and (near.after or near.relative or near.modified):
             first_hit = texts
         if (first_hit is not None and texts >= first_hit + _AFTER_FIRST_HIT) or (
-                texts > 40 or chars > 3000 or long_runs >= _MAX_LONG_RUNS):
+                texts > _NEAR_MAX_RUNS or chars > _NEAR_MAX_CHARS or long_runs >= _MAX_LONG_RUNS):
             break
     if near.after or near.relative:
         return near
@@ -1382,7 +1284,7 @@ def _near_heading(heading: HtmlElement, mdy: bool, lang: str, now: datetime) -> 
         _chunk_candidates(el, text, "above title", mdy, lang, now, near, near.before, "")
         if text is not None:
             texts += 1
-        if near.before or texts >= 12:
+        if near.before or texts >= _ABOVE_MAX_RUNS:
             break
     if not near.before:
         _marked_dates(heading, boundary, mdy, lang, now, near)
@@ -1406,8 +1308,8 @@ _SCAN_URL_MONTH = 2.0
 _SCAN_MIN_SCORE = 3.0
 _SCAN_MAX_ELEMENTS = 20000
 # A line that says "Date:" in front of its date.
-_RE_DATE_LABEL = re.compile(r"\b(?:date|datum|fecha|data|dátum|tarih|päivämäärä)\s*:\s*$", re.IGNORECASE)
-_RE_COPYRIGHT = re.compile(r"©|&copy;|\(c\)\s*\d|copyright|all rights reserved", re.IGNORECASE)
+_RE_DATE_LABEL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.DATE_LABELS)})\s*:\s*$", re.IGNORECASE)
+_RE_COPYRIGHT = re.compile(lexicon.alternation(lexicon.COPYRIGHT), re.IGNORECASE)
 
 
 def _scan_flow(root: HtmlElement, heading: HtmlElement | None,
@@ -1486,15 +1388,16 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
             continue
         dated = _dates_in_text(text, mdy, lang)
         if not dated:
-            label = text if len(text) < 40 else ""
+            label = text if len(text) < _LABEL_MAX_CHARS else ""
             continue
         if _RE_COPYRIGHT.search(text):
             label = ""
             continue
         marks = f"{el.get('class') or ''} {el.get('id') or ''}"
         for pos, stamp, alt in dated:
-            before = f"{label} {text[max(0, pos - 40):pos]}"
-            if _marked_updated(el) or _is_update_label(before) or _RE_UPDATE_AFTER.search(text, pos, pos + 40):
+            before = f"{label} {text[max(0, pos - _LABEL_REACH):pos]}"
+            if _marked_updated(el) or _is_update_label(before) \
+                    or _RE_UPDATE_AFTER.search(text, pos, pos + _UPDATE_AFTER_REACH):
                 continue
             kind = ("labelled" if _PUBLISH_WORDS.search(before) or _RE_DATE_LABEL.search(before) else
                     "date box" if len(marks) > 1 and _RE_DATE_MARK.search(marks) else "text")
@@ -1624,16 +1527,26 @@ def _instant(stamp: _Stamp) -> datetime | None:
         hour=stamp.clock[0], minute=stamp.clock[1], second=stamp.clock[2]) - shift
 
 
+# A UTC stamp before this hour may be the previous day for the publisher (the Americas
+# are at most 8 hours behind UTC, Hawaii aside); from this hour on, the next day.
+_LOCAL_PREVIOUS_DAY_BEFORE_HOUR = 8
+_LOCAL_NEXT_DAY_FROM_HOUR = 10
+
+
 def _local_day_matches(stamp: _Stamp, other: date) -> bool:
     """Whether ``other`` can be the publisher's local day of a UTC (or zone-less) stamp."""
     if not stamp.utc_like or stamp.clock is None:
         return False
     hour = stamp.clock[0]
     if other == stamp.day - timedelta(days=1):
-        return hour < 8  # the Americas are at most 8 hours behind UTC (Hawaii aside)
+        return hour < _LOCAL_PREVIOUS_DAY_BEFORE_HOUR
     if other == stamp.day + timedelta(days=1):
-        return hour >= 10
+        return hour >= _LOCAL_NEXT_DAY_FROM_HOUR
     return False
+
+
+# Two stamps this close are the same instant written in two offsets.
+_SAME_INSTANT = timedelta(hours=1)
 
 
 def _pick_structured(cands: list[_Cand]) -> _Cand:
@@ -1651,7 +1564,7 @@ def _pick_structured(cands: list[_Cand]) -> _Cand:
         for c in cands:
             if c.stamp.day == first_day + timedelta(days=1) and not c.stamp.utc_like:
                 other = _instant(c.stamp)
-                if moment is not None and other is not None and abs(other - moment) <= timedelta(hours=1):
+                if moment is not None and other is not None and abs(other - moment) <= _SAME_INSTANT:
                     return c
     return pick
 
@@ -1659,6 +1572,13 @@ def _pick_structured(cands: list[_Cand]) -> _Cand:
 _URL_TRUST_DAYS = 7
 _UNKNOWN = object()  # "not looked for yet", unlike None: "the page has none"
 _URL_MONTH_SLACK_DAYS = 92
+# A meta tag whose first _META_SAMPLE values hold this many different dates or more is a
+# list of teasers' dates, not the page's.
+_META_SAMPLE = 6
+_META_MAX_DISTINCT = 3
+# A bare <meta name="date"> gives way to the date printed under the headline when they are
+# more than this many days apart.
+_GENERIC_META_SLACK_DAYS = 1
 
 
 def find_dates(
@@ -1730,7 +1650,8 @@ def find_dates(
                          (_META_CREATED, created), (_META_MODIFIED, modified)):
         for key in keys:
             values = meta.get(key)
-            if values and len(set(values[:6])) < 3:  # a list of teasers' dates names nothing
+            # (a list of teasers' dates names nothing)
+            if values and len(set(values[:_META_SAMPLE])) < _META_MAX_DISTINCT:
                 stamp = _parse_stamp(values[0], mdy)
                 if ok(stamp):
                     bucket.append(_Cand(stamp, f"meta {key}"))
@@ -1795,7 +1716,7 @@ def find_dates(
             # A bare <meta name="date"> may be anything (a build date, a page date);
             # the stamp printed under the headline says what was published when.
             first = _resolve_ambiguous(near.published(lo, hi)[0], anchors)
-            if abs((first.stamp.day - pick.stamp.day).days) > 1:
+            if abs((first.stamp.day - pick.stamp.day).days) > _GENERIC_META_SLACK_DAYS:
                 pub = first
     elif url_day is not None:
         pub = _Cand(_Stamp(url_day), "url path")

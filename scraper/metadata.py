@@ -27,6 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper import lexicon
 from scraper.language import (
     detect_language,
     dominant_script,
@@ -137,6 +138,16 @@ def _site_key(value: str) -> str:
     return _key(v)
 
 
+# Site names match when one key starts the other, both at least _SITE_KEY_MIN_CHARS long
+# and the shorter this share of the longer; a value contains the site's name when a key
+# of at least _SITE_CONTAINED_MIN_CHARS is inside it (or it is inside the key, at least
+# this share of it).
+_SITE_KEY_MIN_CHARS = 4
+_SITE_PREFIX_SHARE = 0.55
+_SITE_CONTAINED_MIN_CHARS = 5
+_SITE_CONTAINED_SHARE = 0.5
+
+
 class _Site:
     """Names a page uses for its own site, to recognise them in titles, authors and tags."""
 
@@ -166,13 +177,13 @@ class _Site:
             return False
         if k in self.keys:
             return True
-        if len(k) < 4:
+        if len(k) < _SITE_KEY_MIN_CHARS:
             return False
         for s in self.keys:
-            if len(s) < 4:
+            if len(s) < _SITE_KEY_MIN_CHARS:
                 continue
             short, long_ = (k, s) if len(k) <= len(s) else (s, k)
-            if long_.startswith(short) and len(short) >= 0.55 * len(long_):
+            if long_.startswith(short) and len(short) >= _SITE_PREFIX_SHARE * len(long_):
                 return True
         return False
 
@@ -181,7 +192,8 @@ class _Site:
         if self.matches(value):
             return True
         k = _site_key(value)
-        return any(len(s) >= 5 and (s in k or (k in s and len(k) >= 0.5 * len(s)))
+        return any(len(s) >= _SITE_CONTAINED_MIN_CHARS
+                   and (s in k or (k in s and len(k) >= _SITE_CONTAINED_SHARE * len(s)))
                    for s in self.keys)
 
 
@@ -247,6 +259,12 @@ def _strip_site_affixes(title: str, site: _Site) -> str:
     return title.strip(" -|–—:·")
 
 
+# Two titles are the same when one starts or ends the other and is this share of it.
+_SAME_TITLE_SHARE = 0.6
+# The site-name part of <title> is at most this long.
+_AFFIX_MAX_CHARS = 60
+
+
 def _same_title(a: str, b: str) -> bool:
     ka, kb = _key(a), _key(b)
     if not ka or not kb:
@@ -254,7 +272,7 @@ def _same_title(a: str, b: str) -> bool:
     if ka == kb:
         return True
     short, long_ = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
-    return len(short) >= 0.6 * len(long_) and (long_.startswith(short) or long_.endswith(short))
+    return len(short) >= _SAME_TITLE_SHARE * len(long_) and (long_.startswith(short) or long_.endswith(short))
 
 
 def _title_affix(raw_title: str, headline: str | None, host: str) -> str | None:
@@ -273,7 +291,7 @@ def _title_affix(raw_title: str, headline: str | None, host: str) -> str | None:
             affix = segs[-1]
         elif _same_title(" ".join(segs[1:]), headline):
             affix = segs[0]
-    if affix and len(affix) <= 60 and not re.search(r"[>»/]", affix):
+    if affix and len(affix) <= _AFFIX_MAX_CHARS and not re.search(r"[>»/]", affix):
         return affix
     return None
 
@@ -281,96 +299,43 @@ def _title_affix(raw_title: str, headline: str | None, host: str) -> str | None:
 # ---------------------------------------------------------------------------
 # Authors
 
-_UNAMBIGUOUS_BY = (
-    r"(?:written|posted|reported|story|words|compiled|published|edited|text|photos?|"
-    r"reporting)\s+by|by|geschrieben\s+von|text(?:e)?|texte|tekst|escrit[oa]\s+por|"
-    r"publicado\s+por|scritto\s+da|écrit\s+par|ecrit\s+par|yazan|yazar|автор(?:ы)?|текст|"
-    r"от|autor(?:in|es|a)?|auteur|author(?:s)?|kirjoittaja"
-)
-_AMBIGUOUS_BY = r"von|par|por|di|da|door|av|af|przez|de"
+_UNAMBIGUOUS_BY = lexicon.alternation(lexicon.BYLINE_BY)
+_AMBIGUOUS_BY = lexicon.alternation(lexicon.BYLINE_BY_AMBIGUOUS)
 _BY_STRICT = re.compile(
     rf"^(?:(?:[\w-]+\s+){{0,2}}by|{_UNAMBIGUOUS_BY})\b\s*[:：\-–—]?\s*(?=\S)", re.I)
 _BY_LOOSE = re.compile(rf"^(?:{_AMBIGUOUS_BY})\s*[:：]?\s+(?=\S)", re.I)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
-    "januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|"
-    "juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|"
-    "julio|agosto|septiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|junho|"
-    "julho|setembro|outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|"
-    "settembre|ottobre|dicembre"
-)
-_WEEKDAYS = (
-    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
-    "donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
-    "lunes|martes|miércoles|jueves|viernes|sábado|domingo"
-)
+_MONTHS = lexicon.alternation(lexicon.BYLINE_MONTHS)
+_WEEKDAYS = lexicon.alternation(lexicon.BYLINE_WEEKDAYS)
 _BYLINE_STOP = re.compile(
     rf"(?:\d|\b(?:{_MONTHS}|{_WEEKDAYS})\b\.?,?\s*\d|\b(?:{_WEEKDAYS})\b,|"
-    rf"\b(?:updated|published|posted|last updated|aktualisiert|"
-    r"veröffentlicht|publié|mis à jour|publicado|actualizado|atualizado|pubblicato|"
-    r"aggiornato|print this|follow|share|ago)\b|[|•·/／]|\s[-–—]\s|\s[-–—]$)",
+    rf"\b(?:{lexicon.alternation(lexicon.BYLINE_STOP_WORDS)})\b|[|•·/／]|\s[-–—]\s|\s[-–—]$)",
     re.I,
 )
 # "Jeff FoustMonday, November 18": a date glued to the name.
-_GLUED_DATE = re.compile(
-    r"(?<=[a-z])(?=(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|"
-    r"February|March|April|June|July|August|September|October|November|December)\b)"
-)
+_GLUED_DATE = re.compile(rf"(?<=[a-z])(?=(?:{lexicon.alternation(lexicon.GLUED_DATE_WORDS)})\b)")
 # Words left dangling once a date is cut off: "on", "le", "am"; "ago" words that come
 # before the number ("prije 3 sata", "vor 2 Stunden", "hace 5 horas").
 _TRAILING_LINK_WORDS = re.compile(
-    r"(?:\s+(?:on|at|le|am|um|el|em|il|op|den|de|du|the|of|in|im|für|for|pour|para|per|"
-    r"prije|pred|před|vor|hace|há|il y a|temu|önce))+$",
+    rf"(?:\s+(?:{lexicon.alternation(lexicon.TRAILING_LINK_WORDS)}))+$",
     re.I,
 )
-_CREDENTIALS = {"md", "phd", "rd", "ms", "ma", "mph", "rn", "dds", "do", "jd", "mba", "msc",
-                "bsc", "cpt", "cscs", "ldn", "mbbs", "frcp", "dr"}
-_ROLE_WORDS = {
-    "writer", "reporter", "correspondent", "editor", "columnist", "contributor", "producer",
-    "photographer", "journalist", "staff", "intern", "analyst", "critic", "anchor",
-    "contributing", "senior", "chief", "deputy", "managing", "associate", "assistant",
-    "political", "national", "international", "business", "sports", "science", "health",
-    "technology", "tech", "entertainment", "news", "special", "freelance", "auto", "staffer",
-    "redakteur", "redakteurin", "korrespondent", "korrespondentin", "journaliste",
-    "rédacteur", "rédactrice", "correspondant", "correspondante", "periodista", "redactor",
-    "redactora", "corresponsal", "jornalista", "repórter", "giornalista", "inviato",
-    "redacteur", "корреспондент", "журналист", "обозреватель", "редактор", "reports",
-    "report", "wire", "wires", "services", "at-large", "large",
-}
-_ROLE_HEADS = {
-    "writer", "reporter", "correspondent", "editor", "columnist", "contributor", "producer",
-    "photographer", "journalist", "staff", "intern", "analyst", "critic", "redakteur",
-    "redakteurin", "korrespondent", "korrespondentin", "journaliste", "rédacteur",
-    "rédactrice", "correspondant", "periodista", "redactor", "redactora", "corresponsal",
-    "jornalista", "repórter", "giornalista", "redacteur", "корреспондент", "журналист",
-    "обозреватель", "редактор", "staffer", "reports", "wire", "wires", "services", "photo",
-    "photos", "foto", "fotos", "기자",
-}
-_GENERIC_AUTHORS = {
-    "admin", "administrator", "webmaster", "root", "user", "guest", "anonymous", "unknown",
-    "null", "none", "undefined", "editor", "editors", "redaccion", "redacción", "redaktion",
-    "rédaction", "redazione", "redação", "redacao", "гость", "staff", "author", "autor",
-    "newsroom", "web desk", "webdesk", "desk", "team", "editorial team", "editorial staff",
-    "by", "von", "par", "por", "redaktori", "redaktor", "replying to", "and", "und", "et", "with",
-    "the", "of",
-}
+_CREDENTIALS = set(lexicon.words(lexicon.CREDENTIALS))
+_ROLE_WORDS = set(lexicon.words(lexicon.ROLE_WORDS))
+_ROLE_HEADS = set(lexicon.words(lexicon.ROLE_HEADS))
+_GENERIC_AUTHORS = set(lexicon.words(lexicon.GENERIC_AUTHORS))
 # A byline part that opens with one of these is a place or an outlet, not a name:
 # "Do UOL, em São Paulo", "in Washington".
-_LOCATION_WORDS = {"em", "in", "en", "à", "from", "aus", "desde", "da", "dal", "z", "w", "из",
-                   "в"}
-_PLAIN_LOCATION_WORDS = {"em", "in", "from", "aus", "desde", "à", "из"}
+_LOCATION_WORDS = set(lexicon.words(lexicon.LOCATION_WORDS))
+_PLAIN_LOCATION_WORDS = set(lexicon.words(lexicon.PLAIN_LOCATION_WORDS))
 # Names that are a newsroom, not a person: "Redazione ANSA", "Practical Horseman Editorial".
-_STAFF_WORDS = {"redazione", "redaktion", "redacción", "redaccion", "rédaction", "redação",
-                "editorial", "newsroom", "staff", "desk", "team", "bureau", "ब्यूरो"}
-_NAME_PARTICLES = {"de", "da", "do", "dos", "das", "del", "della", "di", "van", "von", "der",
-                   "den", "la", "le", "du", "bin", "al", "y", "e"}
+_STAFF_WORDS = set(lexicon.words(lexicon.STAFF_WORDS))
+_NAME_PARTICLES = set(lexicon.words(lexicon.NAME_PARTICLES))
 # Conjunctions are matched case-sensitively and between spaces, so that the
 # initial in "Sarah E. Needleman" or "Bruce Y. Lee" is not taken for "e"/"y".
 _SPLIT_AUTHORS = re.compile(
-    r"\s*(?:,|;|、|，|\s&\s)\s*|\s+(?:and|And|AND|und|UND|et|ET|y|e|en|og|och|и|ve|ja)\s+"
+    rf"\s*(?:,|;|、|，|\s&\s)\s*|\s+(?:{lexicon.alternation(lexicon.AUTHOR_CONJUNCTIONS)})\s+"
 )
 
 
@@ -454,15 +419,22 @@ def _author_names(raw: str, site: _Site, *, from_page: bool = False) -> list[str
     return names
 
 
+# A person's name is at most this long, in at most this many words; a one-word name has at
+# least this many letters.
+_NAME_MAX_CHARS = 60
+_NAME_MAX_WORDS = 6
+_NAME_MIN_LETTERS = 3
+
+
 def _valid_name(name: str, site: _Site) -> bool:
-    if not name or len(name) > 60 or len(name.split()) > 6:
+    if not name or len(name) > _NAME_MAX_CHARS or len(name.split()) > _NAME_MAX_WORDS:
         return False
     if not any(c.isalpha() for c in name) or any(c.isdigit() for c in name):
         return False
     low = name.lower().strip(" .")
     if low in _GENERIC_AUTHORS or "admin" in low or _looks_like_url(name):
         return False
-    if " " not in name and sum(c.isalpha() for c in name) < 3:
+    if " " not in name and sum(c.isalpha() for c in name) < _NAME_MIN_LETTERS:
         return False  # "j", "AS": initials or a username fragment
     if " " not in name and name.isascii() and name.islower():
         return False  # "gqlshare", "newsdesk": a login, not a byline
@@ -545,6 +517,19 @@ def _tokens(el: HtmlElement) -> set[str]:
     return {t.lower() for t in _TOKEN_SPLIT.split(value) if t}
 
 
+# The byline is looked for at most this many levels above the headline.
+_BYLINE_SCOPE_STEPS = 6
+# A byline is at most this long; names read from the page have at most this many words.
+_BYLINE_MAX_CHARS = 120
+_PAGE_NAME_MAX_WORDS = 4
+# Co-authors marked up one by one are gathered from a block of at most this much text, at
+# most this many levels above the first one.
+_COAUTHOR_BLOCK_MAX_CHARS = 250
+_COAUTHOR_MAX_STEPS = 5
+# A "By …" line without markup is looked for in this many elements after the headline.
+_TEXT_BYLINE_SIBLINGS = 6
+
+
 def _byline_scope(doc: HtmlElement) -> HtmlElement | None:
     """The part of the page around the headline, where the byline is.
 
@@ -556,7 +541,7 @@ def _byline_scope(doc: HtmlElement) -> HtmlElement | None:
     if h1 is None:
         return None
     scope = h1
-    for anc in islice(h1.iterancestors(), 6):
+    for anc in islice(h1.iterancestors(), _BYLINE_SCOPE_STEPS):
         scope = anc
         if anc.tag in ("article", "main", "body"):
             break
@@ -591,10 +576,10 @@ def _page_authors_in(root: HtmlElement, site: _Site, xpath: etree.XPath = _BYLIN
             if named is not None:
                 target = named
         text = _text(target)
-        if not text or len(text) > 120:
+        if not text or len(text) > _BYLINE_MAX_CHARS:
             continue
         names = _author_names(text, site, from_page=True)
-        if not names or any(len(n.split()) > 4 for n in names):
+        if not names or any(len(n.split()) > _PAGE_NAME_MAX_WORDS for n in names):
             continue
         if el.get("itemprop") and "author" in el.get("itemprop", ""):
             signal = "itemprop=author"
@@ -618,8 +603,8 @@ def _page_authors_in(root: HtmlElement, site: _Site, xpath: etree.XPath = _BYLIN
     # block as the best one.
     same = [(c, set(c[1].iterancestors())) for c in pool if c[3] == best[3] and c is not best]
     names = list(best[2])
-    for anc in islice(best[1].iterancestors(), 5):
-        if len(_text(anc)) > 250:
+    for anc in islice(best[1].iterancestors(), _COAUTHOR_MAX_STEPS):
+        if len(_text(anc)) > _COAUTHOR_BLOCK_MAX_CHARS:
             break
         inside = [c for c, ancestors in same if anc in ancestors]
         if inside:
@@ -631,9 +616,9 @@ def _page_authors_in(root: HtmlElement, site: _Site, xpath: etree.XPath = _BYLIN
 def _text_byline(doc: HtmlElement, site: _Site) -> tuple[list[str], str]:
     """A "By A and B" line shortly after the headline, for pages with no byline markup."""
     for h1 in islice(doc.iter("h1"), 2):
-        for el in islice(h1.itersiblings(), 6):
+        for el in islice(h1.itersiblings(), _TEXT_BYLINE_SIBLINGS):
             text = _text(el)
-            if not text or len(text) > 120:
+            if not text or len(text) > _BYLINE_MAX_CHARS:
                 continue
             if _BY_STRICT.match(text) or _BY_LOOSE.match(text):
                 names = _author_names(text, site, from_page=True)
@@ -645,45 +630,29 @@ def _text_byline(doc: HtmlElement, site: _Site) -> tuple[list[str], str]:
 # ---------------------------------------------------------------------------
 # Tag lines
 
-# Labels that introduce a tag line even without a colon ("Tags", "Filed under").
-_STRONG_LABELS = [
-    "tags", "tag", "tagged with", "tagged as", "tagged in", "tagged", "filed under", "filed in",
-    "filed to", "read more about", "related topics", "related tags", "keywords", "key words",
-    "schlagworte", "schlagwörter", "stichworte", "stichwörter", "schlüsselwörter",
-    "mots-clés", "mots clés", "mots-clefs", "mots clefs", "étiquettes", "etiquettes",
-    "etiquetas", "etiquetes", "palabras clave", "palavras-chave", "palavras chave",
-    "parole chiave", "archivado en", "trefwoorden", "теги", "тэги", "метки", "ключевые слова",
-    "ключові слова", "мітки", "тагове", "етикети", "ключови думи", "tagi", "słowa kluczowe",
-    "etiketler", "anahtar kelimeler", "štítky", "klíčová slova", "kľúčové slová", "címkék",
-    "kulcsszavak", "etichete", "cuvinte cheie", "ετικέτες", "λέξεις-κλειδιά", "λέξεις κλειδιά",
-    "taggar", "nyckelord", "nøgleord", "stikkord", "stikkordene", "emneord", "avainsanat",
-    "tagit", "asiasanat", "oznake", "ključne riječi", "ključne reči", "tagovi", "značky",
-    "từ khóa", "từ khoá", "thẻ", "kata kunci", "関連タグ", "関連キーワード",
-    "タグ", "キーワード", "相关标签", "相關標籤", "标签", "標籤", "标签云", "关键词", "關鍵詞",
-    "关键字", "關鍵字", "태그", "관련 태그", "키워드", "الوسوم", "وسوم", "الكلمات المفتاحية",
-    "كلمات مفتاحية", "الكلمات الدلالية", "كلمات دلالية", "תגיות", "برچسب‌ها", "برچسب ها",
-    "برچسب", "کلیدواژه‌ها", "کلیدواژه ها", "کلید واژه", "टैग", "टैग्स", "कीवर्ड", "แท็ก",
-    "คำค้น", "คำสำคัญ",
-]
-# Labels too common as ordinary words or headings to count without a colon.
-_WEAK_LABELS = [
-    "topics", "topic", "more about", "more on", "themes", "theme", "subjects", "subject",
-    "themen", "thema", "mehr zum thema", "sujets", "sujet", "thèmes", "thème", "lire plus sur",
-    "en savoir plus sur", "temas", "tema", "más sobre", "mais sobre", "tópicos", "assuntos",
-    "argomenti", "leggi di più su", "onderwerpen", "lees meer over", "темы", "тема", "теми",
-    "tematy", "konular", "témata", "témy", "témák", "subiecte", "θέματα", "ämnen", "emner",
-    "aiheet", "teme", "chủ đề", "topik", "label", "labels", "主题", "主題", "話題", "関連", "주제",
-    "مواضيع",
-    "المواضيع", "موضوعات", "נושאים", "विषय",
-]
-_ALL_LABELS = sorted({*_STRONG_LABELS, *_WEAK_LABELS}, key=len, reverse=True)
-_WEAK_SET = set(_WEAK_LABELS)
+# Labels that introduce a tag line even without a colon ("Tags", "Filed under"), and
+# labels too common as ordinary words or headings to count without one ("Topics").
+_ALL_LABELS = sorted(lexicon.words(lexicon.TAG_LABELS, lexicon.TAG_LABELS_WEAK), key=len, reverse=True)
+_WEAK_SET = set(lexicon.words(lexicon.TAG_LABELS_WEAK))
 _LABEL_RE = re.compile(
     r"^\s*[#\W_]{0,2}\s*(" + "|".join(re.escape(label) for label in _ALL_LABELS) + r")"
     r"(?=$|[\s:：\-–—#(]|[^\w])\s*(?:\(\d+\))?\s*([:：]|[-–—](?=\s))?\s*",
     re.I,
 )
 _ITEM_SEP = re.compile(r"\s*(?:[,;|•·／/、，；]|\s#|^#|\s-\s)\s*")
+
+
+# A tag line is at most this long, with at most this many items; an item is at most
+# _TAG_MAX_WORDS words and _TAG_MAX_CHARS characters (without a colon after the label, at
+# most _UNLABELLED_ITEM_MAX_WORDS words). Text after the label that ends a sentence and
+# has _SENTENCE_MIN_WORDS words (an item: _SENTENCE_ITEM_MIN_WORDS) is prose.
+_TAG_LINE_MAX_CHARS = 400
+_TAG_LINE_MAX_ITEMS = 40
+_TAG_MAX_WORDS = 8
+_TAG_MAX_CHARS = 80
+_UNLABELLED_ITEM_MAX_WORDS = 5
+_SENTENCE_MIN_WORDS = 5
+_SENTENCE_ITEM_MIN_WORDS = 4
 
 
 def tag_line_label(text: str) -> str | None:
@@ -696,7 +665,7 @@ def tag_line_label(text: str) -> str | None:
     "Topics" or "Thema" count only with a colon or standing alone.
     """
     text = _clean(text)
-    if not text or len(text) > 400:
+    if not text or len(text) > _TAG_LINE_MAX_CHARS:
         return None
     m = _LABEL_RE.match(text)
     if not m:
@@ -709,48 +678,42 @@ def tag_line_label(text: str) -> str | None:
     weak = label.casefold() in _WEAK_SET
     if weak and colon not in (":", "："):
         return None  # "Subject - the restoration of your account"
-    if rest[-1] in ".!?。！？" and len(rest.split()) >= 5:
+    if rest[-1] in ".!?。！？" and len(rest.split()) >= _SENTENCE_MIN_WORDS:
         return None  # a sentence, not a list
     items = [i.strip() for i in _ITEM_SEP.split(rest) if i.strip(" #")]
-    if not items or len(items) > 40 or not any(c.isalnum() for c in rest):
+    if not items or len(items) > _TAG_LINE_MAX_ITEMS or not any(c.isalnum() for c in rest):
         return None
-    if not colon and any(len(i.split()) > 5 for i in items):
+    if not colon and any(len(i.split()) > _UNLABELLED_ITEM_MAX_WORDS for i in items):
         return None
     for item in items:
         words = item.split()
-        if len(words) > 8 or len(item) > 80:
+        if len(words) > _TAG_MAX_WORDS or len(item) > _TAG_MAX_CHARS:
             return None
-        if len(words) >= 4 and item[-1] in ".!?。！？":
+        if len(words) >= _SENTENCE_ITEM_MIN_WORDS and item[-1] in ".!?。！？":
             return None
     if len(items) == 1 and not colon:
         # "Tagged Politics" is a tag line; "Tags are useful" is prose.
         first = items[0]
         if len(first.split()) > 3 or (first[:1].islower() and not label.isupper()):
             return None
-    if len(items) == 1 and colon and len(items[0].split()) >= 5 and items[0][:1].islower():
+    if len(items) == 1 and colon and len(items[0].split()) >= _SENTENCE_MIN_WORDS and items[0][:1].islower():
         return None
     return found
 
 
 _TAG_HREF = re.compile(
-    r"(?:^|[/?&#._=-])(?:tags?|tagged|topics?|hot-topics|keywords?|schlagw[oö]rte?r?|"
-    r"stichw[oö]rte?r?|themen?|thema|temas?|tematy|etiquet(?:te|tes|a|as|es)?|etiketler|"
-    r"etiket|argomenti|trefwoord(?:en)?|onderwerp(?:en)?|tagi|sujets?|subjects?|label|"
-    r"mots-cles|teg[iy]?|metki)(?=$|[/?&#=._-])",
+    rf"(?:^|[/?&#._=-])(?:{lexicon.alternation(lexicon.TAG_URL_WORDS)})(?=$|[/?&#=._-])",
     re.I,
 )
 # A cheap first filter on every href (substring tests are much faster than a regex
 # alternation); _TAG_HREF then checks the path properly.
-_TAG_HREF_HINTS = ("tag", "topic", "keyword", "them", "tema", "etiq", "etik", "schlag", "stichw",
-                   "label", "argoment", "trefw", "onderw", "sujet", "subject", "teg", "metki",
-                   "mots-cles")
+_TAG_HREF_HINTS = tuple(hint for hints in lexicon.TAG_URL_HINTS.values() for hint in hints)
 _LABEL_TEXT_XPATH = etree.XPath("//body//text()[contains(., ':') or contains(., '：')]")
 _NOT_LABEL_PARENTS = {"script", "style", "noscript", "title", "option", "textarea", "a"}
 _TAG_TOKENS = {
     "tag", "tags", "tagged", "taglist", "tagbox", "tagcloud", "keywords", "keyword",
-    "topics", "topic", "subjects", "schlagworte", "stichworte", "themen", "etiquetas",
-    "etiquettes", "tagi", "labels", "filed", "tagsdv",
-}
+    "topics", "topic", "subjects", "labels", "filed", "tagsdv",
+} | lexicon.words(lexicon.CLASS_TAG_WORDS)
 _EXCLUDE_TOKENS = {
     "nav", "navbar", "navigation", "menu", "menus", "submenu", "megamenu", "sidebar", "widget",
     "breadcrumb", "breadcrumbs", "trending", "popular", "comment", "comments", "share",
@@ -760,24 +723,13 @@ _EXCLUDE_TOKENS = {
 _ARTICLE_TOKENS = {"article", "entry", "post", "story", "content", "single", "main", "body"}
 _INLINE = {"span", "li", "strong", "b", "em", "i", "small", "font", "dd", "h3", "h4", "h5",
            "h6", "p", "label"}
-_JUNK_TAGS = {
-    "news", "article", "articles", "home", "homepage", "front page", "frontpage", "general",
-    "uncategorized", "uncategorised", "featured", "top stories", "top story", "latest",
-    "latest news", "breaking news", "main", "default", "none", "null", "undefined",
-    "premium content", "sponsored", "more", "view all", "see all", "show more", "show all",
-    "read more", "all", "mehr", "plus", "más", "mais", "altro", "ещё", "еще", "всё", "все",
-    "other", "others", "misc", "blog", "post", "posts", "page", "story", "stories",
-    "learn more", "see more", "load more", "more topics", "all topics", "follow",
-    "haber", "haberler", "son dakika", "detay", "noticias", "últimas noticias", "nachrichten",
-    "actualites", "actualités", "notizie", "nieuws", "новости", "ニュース", "新闻", "新聞",
-}
+_JUNK_TAGS = set(lexicon.words(lexicon.JUNK_TAGS))
 _TAG_PREFIXES = {"tag", "tags", "topic", "topics", "keyword", "keywords", "subject"}
 # Namespaced CMS markers: "Section:culture", "Type/Article", "category: Jupiter".
 _TAG_META_KEYS = {"category", "section", "type", "channel", "source", "length", "articleid",
                   "target", "brand", "format", "template", "author", "page", "site", "id"}
 _DOMAIN_IN = re.compile(r"[\w-]+\.(?:com|net|org|co|io|info|gov|edu)(?:\.[a-z]{2})?\b", re.I)
-_CATEGORY_HREF = re.compile(r"/(?:category|categories|section|sections|rubri[ck]\w*|secciones|"
-                            r"seccion|kategorie|categorie)/", re.I)
+_CATEGORY_HREF = re.compile(rf"/(?:{lexicon.alternation(lexicon.CATEGORY_URL_WORDS)})/", re.I)
 
 
 def _bad_context(el: HtmlElement, memo: dict | None = None) -> bool:
@@ -826,6 +778,10 @@ def _bad_context_walk(el: HtmlElement, memo: dict | None) -> bool:
     return pending_edge and not in_article
 
 
+# A tag value has at most _TAG_MAX_CHARS characters and this many words.
+_CLEAN_TAG_MAX_WORDS = 10
+
+
 def _clean_tag(value: str) -> str | None:
     """One tag value, cleaned; None for machine markers and junk."""
     tag = _clean(value).strip(" ,;:|#·•\"'“”")
@@ -855,7 +811,7 @@ def _clean_tag(value: str) -> str | None:
         return None
     if any(c in tag for c in "<>={}[]") or "://" in tag or _DOMAIN_IN.search(tag):
         return None
-    if len(tag) > 80 or len(tag.split()) > 10:
+    if len(tag) > _TAG_MAX_CHARS or len(tag.split()) > _CLEAN_TAG_MAX_WORDS:
         return None
     if not any(c.isalnum() for c in tag) or (len(tag) <= 2 and tag.islower()):
         return None
@@ -910,6 +866,10 @@ def _leading_text(container: HtmlElement, first: HtmlElement) -> str:
     return _clean(" ".join(parts))
 
 
+# A label before a tag list ("Tags", "Related topics") is at most this long.
+_TAG_LABEL_MAX_CHARS = 60
+
+
 def _label_before(container: HtmlElement) -> str | None:
     """A short heading just before the container ("Tags", "Related topics")."""
     el = container
@@ -921,7 +881,7 @@ def _label_before(container: HtmlElement) -> str | None:
             if prev.tag in ("script", "style"):
                 return None
             text = _text(prev)
-            if text and len(text) <= 60:
+            if text and len(text) <= _TAG_LABEL_MAX_CHARS:
                 return tag_line_label(text) if _LABEL_RE.match(text) else None
             return None
         parent = el.getparent()
@@ -965,6 +925,16 @@ def _anchor_items(anchors: Iterable[HtmlElement]) -> list[str]:
     return items
 
 
+# A block of tag links holds at most this many tags and this much text, at most
+# max(_TAG_BLOCK_EXTRA_LINKS, half the tags) other links, and outside its links at most
+# its label, _TAG_BLOCK_SEPARATOR_CHARS per tag and _TAG_BLOCK_SLACK_CHARS more.
+_TAG_BLOCK_MAX_ITEMS = 25
+_TAG_BLOCK_MAX_CHARS = 1500
+_TAG_BLOCK_EXTRA_LINKS = 2
+_TAG_BLOCK_SEPARATOR_CHARS = 3
+_TAG_BLOCK_SLACK_CHARS = 15
+
+
 def _block_ok(container: HtmlElement, items: list[str], label: str | None) -> bool:
     """Is ``container`` a list of tag links, not prose that links to tag pages, nor a
     run of story links with a tag each?
@@ -972,18 +942,18 @@ def _block_ok(container: HtmlElement, items: list[str], label: str | None) -> bo
     Text outside links may only be a label and separators, and the block may hold
     only a few links that are not tags (a category, "more").
     """
-    if not items or len(items) > 25:
+    if not items or len(items) > _TAG_BLOCK_MAX_ITEMS:
         return False
-    if any(len(i) > 80 or len(i.split()) > 8 for i in items):
+    if any(len(i) > _TAG_MAX_CHARS or len(i.split()) > _TAG_MAX_WORDS for i in items):
         return False
     total = len(_text(container))
-    if total > 1500:
+    if total > _TAG_BLOCK_MAX_CHARS:
         return False
     links = [len(_text(a)) for a in container.iter("a")]
-    if len(links) - len(items) > max(2, len(items) // 2):
+    if len(links) - len(items) > max(_TAG_BLOCK_EXTRA_LINKS, len(items) // 2):
         return False
     other = total - sum(links) - len(label or "")
-    return other <= 3 * len(items) + 15
+    return other <= _TAG_BLOCK_SEPARATOR_CHARS * len(items) + _TAG_BLOCK_SLACK_CHARS
 
 
 def _hinted_anchors(anchors: list[HtmlElement]) -> list[int]:
@@ -1017,6 +987,16 @@ def _hinted_anchors(anchors: list[HtmlElement]) -> list[int]:
     return sorted(hits)
 
 
+# Tag links are grouped under their nearest ancestor (at most this many levels up) that
+# holds two of them or more.
+_TAG_GROUP_STEPS = 4
+_TAG_GROUP_MIN_LINKS = 2
+# A text node that may hold a tag line's label is at most this long.
+_LABEL_NODE_MAX_CHARS = 200
+# More different unlabelled tag blocks than this are the tags of a listing's stories.
+_MAX_UNLABELLED_TAG_BLOCKS = 3
+
+
 def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
     """Blocks of on-page tags: groups of tag links, and tag lines found by their label.
 
@@ -1044,11 +1024,12 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
             anchors.append(a)
     counts: Counter = Counter()
     for a in anchors:
-        for anc in islice(a.iterancestors(), 4):
+        for anc in islice(a.iterancestors(), _TAG_GROUP_STEPS):
             counts[anc] += 1
     groups: dict[HtmlElement, list[HtmlElement]] = {}
     for a in anchors:
-        container = next((anc for anc in islice(a.iterancestors(), 4) if counts[anc] >= 2), None)
+        container = next((anc for anc in islice(a.iterancestors(), _TAG_GROUP_STEPS)
+                          if counts[anc] >= _TAG_GROUP_MIN_LINKS), None)
         if container is None:
             parent = a.getparent()
             container = parent
@@ -1058,15 +1039,15 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
             groups.setdefault(container, []).append(a)
     memo: dict = {}
     for container, members in groups.items():
-        if len(members) > 25 or _bad_context(container, memo):
+        if len(members) > _TAG_BLOCK_MAX_ITEMS or _bad_context(container, memo):
             continue
         # Cheap test first: a tag block holds few links that are not tags.
-        limit = len(members) + max(2, len(members) // 2)
+        limit = len(members) + max(_TAG_BLOCK_EXTRA_LINKS, len(members) // 2)
         if sum(1 for _ in islice(container.iter("a"), limit + 1)) > limit:
             continue
         items = _anchor_items(members)
         leading = _leading_text(container, members[0])
-        label = tag_line_label(leading) if leading and len(leading) <= 60 else None
+        label = tag_line_label(leading) if leading and len(leading) <= _TAG_LABEL_MAX_CHARS else None
         if label is None and not leading:
             label = _label_before(container)
         if not _block_ok(container, items, label):
@@ -1095,7 +1076,7 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
     search = labels and not any(b.strong for b in blocks.values())
     labelled = _LABEL_TEXT_XPATH(doc) if search else []
     for i, node in enumerate(labelled):
-        if len(node) > 200:
+        if len(node) > _LABEL_NODE_MAX_CHARS:
             continue
         parent = node.getparent()
         if parent is None or parent.tag in _NOT_LABEL_PARENTS and not node.is_tail:
@@ -1104,7 +1085,7 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
         if block is None or block.tag in ("html", "body", "head"):
             continue
         text = _text(block)
-        if len(text) > 400 or not _LABEL_RE.match(text):
+        if len(text) > _TAG_LINE_MAX_CHARS or not _LABEL_RE.match(text):
             continue
         label = tag_line_label(text)
         if label is None:
@@ -1112,7 +1093,7 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
         target = block
         if _key(text) == _key(label):
             up = block.getparent()
-            if up is not None and len(_text(up)) <= 400 and _key(_text(up)) != _key(label):
+            if up is not None and len(_text(up)) <= _TAG_LINE_MAX_CHARS and _key(_text(up)) != _key(label):
                 target = up
                 text = _text(up)
                 if not _LABEL_RE.match(text) or tag_line_label(text) is None:
@@ -1141,7 +1122,7 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
             m = _LABEL_RE.match(body)
             rest = body[m.end():] if m else body
             items = [s for s in _ITEM_SEP.split(rest) if s.strip(" #")]
-        if not items or len(items) > 25 or any(len(s.split()) > 8 for s in items):
+        if not items or len(items) > _TAG_BLOCK_MAX_ITEMS or any(len(s.split()) > _TAG_MAX_WORDS for s in items):
             continue
         blocks[target] = _TagBlock(target, items, f"tag line '{label}'", True, 100000 + i)
     found = sorted(blocks.values(), key=lambda b: b.order)
@@ -1149,7 +1130,7 @@ def _find_tag_blocks(doc: HtmlElement, labels: bool = True) -> list[_TagBlock]:
     # are the per-story tags of a listing or feed, not this page's tags.
     unlabelled = {frozenset(map(_key, b.items)) for b in found
                   if b.strong and not b.signal.startswith("tag line")}
-    if len(unlabelled) > 3:
+    if len(unlabelled) > _MAX_UNLABELLED_TAG_BLOCKS:
         for b in found:
             if not b.signal.startswith("tag line"):
                 b.strong = False
@@ -1172,11 +1153,19 @@ def _finish_tags(values: Iterable[str], site: _Site, title: str | None = None) -
     return _dedupe(out)
 
 
-_GENERIC_WORDS = {
-    "news", "breaking", "latest", "today", "live", "update", "updates", "video", "videos",
-    "photos", "world", "online", "national", "local", "current", "daily", "noticias",
-    "nachrichten", "actualités", "notícias", "notizie", "nieuws", "новости", "haber",
-}
+_GENERIC_WORDS = set(lexicon.words(lexicon.GENERIC_TOPIC_WORDS))
+
+
+# A tag word this long or longer found in the title/description/URL ties a tag to the page.
+_TOPIC_WORD_MIN_CHARS = 4
+# Keywords meta: more values than this is SEO stuffing; with at least _KEYWORDS_BAG_MIN
+# values, mostly (this share) single words, mostly lower case or mostly (that share)
+# words of the headline, it is a bag of words, not tags.
+_KEYWORDS_MAX = 20
+_KEYWORDS_BAG_MIN = 5
+_KEYWORDS_SINGLE_SHARE = 0.8
+_KEYWORDS_LOWER_SHARE = 0.8
+_KEYWORDS_TITLE_SHARE = 0.6
 
 
 def _relevant(tags: list[str], topic: str) -> bool:
@@ -1187,7 +1176,7 @@ def _relevant(tags: list[str], topic: str) -> bool:
         low = tag.casefold()
         if low in topic_key and set(tokens_of(low)) - _GENERIC_WORDS:
             return True
-        words = [w for w in tokens_of(low) if len(w) >= 4]
+        words = [w for w in tokens_of(low) if len(w) >= _TOPIC_WORD_MIN_CHARS]
         if words and any(w in topic_words for w in words):
             return True
     return False
@@ -1234,14 +1223,14 @@ def _read_tags(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[dict]
         if not raw:
             continue
         values = [v for r in raw[:1] for v in _split_keywords(r)]
-        if len(values) > 20:
+        if len(values) > _KEYWORDS_MAX:
             continue  # SEO stuffing, not tags
         singles = [v.strip() for v in values if v.strip() and " " not in v.strip()]
-        if len(values) >= 5 and len(singles) >= 0.8 * len(values):
+        if len(values) >= _KEYWORDS_BAG_MIN and len(singles) >= _KEYWORDS_SINGLE_SHARE * len(values):
             lower = sum(1 for v in singles if v.islower())
             title_words = {w.casefold() for w in (title or "").split()}
             from_title = sum(1 for v in singles if v.casefold() in title_words)
-            if lower >= 0.8 * len(values) or from_title >= 0.6 * len(values):
+            if lower >= _KEYWORDS_LOWER_SHARE * len(values) or from_title >= _KEYWORDS_TITLE_SHARE * len(values):
                 continue  # a bag of frequent words, or the headline cut into words
         tags = _finish_tags(values, site, title)
         if tags and _relevant(tags, topic):
@@ -1252,21 +1241,30 @@ def _read_tags(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[dict]
 # ---------------------------------------------------------------------------
 # Language
 
+# The text sample for language detection: paragraphs of at least this many characters,
+# from at most this many paragraphs, up to the limit and this much more; a sample shorter
+# than _SAMPLE_MIN_CHARS gets the title and description too.
+_SAMPLE_MIN_PARAGRAPH_CHARS = 30
+_SAMPLE_MAX_PARAGRAPHS = 60
+_SAMPLE_SLACK_CHARS = 500
+_SAMPLE_MIN_CHARS = 200
+
+
 def _sample_text(doc: HtmlElement, limit: int = 1500) -> str:
     body = doc.find("body")
     if body is None:
         return ""
     parts: list[str] = []
     size = 0
-    for p in islice(body.iter("p"), 60):
+    for p in islice(body.iter("p"), _SAMPLE_MAX_PARAGRAPHS):
         text = p.text_content()
-        if len(text) < 30:
+        if len(text) < _SAMPLE_MIN_PARAGRAPH_CHARS:
             continue
         parts.append(text)
         size += len(text)
         if size >= limit:
             break
-    return " ".join(parts)[:limit + 500]
+    return " ".join(parts)[:limit + _SAMPLE_SLACK_CHARS]
 
 
 def _read_language(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[dict],
@@ -1296,7 +1294,7 @@ def _read_language(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[d
             add(value, key)
 
     sample = body_text = _sample_text(doc)
-    if len(sample) < 200:
+    if len(sample) < _SAMPLE_MIN_CHARS:
         sample = f"{sample} {fallback_text}"
     det = detect_language(sample)
     if not declared:
@@ -1313,6 +1311,16 @@ def _read_language(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[d
     return top, source
 
 
+# Overruling a declared language needs this much text (a text in another script: less,
+# when the headline is in that script too); the article body is sampled up to
+# _LANGUAGE_SAMPLE_CHARS. In the same script, the declared language's common words must
+# score under this share of the detected one's.
+_LANGUAGE_MIN_TEXT = 400
+_LANGUAGE_MIN_TEXT_OTHER_SCRIPT = 150
+_LANGUAGE_SAMPLE_CHARS = 3000
+_OWN_WORDS_MIN_SHARE = 0.35
+
+
 def confirm_language(language: str | None, source: str, body: str, headline: str) -> tuple[str | None, str]:
     """Check the language read from the page against the extracted article body.
 
@@ -1320,9 +1328,9 @@ def confirm_language(language: str | None, source: str, body: str, headline: str
     some templates are the English menu and footer of a Thai or Romanian story; the
     article body is the better sample. Returns the (language, source) to keep.
     """
-    if not language or source.startswith("text detection") or len(body) < 400:
+    if not language or source.startswith("text detection") or len(body) < _LANGUAGE_MIN_TEXT:
         return language, source
-    sample = body[:3000]
+    sample = body[:_LANGUAGE_SAMPLE_CHARS]
     det = detect_language(sample)
     if det.language and det.confident and language.split("-")[0] != det.language \
             and _contradicts(language, det, sample, headline):
@@ -1342,16 +1350,16 @@ def _contradicts(declared: str, det: Any, body_text: str, headline: str) -> bool
         return False
     if det.script not in scripts:
         if det.script == "latin":
-            return len(body_text) >= 400
-        return len(body_text) >= 150 and dominant_script(headline)[0] == det.script
-    if len(body_text) < 400:
+            return len(body_text) >= _LANGUAGE_MIN_TEXT
+        return len(body_text) >= _LANGUAGE_MIN_TEXT_OTHER_SCRIPT and dominant_script(headline)[0] == det.script
+    if len(body_text) < _LANGUAGE_MIN_TEXT:
         return False
     if det.script in ("latin", "cyrillic", "arabic", "devanagari") and det.scores:
         best = max(det.scores.values())
         own = _word_score(tokens_of(body_text), declared)
         if own is None:
             return False
-        return own < 0.35 * best
+        return own < _OWN_WORDS_MIN_SHARE * best
     return False
 
 
@@ -1513,6 +1521,13 @@ def _read_site_name(meta: Mapping[str, list[str]], arts: list[dict], objects: li
 # ---------------------------------------------------------------------------
 # The reader
 
+# Headlines read from <h1>: the first few of this length; a JSON-LD headline this long or
+# longer may be cut short.
+_HEADLINE_MIN_CHARS = 3
+_HEADLINE_MAX_CHARS = 300
+_LD_HEADLINE_MAX_CHARS = 100
+
+
 def _headings(doc: HtmlElement) -> list[str]:
     out = []
     body = doc.find("body")
@@ -1520,7 +1535,7 @@ def _headings(doc: HtmlElement) -> list[str]:
         return out
     for h1 in islice(body.iter("h1"), 5):
         text = _text(h1)
-        if 3 <= len(text) <= 300:
+        if _HEADLINE_MIN_CHARS <= len(text) <= _HEADLINE_MAX_CHARS:
             out.append(text)
     return out
 
@@ -1601,7 +1616,7 @@ def read_metadata(doc: HtmlElement, url: str | None = None, *,
         if match:
             # Agreeing texts differ only by clutter ("Opinion | ", a button caption in
             # the h1): the shorter one is the headline.
-            truncated = match[1] == "JSON-LD headline" and len(match[0]) >= 100
+            truncated = match[1] == "JSON-LD headline" and len(match[0]) >= _LD_HEADLINE_MAX_CHARS
             if len(match[0]) < len(h) and not truncated:
                 title, explain["title"] = match[0], f"{match[1]} (agrees with h1)"
             else:
