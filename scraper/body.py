@@ -1410,9 +1410,13 @@ def _take_lead(root: HtmlElement, region: HtmlElement, blocks: list[Block],
     True when there were any."""
     if region.find(".//h1") is not None or (headline is not None and _is_ancestor(region, headline)):
         return False
-    order = {el: i for i, el in enumerate(root.iter())}
+    order: dict[HtmlElement, int] = {}  # reading order, up to the region (a lead comes before it)
+    for i, el in enumerate(root.iter()):
+        order[el] = i
+        if el is region:
+            break
     start = order.get(region)
-    if start is None:
+    if start is None or order.get(headline, start) >= start and next(root.iter("h1"), None) is None:
         return False
     if headline is not None and order.get(headline, start) < start:
         after = order[headline]

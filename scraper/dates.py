@@ -200,6 +200,7 @@ def _from_jalali(jy: int, jm: int, jd: int) -> date | None:
 
 
 # Everything a date pattern needs to even be possible: a 4-digit year or CJK marks.
+_ANY_DIGIT = re.compile(r"\d")
 _HAS_YEAR = re.compile(r"(?:19|20|13|14)\d\d|\d[./\-]\d{1,2}[./\-]\d\d")
 
 
@@ -231,6 +232,8 @@ def _dates_in_text(text: str, mdy: bool, lang: str = "") -> list[tuple[int, _Sta
     ``alt`` is the other reading of a numeric date whose day/month order is
     ambiguous (both parts <= 12); ``mdy`` says which reading comes first.
     """
+    if not _ANY_DIGIT.search(text):  # (every digit it maps is a Unicode decimal digit)
+        return []
     text = text.translate(_DIGITS)
     if not _HAS_YEAR.search(text):
         return []
@@ -1312,57 +1315,65 @@ _RE_DATE_LABEL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.DATE_LABELS)})\
 _RE_COPYRIGHT = re.compile(lexicon.alternation(lexicon.COPYRIGHT), re.IGNORECASE)
 
 
-def _scan_flow(root: HtmlElement, heading: HtmlElement | None,
-               furniture: bool = False) -> Iterator[tuple[HtmlElement, str | None]]:
-    """Every element (then its text runs) below ``root`` in reading order, page
-    furniture skipped unless ``furniture``. ``root`` itself and the boxes around the
-    headline are never furniture (``<body class="no-sidebars">``, ``<article
-    class="node-promoted">``)."""
+def _scan_flow(root: HtmlElement, heading: HtmlElement | None) -> Iterator[tuple[HtmlElement, str | None, bool]]:
+    """Every element (then its text runs) below ``root`` in reading order, each with
+    whether it sits in page furniture. ``root`` itself and the boxes around the headline
+    are never furniture (``<body class="no-sidebars">``, ``<article
+    class="node-promoted">``); the site's header and other stories' cards are skipped."""
     around = set(heading.iterancestors()) if heading is not None else set()
-    stack: list[tuple[HtmlElement, bool]] = [(child, False) for child in reversed(root)]
+    stack: list[tuple[HtmlElement, bool, bool]] = [(child, False, False) for child in reversed(root)]
     while stack:
-        el, done = stack.pop()
+        el, done, furniture = stack.pop()
         if done:
             if el.tail and el.tail.strip() and el.getparent() is not None:
-                yield el.getparent(), el.tail
+                yield el.getparent(), el.tail, furniture
             continue
         if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
             continue
         if el not in around and (
-                (not furniture and _is_noise(el) and (el.tag in _NOISE_TAGS or el.find(".//h1") is None))
                 # a header outside any story box, not holding the headline, is the site's
                 # ("Saturday 24 July"); an <article>'s own header holds its byline
-                or (el.tag == "header" and heading is not None
-                    and next(el.iterancestors("article", "main"), None) is None)
+                (el.tag == "header" and heading is not None
+                 and next(el.iterancestors("article", "main"), None) is None)
                 # another story's card: its headline links to it
                 or (el.tag == "article" and any(_is_teaser_heading(h) for h in el.iter("h1", "h2", "h3")))
                 or (el.tag in ("div", "li", "section") and any(
                     child.tag in ("h2", "h3", "h4") and _is_teaser_heading(child) for child in el))):
-            stack.append((el, True))
+            stack.append((el, True, furniture))
             continue
-        yield el, None
+        outer = furniture
+        if not furniture and el not in around and _is_noise(el) and (
+                el.tag in _NOISE_TAGS or el.find(".//h1") is None):
+            furniture = True
+        yield el, None, furniture
         if el.text and el.text.strip():
-            yield el, el.text
-        stack.append((el, True))
+            yield el, el.text, furniture
+        stack.append((el, True, outer))
         for child in reversed(el):
-            stack.append((child, False))
+            stack.append((child, False, furniture))
 
 
-_Found = list[tuple[_Cand, str, int]]
+# A candidate: the stamp, its kind, its place in reading order, inside furniture or not.
+_Found = list[tuple[_Cand, str, int, bool]]
 
 
-def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, lang: str,
-                     furniture: bool) -> tuple[_Found, _Found, int | None]:
+def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, lang: str
+                     ) -> tuple[_Found, _Found, int | None]:
     """Dates printed on the page: (publication candidates, "updated" ones, the
-    headline's place), each candidate with its kind and its place in reading order."""
+    headline's place), each candidate with its kind, its place in reading order and
+    whether it sits in page furniture."""
     found: _Found = []
     updated: _Found = []
     heading_at: int | None = None
     label = ""
     story = next(heading.iterancestors("article"), None) if heading is not None else None
-    for order, (el, text) in enumerate(_scan_flow(body, heading, furniture)):
-        if order > _SCAN_MAX_ELEMENTS:
+    order = seen = 0
+    for el, text, furniture in _scan_flow(body, heading):
+        seen += 1
+        if seen > _SCAN_MAX_ELEMENTS:
             break
+        if not furniture:
+            order += 1  # distances to the headline count what a reader sees outside furniture
         if el is heading and text is None:
             heading_at = order
         if text is None:
@@ -1371,20 +1382,20 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
             stamp = _parse_stamp(value, mdy) if value else None
             if stamp is not None:
                 if prop == "datemodified" or _marked_updated(el):
-                    updated.append((_Cand(stamp, f"{el.tag} updated on the page"), "marked", order))
+                    updated.append((_Cand(stamp, f"{el.tag} updated on the page"), "marked", order, furniture))
                 else:
                     marks = el.get("class") or ""
                     kind = "published" if prop in ("datepublished", "datecreated") or \
                         _RE_CLASS_PUBLISHED.search(marks) else "marked"
                     if kind == "marked" and story is not None and story in el.iterancestors():
                         kind = "marked in story"
-                    found.append((_Cand(stamp, f"{el.tag} {kind} on the page"), kind, order))
+                    found.append((_Cand(stamp, f"{el.tag} {kind} on the page"), kind, order, furniture))
             continue
         text = " ".join(text.split())
         if len(text) > _MAX_CHUNK:
             label = ""
             for _pos, stamp, alt in _dateline(text, mdy, lang):
-                found.append((_Cand(stamp, "dateline on the page", alt), "date box", order))
+                found.append((_Cand(stamp, "dateline on the page", alt), "date box", order, furniture))
             continue
         dated = _dates_in_text(text, mdy, lang)
         if not dated:
@@ -1401,7 +1412,7 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
                 continue
             kind = ("labelled" if _PUBLISH_WORDS.search(before) or _RE_DATE_LABEL.search(before) else
                     "date box" if len(marks) > 1 and _RE_DATE_MARK.search(marks) else "text")
-            found.append((_Cand(stamp, f"{kind} on the page", alt), kind, order))
+            found.append((_Cand(stamp, f"{kind} on the page", alt), kind, order, furniture))
         label = ""
     return found, updated, heading_at
 
@@ -1409,16 +1420,16 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
 def _best_scanned(found: _Found, heading_at: int | None, lo: date, hi: date,
                   url_month: tuple[int, int] | None) -> _Cand | None:
     """The best-scored candidate, if it scores at least :data:`_SCAN_MIN_SCORE`."""
-    found = [(c, kind, order) for c, kind, order in found if lo <= c.stamp.day <= hi]
+    found = [f for f in found if lo <= f[0].stamp.day <= hi]
     if url_month is not None:  # as for dates near the headline: that month, or the next few
         start = date(url_month[0], url_month[1], 1)
         found = [f for f in found if 0 <= (f[0].stamp.day - start).days <= _URL_MONTH_SLACK_DAYS]
     days: dict[date, int] = {}
-    for c, _kind, _order in found:
-        days[c.stamp.day] = days.get(c.stamp.day, 0) + 1
+    for f in found:
+        days[f[0].stamp.day] = days.get(f[0].stamp.day, 0) + 1
     best: tuple[float, int] | None = None
     pick: _Cand | None = None
-    for c, kind, order in found:
+    for c, kind, order, _furniture in found:
         score = _SCAN_WEIGHTS[kind] + _SCAN_REPEAT_BONUS * min(days[c.stamp.day] - 1, _SCAN_REPEAT_CAP)
         if heading_at is not None:
             score += next((bonus for reach, bonus in _SCAN_NEAR if abs(order - heading_at) <= reach), 0.0)
@@ -1453,7 +1464,7 @@ def _data_candidates(doc: HtmlElement, meta: dict[str, list[str]], mdy: bool) ->
         if _RE_META_DATE_KEY.search(key) and not _RE_META_NOT_DATE.search(key):
             stamp = _parse_stamp(values[0], mdy)
             if stamp is not None:
-                found.append((_Cand(stamp, f"meta {key}"), "published", -1))
+                found.append((_Cand(stamp, f"meta {key}"), "published", -1, False))
     seen = 0
     for script in doc.iter("script"):
         text = script.text
@@ -1465,7 +1476,7 @@ def _data_candidates(doc: HtmlElement, meta: dict[str, list[str]], mdy: bool) ->
         for m in _RE_SCRIPT_DATE.finditer(text):
             stamp = _parse_stamp(m.group(1), mdy)
             if stamp is not None:
-                found.append((_Cand(stamp, "script data"), "marked", -1))
+                found.append((_Cand(stamp, "script data"), "marked", -1, False))
     return found
 
 
@@ -1482,13 +1493,13 @@ def _page_scan(doc: HtmlElement, meta: dict[str, list[str]], heading: HtmlElemen
     body = doc.find("body")
     if body is None:
         return None
-    found, updated, heading_at = _scan_candidates(body, heading, mdy, lang, furniture=False)
-    pick = _best_scanned(found, heading_at, lo, hi, url_month)
-    if pick is None and not any(lo <= c.stamp.day <= hi for c, _k, _o in found):
+    found, updated, heading_at = _scan_candidates(body, heading, mdy, lang)
+    outside = [f for f in found if not f[3]]
+    pick = _best_scanned(outside, heading_at, lo, hi, url_month)
+    if pick is None and not any(lo <= f[0].stamp.day <= hi for f in outside):
         # A lone "updated" stamp: the story is from that day or before, most often that day.
-        pick = _best_scanned(updated, heading_at, lo, hi, url_month)
+        pick = _best_scanned([f for f in updated if not f[3]], heading_at, lo, hi, url_month)
     if pick is None:
-        found, _updated, heading_at = _scan_candidates(body, heading, mdy, lang, furniture=True)
         pick = _best_scanned([f for f in found if f[1] in _SCAN_FURNITURE_KINDS], heading_at, lo, hi, url_month)
     if pick is None:
         pick = _best_scanned(_data_candidates(doc, meta, mdy), None, lo, hi, url_month)
