@@ -255,14 +255,13 @@ def is_hidden(el: HtmlElement) -> bool:
 
 # What web archives insert into the pages they serve: the Wayback Machine's toolbar and
 # print notice, pywb's banner. Removed before anything is read from a page.
-ARCHIVE_BANNER_IDS = ("wm-ipp-base", "wm-ipp", "wm-ipp-print", "wm-btns", "donato", "_wayback_banner")
-_ARCHIVE_BANNERS = etree.XPath(
-    "//*[" + " or ".join(f'@id="{i}"' for i in ARCHIVE_BANNER_IDS) + "] | //wb_div")
+ARCHIVE_BANNER_IDS = frozenset({"wm-ipp-base", "wm-ipp", "wm-ipp-print", "wm-btns", "donato", "_wayback_banner"})
 
 
 def drop_archive_banners(doc: HtmlElement) -> None:
     """Remove the toolbars and banners web archives insert into their copies, in place."""
-    for el in _ARCHIVE_BANNERS(doc):
+    found = [el for el in doc.iter("div", "wb_div") if el.tag == "wb_div" or el.get("id") in ARCHIVE_BANNER_IDS]
+    for el in found:
         drop(el)
 
 
@@ -831,11 +830,21 @@ def prune_region(region: HtmlElement, scores: dict[HtmlElement, float], sizes: d
     for el in doomed:
         drop(el)
     _drop_related_sections(region)
-    _drop_paywall_boxes(region)
-    _trim_edges(region, is_tag_line)
-    _drop_repeats(region)
-    _drop_cut_summaries(region)
-    _drop_trailing_headings(region)
+    # The steps below share one cut of the region into blocks, leaving out what an
+    # earlier step removed; it is cut again once after the edges are trimmed (trimming
+    # can take loose words out of a block that stays).
+    blocks = text_blocks(region)
+    _drop_paywall_boxes(region, blocks)
+    _trim_edges(region, is_tag_line, _live(blocks, region))
+    blocks = text_blocks(region)
+    _drop_repeats(region, blocks)
+    _drop_cut_summaries(region, _live(blocks, region))
+    _drop_trailing_headings(region, _live(blocks, region))
+
+
+def _live(blocks: list[Block], region: HtmlElement) -> list[Block]:
+    """The blocks still inside ``region`` (not removed with an element around them)."""
+    return [b for b in blocks if _is_ancestor(region, b.el)]
 
 
 def _inside(el: HtmlElement, doomed: list[HtmlElement]) -> bool:
@@ -1014,12 +1023,12 @@ def _drop_related_sections(region: HtmlElement) -> None:
             drop(heading)
 
 
-def _drop_paywall_boxes(region: HtmlElement) -> None:
+def _drop_paywall_boxes(region: HtmlElement, blocks: list[Block]) -> None:
     """Drop a paywall box: a short line such as "Already a subscriber?" or "Read the
     rest of this article", with the box around it (offers, prices, buttons) as long as
     that box stays small. A paragraph of the story that mentions subscribers is longer
     than the line, and its container holds far more than a box."""
-    for block in text_blocks(region):
+    for block in blocks:
         if block.el is region or block.chars > PAYWALL_LINE_MAX_CHARS or not PAYWALL.search(block.text):
             continue
         if block.el.getparent() is None or not _is_ancestor(region, block.el):
@@ -1046,10 +1055,9 @@ CUT_SUMMARIES_MIN = 3
 CUT_SUMMARIES_SHARE = 0.3
 
 
-def _drop_cut_summaries(region: HtmlElement) -> None:
+def _drop_cut_summaries(region: HtmlElement, blocks: list[Block]) -> None:
     """Summaries cut off with "…" are teasers of other pages. One may be a quote; three
     or more that carry a good share of the region make it a list of stories."""
-    blocks = text_blocks(region)
     # A teaser's summary sits in a card with a link to the story; an author's own "..."
     # in a paragraph of prose has none around it.
     cut = [b for b in blocks if b.chars >= CUT_SUMMARY_MIN_CHARS and b.el is not region
@@ -1064,11 +1072,11 @@ def _drop_cut_summaries(region: HtmlElement) -> None:
 TRAILING_HEADINGS_MAX = 2
 
 
-def _drop_trailing_headings(region: HtmlElement) -> None:
+def _drop_trailing_headings(region: HtmlElement, blocks: list[Block]) -> None:
     """A heading at the very end of the body heads a section that was removed (related
     stories, a newsletter box, a comment form): it goes too."""
     trailing = []
-    for block in reversed(text_blocks(region)):
+    for block in reversed(blocks):
         if block.el is region or block.el.tag not in HEADINGS \
                 or len(" ".join(block.el.text_content().split())) > block.chars:
             break  # (a heading left open by broken markup holds more than its words)
@@ -1093,13 +1101,12 @@ REPEATS_MIN = 3
 REPEATS_SHARE = 0.35
 
 
-def _drop_repeats(region: HtmlElement) -> None:
+def _drop_repeats(region: HtmlElement, blocks: list[Block]) -> None:
     """Drop a second copy of the story: pages that print it twice (an endless-scroll
     copy, a print version) must not give it twice. One repeated line (a refrain, a
     recipe step) is the author's; a third of the text said again is a copy."""
     seen: set[str] = set()
     repeats = []
-    blocks = text_blocks(region)
     for block in blocks:
         if block.chars < REPEAT_MIN_CHARS or block.el is region:
             continue
@@ -1140,14 +1147,14 @@ BYLINE_REACH = 2
 APPEAL_BOX_SLACK_CHARS = 160
 
 
-def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None) -> None:
+def _trim_edges(region: HtmlElement, is_tag_line: Callable[[str], object] | None,
+                blocks: list[Block]) -> None:
     """Remove furniture before the first and after the last paragraph of prose.
 
     Before the article: bylines, datelines, kickers, share labels — short lines.
     After it: link lists, calls to action, appeals, tag lines. Short lines after the
     last paragraph stay (they are often list items or a closing line of the story).
     """
-    blocks = text_blocks(region)
     if not blocks:
         return
 
