@@ -1273,13 +1273,15 @@ def clean_region(region: HtmlElement, *, is_tag_line: Callable[[str], object] | 
 
 def find_body(root: HtmlElement, *, reference: str | None = None,
               is_tag_line: Callable[[str], object] | None = None,
-              alternative: str | None = None, headline: HtmlElement | None = None) -> Region | None:
+              alternative: str | None = None, headline: HtmlElement | None = None,
+              steps: tuple[list[str], list[str]] | None = None) -> Region | None:
     """Clean ``root`` in place and return the pruned article region, or None.
 
     ``reference`` is the page's own complete text of the article (a JSON-LD
     ``articleBody``), used to judge regions; ``alternative`` is text or markup the page
     gives of its work elsewhere (structured data), taken when the page shows less;
-    ``headline`` is the element that carries the page's title, when known.
+    ``headline`` is the element that carries the page's title, when known; ``steps``
+    are the ingredients and steps a recipe or how-to gives in its structured data.
     """
     named = clean_tree(root)
     blocks = text_blocks(root)
@@ -1292,7 +1294,34 @@ def find_body(root: HtmlElement, *, reference: str | None = None,
         if _take_lead(root, region.el, blocks, headline):
             region.reason += " and the lead under the headline"
         prune_region(region.el, scores, sizes, is_tag_line)
-    return _not_below_baseline(region, blocks, alternative)
+    region = _not_below_baseline(region, blocks, alternative)
+    if region is not None and steps and _complete_steps(region.el, *steps):
+        region.reason += ", with the ingredients and steps of its structured data"
+    return region
+
+
+# A recipe or how-to whose body shows fewer than this share of the ingredients and steps
+# its structured data lists gets the missing ones added from there (the page split
+# them into boxes of their own, apart from the text around them).
+STEPS_MIN_SHOWN_SHARE = 0.5
+STEPS_MIN_COUNT = 1
+STEP_KEY_CHARS = 30
+
+
+def _complete_steps(region: HtmlElement, ingredients: list[str], steps: list[str]) -> bool:
+    text = " ".join(region.text_content().split())
+    added = False
+    for items, tag in ((ingredients, "li"), (steps, "p")):
+        if len(items) < STEPS_MIN_COUNT:
+            continue
+        missing = [item for item in items if item[:STEP_KEY_CHARS] not in text]
+        if len(missing) <= (1 - STEPS_MIN_SHOWN_SHARE) * len(items):
+            continue
+        holder = etree.SubElement(region, "ul" if tag == "li" else "div")
+        for item in missing:
+            etree.SubElement(holder, tag).text = item
+        added = True
+    return added
 
 
 # -- never less than the baseline ------------------------------------------------------

@@ -24,7 +24,7 @@ from .metadata import confirm_language, read_metadata, tag_line_label
 from .parsing import charset_of, parse_html
 from .render import soup_of, tidy_region, to_markdown, to_text
 from .rules import Rules, SiteRule
-from .structured import article_objects, json_ld, meta_tags, structured_text
+from .structured import article_objects, json_ld, meta_tags, structured_steps, structured_text
 from .urls import web_archive_capture
 
 __all__ = ["extract", "extract_tree", "render_body", "render_region"]
@@ -99,7 +99,8 @@ def extract_tree(doc: HtmlElement, url: str | None = None, *, headers: Mapping[s
     else:
         body_root = doc.find("body")
         region = find_body(body_root if body_root is not None else doc, reference=_json_ld_body(objects),
-                           is_tag_line=tag_line_label, alternative=structured_text(objects), headline=headline)
+                           is_tag_line=tag_line_label, alternative=structured_text(objects), headline=headline,
+                           steps=structured_steps(objects))
         if region is not None:
             article.explain["body"] = region.reason
             article.body, article.body_html = render_region(region.el)

@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-__all__ = ["json_ld", "article_objects", "meta_tags", "types_of", "structured_text"]
+__all__ = ["json_ld", "article_objects", "meta_tags", "types_of", "structured_text", "structured_steps"]
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -179,3 +179,21 @@ def structured_text(objects: list[dict]) -> str | None:
         if len(text) > len(best):
             best = text
     return best or None
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def structured_steps(objects: list[dict]) -> tuple[list[str], list[str]]:
+    """The ingredients and the steps a recipe or a how-to gives in JSON-LD, as plain
+    text: ``(["200 g flour", ...], ["Mix the flour...", ...])``; empty lists otherwise."""
+    for obj in article_objects(objects):
+        if not any(key in obj for key in STEP_KEYS):
+            continue
+        ingredients = obj.get("recipeIngredient") or obj.get("ingredients") or []
+        if isinstance(ingredients, str):
+            ingredients = [ingredients]
+        plain = [" ".join(_TAGS.sub(" ", i).split()) for i in ingredients[:_MAX_STEPS] if isinstance(i, str)]
+        steps = [" ".join(_TAGS.sub(" ", t).split()) for key in STEP_KEYS for t in _texts(obj.get(key))]
+        return [i for i in plain if i], [t for t in steps if t]
+    return [], []
