@@ -39,7 +39,7 @@ from concurrent.futures import (
 )
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -165,11 +165,54 @@ class CrawlOptions:
         return 0 if self.workers <= 1 else min(self.workers, os.cpu_count() or 1)
 
 
-_SITE_KEYS = {"name", "feeds", "feed", "sitemaps", "sitemap", "start", "urls", "follow", "depth", "include",
-              "exclude", "delay", "max_pages", "max_pages_per_site", "since"}
-_GLOBAL_KEYS = {"workers", "processes", "delay", "max_pages", "max_pages_per_site", "refresh", "allow_private",
-                "user_agent", "timeout", "max_bytes", "retries", "since", "include", "exclude", "follow",
-                "depth", "site"}
+# What each setting of a sites.toml holds: checked for the whole file before any request.
+_INT, _NUMBER, _BOOL, _TEXT, _PATTERNS, _DATE = "int", "number", "bool", "text", "patterns", "date"
+_KINDS = {
+    _INT: "a whole number (0 or more)", _NUMBER: "a number (0 or more)", _BOOL: "true or false",
+    _TEXT: "a string", _PATTERNS: "a string or a list of strings",
+    _DATE: "a date (2024-05-01, an ISO time, or a string like \"2d\")",
+}
+_SITE_KEYS = {"name": _TEXT, "feeds": _PATTERNS, "feed": _PATTERNS, "sitemaps": _PATTERNS, "sitemap": _PATTERNS,
+              "start": _PATTERNS, "urls": _PATTERNS, "follow": _PATTERNS, "depth": _INT, "include": _PATTERNS,
+              "exclude": _PATTERNS, "delay": _NUMBER, "max_pages": _INT, "max_pages_per_site": _INT,
+              "since": _DATE}
+_GLOBAL_KEYS = {"workers": _INT, "processes": _INT, "delay": _NUMBER, "max_pages": _INT,
+                "max_pages_per_site": _INT, "refresh": _BOOL, "allow_private": _BOOL, "user_agent": _TEXT,
+                "timeout": _NUMBER, "max_bytes": _INT, "retries": _INT, "since": _DATE, "include": _PATTERNS,
+                "exclude": _PATTERNS, "follow": _PATTERNS, "depth": _INT, "site": "tables"}
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind == _NUMBER:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _TEXT:
+        return isinstance(value, str)
+    if kind == _PATTERNS:
+        return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    if kind == _DATE:
+        return isinstance(value, (str, date))  # datetime is a date too
+    return True
+
+
+def _check_types(table: Mapping[str, Any], kinds: Mapping[str, str], where: str) -> None:
+    """Unknown keys and values of the wrong type are errors naming the key and where it is,
+    so a typo or a quoted number never crawls the wrong thing or fails half-way."""
+    unknown = set(table) - set(kinds)
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
+    for key, value in table.items():
+        if not _fits(value, kinds[key]):
+            raise ConfigError(f"{where}: {key} must be {_KINDS[kinds[key]]}, not {_toml_repr(value)}")
+
+
+def _toml_repr(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _since(value: Any) -> str | None:
@@ -177,20 +220,17 @@ def _since(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _as_list(value: Any, key: str, where: str) -> list[str]:
+def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ConfigError(f"{where}: {key} must be a string or a list of strings")
+    return [value] if isinstance(value, str) else list(value)
 
 
 def load_config(path: str | Path) -> tuple[dict[str, Any], list[SiteConfig]]:
     """Read a ``sites.toml``: top-level settings (any crawl option) and ``[[site]]`` tables.
 
-    Unknown keys are errors, so a typo never silently crawls the wrong thing.
+    The whole file is checked before anything is crawled: unknown keys and values of the
+    wrong type are errors, so a typo never silently crawls the wrong thing.
     """
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -198,29 +238,25 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], list[SiteConfig]]:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
-    unknown = set(data) - _GLOBAL_KEYS
-    if unknown:
-        raise ConfigError(f"config {path}: unknown setting {sorted(unknown)[0]!r}")
+    _check_types(data, _GLOBAL_KEYS, f"config {path}")
     tables = data.pop("site", [])
-    if not isinstance(tables, list) or not tables:
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         raise ConfigError(f"config {path}: no [[site]] tables")
     sites = []
     for i, table in enumerate(tables, 1):
-        where = f"config {path}, site {table.get('name') or i}"
-        unknown = set(table) - _SITE_KEYS
-        if unknown:
-            raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
+        name = table.get("name")
+        where = f"config {path}, site {name if isinstance(name, str) and name else i}"
+        _check_types(table, _SITE_KEYS, where)
         site = SiteConfig(
             name=str(table.get("name") or f"site{i}"),
-            feeds=_as_list(table.get("feeds"), "feeds", where) + _as_list(table.get("feed"), "feed", where),
-            sitemaps=_as_list(table.get("sitemaps"), "sitemaps", where)
-            + _as_list(table.get("sitemap"), "sitemap", where),
-            start=_as_list(table.get("start"), "start", where),
-            urls=_as_list(table.get("urls"), "urls", where),
-            follow=_as_list(table.get("follow", data.get("follow")), "follow", where),
+            feeds=_as_list(table.get("feeds")) + _as_list(table.get("feed")),
+            sitemaps=_as_list(table.get("sitemaps")) + _as_list(table.get("sitemap")),
+            start=_as_list(table.get("start")),
+            urls=_as_list(table.get("urls")),
+            follow=_as_list(table.get("follow", data.get("follow"))),
             depth=int(table.get("depth", data.get("depth", 1))),
-            include=_as_list(table.get("include", data.get("include")), "include", where),
-            exclude=_as_list(table.get("exclude", data.get("exclude")), "exclude", where),
+            include=_as_list(table.get("include", data.get("include"))),
+            exclude=_as_list(table.get("exclude", data.get("exclude"))),
             delay=float(table["delay"]) if "delay" in table else None,
             max_pages=table.get("max_pages_per_site", table.get("max_pages")),
             since=_since(table.get("since", data.get("since"))),
