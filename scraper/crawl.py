@@ -106,6 +106,7 @@ __all__ = [
 log = logging.getLogger("scraper.crawl")
 
 SKIPPED = "skipped"
+GONE = (404, 410)               # a page answered so is settled at once, not tried again
 MAX_SITEMAP_LEVELS = 4          # index → index → … → urlset
 MAX_SITEMAPS_PER_SITE = 2000    # a sitemap trap stops here
 
@@ -363,6 +364,7 @@ class CrawlSummary:
     skipped_old: int = 0
     skipped_other: int = 0
     moved: int = 0
+    gone: int = 0
     failed: int = 0
     hosts_deferred: int = 0  # robots.txt asked for a Crawl-delay over MAX_CRAWL_DELAY
     sources_fetched: int = 0
@@ -391,17 +393,20 @@ class CrawlSummary:
         """One human line for stderr."""
         parts = [f"{self.discovered} discovered", f"{self.fetched} fetched", f"{self.new} new",
                  f"{self.updated} updated", f"{self.unchanged} unchanged"]
-        for label, value in (("duplicates", self.duplicates), ("skipped by robots.txt", self.skipped_robots),
+        for label, value in (("duplicate", self.duplicates), ("skipped by robots.txt", self.skipped_robots),
                              ("already archived", self.skipped_archived),
                              ("refused (private address)", self.skipped_private),
-                             ("moved to other sites", self.moved),
+                             ("moved to other sites", self.moved), ("gone (404/410)", self.gone),
                              (f"host{'s' if self.hosts_deferred != 1 else ''} deferred "
                               f"(Crawl-delay over {MAX_CRAWL_DELAY:g} s)", self.hosts_deferred),
-                             ("left queued", self.left_queued), ("sources failed", self.sources_failed)):
+                             ("left queued", self.left_queued), ("source failed", self.sources_failed)):
             if value:
+                if value != 1 and label in ("duplicate", "source failed"):
+                    label = label.replace("duplicate", "duplicates").replace("source ", "sources ")
                 parts.append(f"{value} {label}")
         parts.append(f"{self.failed} failed")
-        return f"crawl {self.status} in {self.duration:.1f}s: " + ", ".join(parts)
+        status = {"limit": "stopped at its page limit"}.get(self.status, self.status)
+        return f"crawl {status} in {self.duration:.1f}s: " + ", ".join(parts)
 
 
 # -- the crawler ---------------------------------------------------------------------------
@@ -515,6 +520,35 @@ class _Site:
         self.max_pages = config.max_pages if config.max_pages is not None else options.max_pages_per_site
         self.fingerprint = config.fingerprint(options.refresh)
         self.sitemaps_seen = 0
+        # how many found URLs each filter was tried on and let through (see unmatched_warnings)
+        self.links_found = self.links_followed = 0
+        self.urls_checked = self.urls_included = 0
+
+    def unmatched_warnings(self) -> list[str]:
+        """What to tell the user when --follow or --include let nothing through this run,
+        with the likely fix: patterns are globs on the whole path, so '/news/' is that
+        page alone and '/news/*' what is under it."""
+        where = "" if self.name == "cli" else f"site {self.name}: "
+        warnings = []
+        for option, patterns, tried, passed in (("--follow", self.config.follow, self.links_found,
+                                                 self.links_followed),
+                                                ("--include", self.config.include, self.urls_checked,
+                                                 self.urls_included)):
+            if patterns and tried and not passed:
+                shown = " ".join(f"'{p}'" for p in patterns)
+                hints = [_glob_hint(p) for p in patterns]
+                hint = " ".join(f"'{h}'" for h in hints if h)
+                warnings.append(f"{where}{option} {shown} matched none of the {tried} URL{'s' if tried != 1 else ''} "
+                                f"found; patterns are globs on the whole path and query"
+                                + (f" (did you mean {hint}?)" if hint else ""))
+        return warnings
+
+
+def _glob_hint(pattern: str) -> str | None:
+    """'/news/' → '/news/*', '/news' → '/news/*': what a pattern without a wildcard meant."""
+    if pattern.startswith("re:") or any(c in pattern for c in "*?["):
+        return None
+    return pattern.rstrip("/") + "/*"
 
 
 class Crawler:
@@ -557,6 +591,7 @@ class Crawler:
         self._private: dict[str, bool] = {}   # connect host -> judged private this run
         self.trusted_origins: set[str] = set()  # origins of the URLs the user gave
         self.deferred: set[str] = set()  # origins whose Crawl-delay is over MAX_CRAWL_DELAY
+        self._noted_private: set[str] = set()  # hosts the seed note was given for
         # seconds summed over threads/processes: network wait for pages and for sources,
         # extraction (CPU, in the pool), archive writes and discovery (main thread)
         self._timings = {"fetch_pages": 0.0, "fetch_sources": 0.0, "extract": 0.0, "write": 0.0,
@@ -620,6 +655,9 @@ class Crawler:
                     self._refresh_summary(started)
                     self.progress(summary)
             summary.status = "interrupted" if self.stop() else ("limit" if self.limit_hit else "finished")
+            for site in self.sites.values():
+                for warning in site.unmatched_warnings():
+                    log.warning("%s", warning)
         except KeyboardInterrupt:
             summary.status = "interrupted"
             raise
@@ -695,7 +733,11 @@ class Crawler:
         return True
 
     def _note_private_seed(self, url: str) -> None:
+        """One line per private host given as a seed (not one per URL)."""
         host = self._host(url)
+        if host in self._noted_private:
+            return
+        self._noted_private.add(host)
         if self._is_private(url) and fetching.host_addresses(host) is not None:
             rule = "" if self.options.allow_private else \
                 "; links and redirects from public sites to private addresses are still refused"
@@ -908,8 +950,11 @@ class Crawler:
 
     def _follow_links(self, links: Iterable[str], task: Task, site: _Site) -> list[Entry]:
         home = site_key(task.url)
-        return [Entry(url) for url in links
-                if site_key(url) == home and (site.follow is None or site.follow(url))]
+        same_site = [url for url in links if site_key(url) == home]
+        followed = [Entry(url) for url in same_site if site.follow is None or site.follow(url)]
+        site.links_found += len(same_site)
+        site.links_followed += len(followed)
+        return followed
 
     def _apply_page(self, result: TaskResult) -> None:
         task = result.task
@@ -929,6 +974,13 @@ class Crawler:
                 else:
                     summary.skipped_other += 1
                 _say(logging.WARNING, "skipped", status, task.url, f"{error.kind}: {error.message}")
+                self.frontier.mark(key, SKIPPED, run_id=self.run_id, error=f"{error.kind}: {error.message}")
+                return
+            if error.kind == "http" and error.status in GONE:
+                # the page is not there (any more): final at once, not retried on later runs,
+                # and not a failure of the run
+                summary.gone += 1
+                _say(logging.WARNING, "gone", status, task.url, f"{error.kind}: {error.message}")
                 self.frontier.mark(key, SKIPPED, run_id=self.run_id, error=f"{error.kind}: {error.message}")
                 return
             summary.failed += 1
@@ -1035,6 +1087,10 @@ class Crawler:
             if not seed and origin_url and self._refuse_private(url, origin_url):
                 summary.skipped_private += 1
                 continue
+            if site.include is not None:
+                site.urls_checked += 1
+                if site.include(url):
+                    site.urls_included += 1
             if (site.include is not None and not site.include(url)) or (site.exclude and site.exclude(url)):
                 summary.skipped_filtered += 1
                 continue

@@ -15,13 +15,18 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timezone
 from typing import Any
 
 from .archive import Archive, ArchiveError, _decode, _explain_sqlite
 
-__all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "date_bound", "check_query"]
+__all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "recent_articles", "date_bound",
+           "check_query", "DATE_HELP"]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_RELATIVE = re.compile(r"^\d+[hdw]$", re.IGNORECASE)
+# The one date grammar of --since/--until, in crawl as in search, export, list and reextract.
+DATE_HELP = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 time, or 36h / 2d / 1w ago"
 DEFAULT_MARKS = ("**", "**")
 
 
@@ -30,14 +35,28 @@ class QueryError(ValueError):
 
 
 def date_bound(value: str, *, end: bool = False) -> str:
-    """Turn ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into a bound on ISO ``published`` strings.
+    """Turn a date of :data:`DATE_HELP` into a bound on ISO ``published`` strings.
 
     A start bound is the value itself; an end bound is the first day after the period,
     used with ``<``, so ``--until 2021-07`` includes all of July whatever the time zone text.
+    ``36h``, ``2d``, ``1w`` are that long before now (UTC; to the hour, or the day for
+    ``d`` and ``w``), read as the crawl's ``--since`` reads them; an ISO time is itself.
     """
-    match = _DATE.match(value.strip())
+    text = value.strip()
+    if _RELATIVE.match(text) or ("T" in text and not _DATE.match(text)):
+        from .feeds import parse_date  # the crawl's reader of the same grammar
+
+        moment = parse_date(text)
+        if moment is None:
+            raise ValueError(f"not a date: {value!r} (use {DATE_HELP})")
+        if _RELATIVE.match(text):
+            utc = moment.astimezone(timezone.utc)
+            text = utc.strftime("%Y-%m-%dT%H:00") if text[-1] in "hH" else utc.date().isoformat()
+            return date_bound(text, end=end) if "T" not in text else text
+        return text
+    match = _DATE.match(text)
     if not match:
-        raise ValueError(f"not a date: {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise ValueError(f"not a date: {value!r} (use {DATE_HELP})")
     year, month, day = match.groups()
     if month and not 1 <= int(month) <= 12 or day and not 1 <= int(day) <= 31:
         raise ValueError(f"not a date: {value!r}")
@@ -67,13 +86,15 @@ def _site_key(site: str) -> str:
 @dataclass
 class Filters:
     """What to keep: ``since``/``until`` (publication date, inclusive), any of ``tags``
-    (case-insensitive), any of ``sites`` (host without ``www.``), and an FTS ``query``."""
+    (case-insensitive), any of ``sites`` (host without ``www.``), an FTS ``query``, and
+    with ``articles_only`` no page that did not read as an article (home pages, lists)."""
 
     since: str | None = None
     until: str | None = None
     tags: Sequence[str] = ()
     sites: Sequence[str] = ()
     query: str | None = None
+    articles_only: bool = False
 
     def where(self, alias: str = "a") -> tuple[str, list[Any]]:
         """SQL conditions on ``articles AS alias`` and their parameters ("1" when none)."""
@@ -98,6 +119,8 @@ class Filters:
         if self.query:
             conditions.append(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             params.append(self.query)
+        if self.articles_only:
+            conditions.append(f"{alias}.is_article = 1")
         return (" AND ".join(conditions) or "1"), params
 
 
@@ -157,7 +180,8 @@ def search(archive: Archive, query: str, filters: Filters | None = None, *, limi
     """
     check_query(archive, query)
     filters = filters or Filters()
-    where, params = Filters(filters.since, filters.until, filters.tags, filters.sites).where("a")
+    where, params = Filters(filters.since, filters.until, filters.tags, filters.sites,
+                            articles_only=filters.articles_only).where("a")
     if where == "1":
         ranked = _execute(archive, "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? "
                                    "ORDER BY rank LIMIT ?", (query, limit)).fetchall()
@@ -199,3 +223,18 @@ def select_articles(archive: Archive, filters: Filters | None = None, *,
     if not (filters.since or filters.until):
         yield from archive.query(f"SELECT {select} FROM articles a WHERE a.published IS NULL AND {where} "
                                  "ORDER BY a.id", params)
+
+
+def recent_articles(archive: Archive, filters: Filters | None = None, *, limit: int | None = None,
+                    columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Articles passing ``filters``, most recently fetched first (what ``scraper list`` shows)."""
+    filters = filters or Filters()
+    if filters.query:
+        check_query(archive, filters.query)
+    where, params = filters.where("a")
+    select = ", ".join(f"a.{c}" for c in columns) if columns else "a.*"
+    sql = f"SELECT {select} FROM articles a WHERE {where} ORDER BY a.last_fetched DESC, a.id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params = [*params, limit]
+    yield from archive.query(sql, params)

@@ -241,7 +241,7 @@ main()
 """
     result = _python(code, tmp_path)
     assert result.returncode == EXIT_USAGE
-    assert result.stderr == "Error: --cluster needs Dask: pip install 'scraper[cluster]'\n"
+    assert result.stderr == "Error: --cluster needs Dask: pip install -e '.[cluster]' in a checkout of scraper\n"
 
 
 def test_an_unreachable_scheduler_or_one_without_workers_fails_in_bounded_time(tmp_path):

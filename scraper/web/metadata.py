@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..archive import SCHEMA_VERSION
+
 __all__ = ["LOOPBACK_NAMES", "PLUGIN_NAME", "RAW_COLUMNS", "build_metadata", "build_settings", "canned_queries"]
 
 PLUGIN_NAME = "scraper-web"
@@ -166,7 +168,7 @@ def build_metadata(database: str, *, expose_raw: bool = False,
                                   "hosts": None if hosts is None else list(hosts)}},
         "databases": {
             database: {
-                "description": "A scraper archive (schema v2).",
+                "description": f"A scraper archive (schema v{SCHEMA_VERSION}).",
                 "queries": canned_queries(),
                 "tables": {
                     "articles": {
