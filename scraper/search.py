@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timezone
+from pathlib import Path
 from typing import Any
 
 from .archive import Archive, ArchiveError, _decode, _explain_sqlite
@@ -147,15 +148,19 @@ def _fts_error(exc: sqlite3.Error) -> bool:
         or "malformed MATCH" in text
 
 
-def _execute(archive: Archive, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+def _execute(archive: Archive | sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    """Run ``sql`` on an Archive or a bare connection (the web view's), with FTS syntax
+    errors as :class:`QueryError` and other trouble as :class:`ArchiveError`."""
+    conn = archive if isinstance(archive, sqlite3.Connection) else archive.db.conn
+    path = Path("archive") if isinstance(archive, sqlite3.Connection) else archive.path
     try:
-        return archive.db.conn.execute(sql, params)
+        return conn.execute(sql, params)
     except sqlite3.OperationalError as exc:
         if _fts_error(exc):
             raise QueryError(_describe_query_error(exc)) from None
-        raise ArchiveError(_explain_sqlite(archive.path, exc)) from None
+        raise ArchiveError(_explain_sqlite(path, exc)) from None
     except sqlite3.DatabaseError as exc:
-        raise ArchiveError(_explain_sqlite(archive.path, exc)) from None
+        raise ArchiveError(_explain_sqlite(path, exc)) from None
 
 
 def _describe_query_error(exc: sqlite3.Error) -> str:
@@ -164,16 +169,19 @@ def _describe_query_error(exc: sqlite3.Error) -> str:
             'e.g. "covid-19"')
 
 
-def check_query(archive: Archive, query: str) -> None:
+def check_query(archive: Archive | sqlite3.Connection, query: str) -> None:
     """Raise :class:`QueryError` now if ``query`` is not valid, before any output is written."""
     if not query.strip():
         raise QueryError("empty search query")
     _execute(archive, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", (query,)).fetchall()
 
 
-def search(archive: Archive, query: str, filters: Filters | None = None, *, limit: int = 20,
-           marks: tuple[str, str] = DEFAULT_MARKS, snippet_tokens: int = 24) -> list[Hit]:
+def search(archive: Archive | sqlite3.Connection, query: str, filters: Filters | None = None, *,
+           limit: int = 20, marks: tuple[str, str] = DEFAULT_MARKS, snippet_tokens: int = 24) -> list[Hit]:
     """The ``limit`` best matches of ``query`` that pass ``filters``, best first.
+
+    ``archive`` may be a bare connection to an archive: the web view searches with this
+    same function on Datasette's read-only connections.
 
     Ranking runs over the FTS index alone (plus the filters); snippets are made only for
     the hits returned, so a common word costs one ranked scan, not one snippet per match.

@@ -426,18 +426,18 @@ def test_a_reader_does_not_remove_the_side_files_of_a_writer_that_is_open(small_
 def test_published_parses_with_the_call_readme_gives(small_archive, tmp_path):
     pandas = pytest.importorskip("pandas")
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    assert 'pandas.to_datetime(df.published, format="ISO8601", utc=True)' in readme
-    with Archive(small_archive) as archive:  # a naive time beside a day and an offset time
+    call = 'pandas.to_datetime(df.published, format="ISO8601", utc=True)'
+    assert call in readme
+    with Archive(small_archive) as archive:  # a naive time beside a day, an offset time and none
         archive.store(Article(title="Naive", body="x", published="2022-03-04T05:06:07"), raw=b"<html></html>",
                       url="https://example.com/naive")
     out = tmp_path / "a.csv"
     assert run("export", "-o", str(out), "--db", str(small_archive)).exit_code == EXIT_OK
-    df = pandas.read_csv(out, dtype=str, keep_default_na=False)
-    dated = df[df.published != ""]
-    parsed = pandas.to_datetime(dated.published, format="ISO8601", utc=True)
-    assert parsed.notna().all() and len(parsed) == 3
-    assert sorted(parsed.dt.strftime("%Y-%m-%dT%H:%M")) == ["2021-07-22T10:05", "2022-03-04T05:06",
-                                                          "2024-05-01T00:00"]
+    df = pandas.read_csv(out, keep_default_na=False)
+    parsed = eval(call, {"pandas": pandas, "df": df})  # README's line, as a reader runs it
+    assert parsed.isna().sum() == 1  # only the page without a date (the home page)
+    assert sorted(parsed.dropna().dt.strftime("%Y-%m-%dT%H:%M")) == ["2021-07-22T10:05", "2022-03-04T05:06",
+                                                                    "2024-05-01T00:00"]
 
 
 # -- 19. polish ----------------------------------------------------------------------------------
@@ -510,3 +510,51 @@ def test_quality_tests_name_the_benchmark_folder_setting():
     assert "SCRAPER_BENCH_DIR" in readme
     for name in ("test_quality_bodies.py", "test_quality_dates.py"):
         assert "SCRAPER_BENCH_DIR" in (Path(__file__).parent / name).read_text()
+
+
+# -- 18. the web articles page: facets, month order, search by relevance, tags in any case ------
+
+def busy_archive(db: Path) -> Path:
+    """40 articles over 20 months with 35 tags (two spelled in two cases) — the facets of a
+    real archive — and a search word that is in one title and in many bodies."""
+    with Archive(db) as archive:
+        for n in range(40):
+            month = f"{2022 + n // 12:04d}-{n % 12 + 1:02d}"
+            tags = [f"Topic {n % 35}", "Klima" if n % 2 else "klima"]
+            body = f"Story {n} about the council. " * 10 + (" The harbour was mentioned once." if n % 3 else "")
+            title = "The harbour plan" if n == 7 else f"Council story {n}"
+            archive.store(Article(title=title, body=body, published=f"{month}-1{n % 10}", tags=tags),
+                          raw=f"<html>{n}</html>".encode(), url=f"https://news.example.org/{n}")
+    return db
+
+
+def test_web_month_facet_search_ranking_and_tags_in_any_case(tmp_path):
+    pytest.importorskip("datasette")
+    from browser_support import Served
+
+    db = busy_archive(tmp_path / "busy.db")
+    with Served(db) as server:
+        status, body, _ = server.get("/busy/articles.json?_shape=objects")
+        assert status == 200
+        facets = json.loads(body)["facet_results"]
+        months = [item["value"] for item in facets["published_month"]["results"]]
+        assert months == sorted(months, reverse=True) and months[0] == "2025-04"  # newest month first
+        tags = {item["value"].casefold(): item["count"] for item in facets["tags"]["results"]}
+        assert tags["klima"] == 40  # 'Klima' and 'klima' are one tag
+        assert len(facets["tags"]["results"]) == 8  # a few, not 30, above the stories
+
+        status, body, _ = server.get("/busy/articles.json?_tag=KLIMA&_shape=objects&_col=title&_size=100")
+        assert len(json.loads(body)["rows"]) == 40  # the facet's link keeps what it counted
+
+        status, body, _ = server.get("/busy/articles?_search=harbour")  # followed to the search page
+        assert status == 200
+        import lxml.html
+
+        page = lxml.html.fromstring(body.decode())
+        titles = [a.text for a in page.find_class("scraper-title-link")]
+        assert titles[0] == "The harbour plan"  # the title match ranks first, not the newest story
+        snippets = [s.text_content() for s in page.find_class("scraper-snippet")]
+        assert "harbour" in snippets[1] and [m.text for m in page.find_class("scraper-snippet")[1].iter("mark")] \
+            == ["harbour"]  # the matching passage, not the lead paragraph
+        by_date = server.get("/busy/articles?_search=harbour&_sort_desc=published")[1]
+        assert b"scraper-card" in by_date and b"scraper-snippet" not in by_date  # still there when asked for

@@ -174,10 +174,11 @@ def build_metadata(database: str, *, expose_raw: bool = False,
                     "articles": {
                         "title": "Articles",
                         "description": "One row per archived address, with its newest text. Search the "
-                                       "text, filter with the facets, open a title to read the article "
-                                       "and its earlier versions.",
+                                       "text (best matches first), filter with the facets, open a title "
+                                       "to read the article and its earlier versions.",
                         "sort_desc": "published",
                         "facets": ["site", {"array": "tags"}, "published_month"],
+                        "facet_size": 8,  # the first story on the first screen, not below 30 tags
                         "fts_table": "articles_fts",
                         "fts_pk": "id",
                         "label_column": "title",
