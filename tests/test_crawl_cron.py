@@ -155,19 +155,20 @@ def test_quiet_prints_only_errors_and_log_file_gets_everything(tmp_path):
         host = site.host("h")
         host.add("/robots.txt", "", content_type="text/plain")
         host.add("/a", article_html("Story A", seed="a"))
-        host.add("/feed.xml", rss_feed([(host.url("/a"), ""), (host.url("/missing"), "")]),
+        host.add("/broken", "<html>down</html>", status=500)
+        host.add("/feed.xml", rss_feed([(host.url("/a"), ""), (host.url("/broken"), "")]),
                  content_type="application/rss+xml")
-        args = ["crawl", "--db", str(db), "--delay", "0", "--feed", host.url("/feed.xml"), "--quiet",
-                "--log-file", str(log)]
+        args = ["crawl", "--db", str(db), "--delay", "0", "--retries", "0", "--feed", host.url("/feed.xml"),
+                "--quiet", "--log-file", str(log)]
         result = CliRunner().invoke(cli, args)
     assert result.exit_code == EXIT_FAILED
     lines = result.stderr.splitlines()
     assert len(lines) == 2, lines
-    assert lines[0] == f"failed    404  {host.url('/missing')}  http: HTTP 404 Not Found"
+    assert lines[0] == f"failed    500  {host.url('/broken')}  http: HTTP 500 Internal Server Error"
     assert lines[1].startswith("crawl finished in ") and lines[1].endswith("1 failed")
     logged = log.read_text()
     assert f"INFO    new       200  {host.url('/a')}  Story A" in logged
-    assert f"ERROR   failed    404  {host.url('/missing')}" in logged
+    assert f"ERROR   failed    500  {host.url('/broken')}" in logged
     assert logged[:4].isdigit()  # timestamped
     assert "\r" not in result.stderr  # no progress bar off a terminal
 
@@ -274,16 +275,17 @@ def test_a_page_that_keeps_failing_is_given_up_after_three_runs(tmp_path):
     with LocalSite() as site:
         host = site.host("h")
         host.add("/robots.txt", "", content_type="text/plain")
-        host.add("/feed.xml", rss_feed([(host.url("/missing"), "")]), content_type="application/rss+xml",
+        host.add("/broken", "<html>down</html>", status=500)  # (a 404 is settled at once instead)
+        host.add("/feed.xml", rss_feed([(host.url("/broken"), "")]), content_type="application/rss+xml",
                  conditional=False)
-        args = ["crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--feed", host.url("/feed.xml"),
-                "--summary-json", str(tmp_path / "s.json")]
+        args = ["crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--retries", "0",
+                "--feed", host.url("/feed.xml"), "--summary-json", str(tmp_path / "s.json")]
         codes = [CliRunner().invoke(cli, args).exit_code for _ in range(4)]
         assert codes == [EXIT_FAILED, EXIT_FAILED, EXIT_FAILED, EXIT_OK]
-        assert len(site.hits("h", "/missing")) == 3
+        assert len(site.hits("h", "/broken")) == 3
         assert json.loads((tmp_path / "s.json").read_text())["skipped_other"] == 1
         assert CliRunner().invoke(cli, [*args, "--refresh"]).exit_code == EXIT_FAILED  # tried once more
-        assert len(site.hits("h", "/missing")) == 4
+        assert len(site.hits("h", "/broken")) == 4
 
 
 def test_a_queued_page_archived_meanwhile_is_not_fetched_again(tmp_path):
