@@ -6,7 +6,6 @@ runner, local HTTP servers (tests/sites.py), real SQLite archives."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
