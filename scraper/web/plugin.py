@@ -337,7 +337,7 @@ class MonthColumnFacet(ColumnFacet):
     async def facet_results(self) -> Any:
         if self.table != "articles":
             return await super().facet_results()
-        real = self.ds
+        real: Any = self.ds  # type: ignore[has-type]  # Datasette is untyped
         self.ds = _MonthsNewestFirst(real)
         try:
             return await super().facet_results()
