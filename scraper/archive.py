@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sqlite3
+import weakref
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -308,6 +309,7 @@ class Archive:
         self.migrated_from: int | None = None
         # SQLite takes whole milliseconds in a C int: about 24 days at most
         timeout = 30.0 if timeout != timeout else min(max(timeout, 0.0), MAX_BUSY_TIMEOUT)
+        self._cursors: weakref.WeakSet[sqlite3.Cursor] = weakref.WeakSet()  # those query() streams from
         # side files a read-only open finds missing are removed again on close (see close())
         self._side_files_absent = readonly and not any(p.exists() for p in self._side_files())
         conn: sqlite3.Connection | None = None
@@ -417,6 +419,11 @@ class Archive:
         return (self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm"))
 
     def close(self) -> None:
+        for cursor in list(self._cursors):
+            try:
+                cursor.close()
+            except sqlite3.Error:
+                pass
         self.db.conn.close()
         if self.readonly and self._side_files_absent:
             self._remove_side_files()
@@ -683,10 +690,17 @@ class Archive:
         return rows[0] if rows else None
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
-        """Rows of ``sql`` as dicts with JSON list columns decoded; streams, never loads all."""
+        """Rows of ``sql`` as dicts with JSON list columns decoded; streams, never loads all.
+
+        The cursor is closed with the archive even when the reader stopped half-way (a
+        closed pipe): an open statement would keep the connection alive past close().
+        """
         try:
-            for row in self.db.query(sql, params):
-                yield _decode(row)
+            cursor = self.db.conn.execute(sql, params)
+            self._cursors.add(cursor)
+            keys = [d[0] for d in cursor.description]
+            for row in cursor:
+                yield _decode(dict(zip(keys, row)))
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 

@@ -202,6 +202,7 @@ def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(tmp_path, comman
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == EXIT_OK, err
     assert err == ""
+    assert sorted(p.name for p in tmp_path.glob("big.db*")) == ["big.db"]  # stopped half-way, still tidy
 
 
 # -- 8. the web view names the schema it serves -------------------------------------------------
