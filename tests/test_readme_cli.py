@@ -95,3 +95,43 @@ def test_every_option_in_readme_tables_exists():
 def test_every_cli_command_is_documented_in_readme():
     documented = {name for name, _, _ in invocations(README.read_text(encoding="utf-8"))}
     assert sorted(set(commands()) - documented) == []
+
+
+def foreign_options(text: str) -> set[str]:
+    """Options README shows for other programs (``dask worker --nthreads``, ``pip install -e``)."""
+    found: set[str] = set()
+    for block in FENCE.findall(text):
+        for line in block.splitlines():
+            try:
+                words = shlex.split(line, comments=True)
+            except ValueError:
+                words = line.split()
+            program = None
+            for word in words:
+                if word in SEPARATORS:
+                    program = None
+                elif program is None and not re.match(r"^[A-Z_]+=", word):
+                    program = word
+                elif program != "scraper" and re.match(r"^--?[A-Za-z]", word):
+                    found.add(word.split("=", 1)[0])
+    return found
+
+
+def benchmark_options() -> set[str]:
+    """The options the scripts in benchmarks/ declare (README names some: ``--pages 200``)."""
+    found: set[str] = set()
+    for script in (README.parent / "benchmarks").glob("*.py"):
+        found.update(re.findall(r"""["'](--[a-z][a-z-]*)["']""", script.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_option_readme_names_in_prose_exists():
+    """`--option` in running text is one of scraper's, of a benchmark script's, or of another
+    program README shows it for (``dask worker --nthreads``)."""
+    text = README.read_text(encoding="utf-8")
+    every = set().union(*(options_of(c) for c in commands().values())) | foreign_options(text) | \
+        benchmark_options()
+    prose = FENCE.sub("", text)
+    named = {code.split()[0].split("=", 1)[0] for code in INLINE.findall(prose) if re.match(r"^--[a-z]", code)}
+    assert len(named) >= 20  # the parser found README's options
+    assert sorted(named - every) == []
