@@ -12,6 +12,7 @@ Exit codes (also in README):
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -31,16 +32,31 @@ import scraper.fetching
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
 from scraper.article import Article
-from scraper.budget import TooComplex
+from scraper.budget import TooComplex, extract_within_budget
+from scraper.cluster import INSTALL_HINT as CLUSTER_INSTALL
 from scraper.crawl import ConfigError, CrawlLocked, build_options, crawl
-from scraper.export import ALL_FIELDS, FORMATS, export_articles, parse_fields
+from scraper.export import (
+    ALL_FIELDS,
+    DEFAULT_FIELDS,
+    FORMATS,
+    export_articles,
+    parse_fields,
+    write_export,
+)
 from scraper.extraction import render_body
-from scraper.fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, check_url
+from scraper.fetching import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_USER_AGENT,
+    Fetcher,
+    FetchError,
+    check_url,
+    html_problem,
+)
 from scraper.pipeline import Outcome, archive_file, archive_url, extract_stored
 from scraper.reextract import WorkerError, count_pages, default_jobs
 from scraper.reextract import reextract as run_reextract
 from scraper.rules import Rules, RulesError, default_rules_path, load_rules
-from scraper.search import Filters, QueryError, check_query, date_bound
+from scraper.search import DATE_HELP, Filters, QueryError, check_query, date_bound, recent_articles
 from scraper.search import search as run_search
 from scraper.stats import archive_stats
 from scraper.warc import export_warc as run_export_warc
@@ -57,6 +73,8 @@ EXIT_LOCKED = 4
 EXIT_INTERRUPTED = 130
 
 BODY_FORMATS = ("text", "markdown", "html")
+# The web extra comes from this repository: the registry's "scraper" is an unrelated project.
+WEB_EXTRA = "pip install -e '.[web]' in a checkout of scraper"
 
 
 class Stop:
@@ -74,6 +92,11 @@ class Stop:
 
         signal.signal(signal.SIGINT, handler)
         signal.signal(signal.SIGTERM, handler)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 URL``, ``2 URLs``; ``many`` for irregular plurals."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def fail(message: str, code: int) -> click.exceptions.Exit:
@@ -101,6 +124,21 @@ def echo_json(data: object, **options: Any) -> None:
     """JSON on stdout; DEL and C1 controls, which json leaves raw, written as \\u escapes."""
     text = json.dumps(data, ensure_ascii=False, **options)
     click.echo(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+def check_output(path: str | None, option: str) -> None:
+    """An output file that cannot be written is a usage error before any work, not after
+    it (``-`` is stdout)."""
+    if not path or path == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise fail(f"{option} {path} is a directory", EXIT_USAGE)
+    folder = target.parent
+    if not folder.is_dir():
+        raise fail(f"{option} {path}: folder does not exist: {folder}", EXIT_USAGE)
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise fail(f"{option} {path}: permission denied", EXIT_USAGE)
 
 
 def busy_timeout() -> float:
@@ -136,7 +174,8 @@ rules_option = click.option(
 cluster_option = click.option(
     "--cluster", "cluster", envvar="SCRAPER_CLUSTER", metavar="ADDRESS|local[:N]",
     help="Run the work on a Dask cluster: a scheduler's address (tcp://host:8786), or local[:N] to start "
-         "N worker processes here (default 2). Env SCRAPER_CLUSTER; needs pip install 'scraper[cluster]'.")
+         "N worker processes here (default 2). Env SCRAPER_CLUSTER; needs the cluster extra: "
+         f"{CLUSTER_INSTALL}.")
 
 
 def check_cluster(value: str | None) -> None:
@@ -172,14 +211,42 @@ def cluster_connection(value: str | None, *, threads_per_worker: int = 1,
         raise fail(str(exc), EXIT_USAGE) from None
 
 
+# A plain string: a directory or an unreadable file is the archive's error (exit 3, one
+# line), said by Archive, not a Click usage block.
 db_option = click.option(
-    "--db", "db_path", default="archive.db", envvar="SCRAPER_DB", show_default=True,
-    type=click.Path(dir_okay=False), help="Archive file (env SCRAPER_DB).")
+    "--db", "db_path", default="archive.db", envvar="SCRAPER_DB", show_default=True, metavar="PATH",
+    help="Archive file (env SCRAPER_DB).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ScraperGroup(click.Group):
+    """The command group, with the conventions of Unix tools: a reader that closes the pipe
+    (``scraper export | head``) ends the command quietly with exit code 0."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _quiet_stdout()
+            raise click.exceptions.Exit(EXIT_OK) from None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a test runner): nothing to flush
+        pass
+
+
+@click.group(cls=ScraperGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scraper")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Fetch articles, keep only the article, archive them in SQLite.
 
     \b
@@ -188,15 +255,23 @@ def cli() -> None:
       scraper list
       scraper export --format csv -o articles.csv
     """
+    if ctx.invoked_subcommand is None:  # plain `scraper`: the overview, not a usage error
+        click.echo(ctx.get_help())
 
 
 # -- fetch ---------------------------------------------------------------------------
 
-def _read_lines(stream: IO[str]) -> Iterator[str]:
-    for line in stream:
+def _numbered_lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
+    """The non-blank, non-comment lines of a URL list, with their line numbers."""
+    for number, line in enumerate(stream, 1):
         line = line.strip()
         if line and not line.startswith("#"):
-            yield line
+            yield number, line
+
+
+def _read_lines(stream: IO[str]) -> Iterator[str]:
+    for _, line in _numbered_lines(stream):
+        yield line
 
 
 def _looks_like_path(arg: str) -> bool:
@@ -228,24 +303,59 @@ def summarize(outcomes: list[Outcome], not_done: int = 0) -> str:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     parts = [f"{counts.get(name, 0)} {name}" for name in ("new", "updated", "unchanged", "not-modified", "failed")
              if counts.get(name) or name in ("new", "failed")]
-    line = f"{len(outcomes)} URL{'s' if len(outcomes) != 1 else ''}: " + ", ".join(parts)
+    line = f"{plural(len(outcomes), 'URL')}: " + ", ".join(parts)
     if not_done:
-        line += f"; interrupted, {not_done} URL{'s' if not_done != 1 else ''} not fetched"
+        line += f"; interrupted, {plural(not_done, 'URL')} not fetched"
     return line
 
 
-def note_private(url: str, allow_private: bool) -> None:
-    """Say so when a URL the user gave is on a private address: fetched, but not silently."""
+class PrivateNotes:
+    """Say so when a URL the user gave is on a private address: fetched, but not silently;
+    once per host and run, not once per URL."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+        self.told: set[str] = set()
+
+    def note(self, url: str) -> None:
+        try:
+            host = scraper.fetching.connect_host(url)
+        except ValueError:
+            return
+        if host in self.told:
+            return
+        self.told.add(host)
+        # looked up now, so tests can swap it; a name that does not resolve fails as "dns"
+        if not scraper.fetching.is_private_host(host) or scraper.fetching.host_addresses(host) is None:
+            return
+        rule = "" if self.allow_private else \
+            "; redirects from public addresses to private ones are still refused"
+        echo(f"note: {url} is on a private address ({host}): fetching it because you gave it{rule}", err=True)
+
+
+def http_options(func: Any) -> Any:
+    """--user-agent, --timeout, --max-bytes, --retries and --allow-private, for fetch and extract."""
+    for option in reversed([
+        click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True, help="User-Agent header."),
+        click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+                     help="Read timeout per request, in seconds."),
+        click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True, type=click.IntRange(min=1024),
+                     help="Largest page body to read."),
+        click.option("--retries", default=2, show_default=True, type=click.IntRange(min=0),
+                     help="Retries on 429/5xx, connection errors and bodies cut short."),
+        click.option("--allow-private", is_flag=True,
+                     help="Follow redirects from public addresses to private, loopback and link-local ones."),
+    ]):
+        func = option(func)
+    return func
+
+
+def checked_url(url: str, where: str = "") -> str:
+    """``url`` normalised, or a usage error (exit 2) naming where it came from."""
     try:
-        host = scraper.fetching.connect_host(url)
-    except ValueError:
-        return
-    # looked up now, so tests can swap it; a name that does not resolve fails as "dns"
-    if not scraper.fetching.is_private_host(host) or scraper.fetching.host_addresses(host) is None:
-        return
-    rule = "" if allow_private else \
-        "; redirects from public addresses to private ones are still refused"
-    echo(f"note: {url} is on a private address ({host}): fetching it because you gave it{rule}", err=True)
+        return check_url(url)
+    except FetchError as exc:
+        raise fail(f"{where}{exc.message}", EXIT_USAGE) from None
 
 
 @cli.command()
@@ -253,21 +363,13 @@ def note_private(url: str, allow_private: bool) -> None:
 @click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
               help="Read URLs from FILE, one per line ('-' for stdin).")
 @click.option("--url", "original_url", help="Original address of a local .html file given as TARGET.")
-@click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True, help="User-Agent header.")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Read timeout per request, in seconds.")
-@click.option("--max-bytes", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(min=1024),
-              help="Largest page body to read.")
-@click.option("--retries", default=2, show_default=True, type=click.IntRange(min=0),
-              help="Retries on 429/5xx, connection errors and bodies cut short.")
+@http_options
 @click.option("--comments", is_flag=True, help="Keep reader comments (stored apart from the body).")
-@click.option("--allow-private", is_flag=True,
-              help="Follow redirects from public addresses to private, loopback and link-local ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures.")
 @rules_option
 @db_option
 def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: str | None, user_agent: str,
-          timeout: float, max_bytes: int, retries: int, comments: bool, allow_private: bool, quiet: bool,
+          timeout: float, max_bytes: int, retries: int, allow_private: bool, comments: bool, quiet: bool,
           rules_path: str | None, db_path: str) -> None:
     """Fetch pages, extract their articles and store them in the archive.
 
@@ -275,6 +377,7 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
     Re-fetching a URL updates its article in place. A redirect from a public
     address to a private, loopback, link-local or cloud-metadata one is refused
     unless --allow-private; URLs you give on such addresses are fetched, with a note.
+    Every URL, from the command line or --input, is checked before any request.
 
     \b
     Examples:
@@ -282,13 +385,13 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
       scraper fetch --input urls.txt
       scraper fetch saved/story.html --url https://example.com/news/story.html
     """
-    items = list(targets)
+    items = [(t, "") for t in targets]
     if input_file is not None:
-        items.extend(_read_lines(input_file))
+        name = "stdin" if input_file.name == "<stdin>" else input_file.name
+        items.extend((line, f"{name} line {number}: ") for number, line in _numbered_lines(input_file))
     if not items:
         raise fail("nothing to fetch: give URLs, a file, or --input FILE", EXIT_USAGE)
-    files = [t for t in items if _looks_like_path(t)]
-    urls = [t for t in items if t not in files]
+    files = [t for t, _ in items if _looks_like_path(t)]
     if files:
         missing = [f for f in files if not Path(f).is_file()]
         if missing:
@@ -299,23 +402,13 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
             raise fail("--url applies to one file; archive files one at a time", EXIT_USAGE)
     elif original_url is not None:
         raise fail("--url is for a local .html file; give the file as TARGET", EXIT_USAGE)
-    from_args = set(targets)
-    checked = []
-    for url in urls:
-        try:
-            checked.append(check_url(url))
-        except FetchError as exc:
-            if url in from_args:
-                raise fail(exc.message, EXIT_USAGE) from None
-            checked.append(url)  # a bad line in an input file fails on its own
+    checked = [checked_url(t, where) for t, where in items if t not in files]
     if original_url is not None:
-        try:
-            check_url(original_url)
-        except FetchError as exc:
-            raise fail(f"--url: {exc.message}", EXIT_USAGE) from None
+        checked_url(original_url, "--url: ")
 
     rules = open_rules(rules_path)
     archive = open_archive(db_path)
+    notes = PrivateNotes(allow_private)
     Stop.install()
     outcomes: list[Outcome] = []
     try:
@@ -329,7 +422,7 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
                 if Stop.requested:
                     break
                 if not quiet:
-                    note_private(url, allow_private)
+                    notes.note(url)
                 outcome = archive_url(url, archive, fetcher, rules=rules, comments=comments)
                 outcomes.append(outcome)
                 report(outcome, quiet)
@@ -343,6 +436,81 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if any(not o.ok for o in outcomes):
         raise click.exceptions.Exit(EXIT_FAILED)
+
+
+# -- extract ---------------------------------------------------------------------------
+
+EXTRACT_FORMATS = ("text", "markdown", "html", "json")
+
+
+@cli.command("extract")
+@click.argument("target")
+@click.option("--url", "original_url", help="Original address of a saved page given as TARGET (for its links).")
+@click.option("--format", "fmt", type=click.Choice(EXTRACT_FORMATS), default="text", show_default=True,
+              help="The body as text, Markdown or clean HTML, or every field as JSON.")
+@http_options
+@click.option("--comments", is_flag=True, help="Keep reader comments (JSON only; never in the body).")
+@rules_option
+def extract_command(target: str, original_url: str | None, fmt: str, user_agent: str, timeout: float,
+                    max_bytes: int, retries: int, allow_private: bool, comments: bool,
+                    rules_path: str | None) -> None:
+    """Extract the article of one URL or saved page and print it; nothing is archived.
+
+    The same fetch (limits, retries, address rules) and extractor as fetch, so this
+    is how to try scraper on a page. Text and Markdown start with the title.
+
+    \b
+    Examples:
+      scraper extract https://example.com/news/story.html
+      scraper extract saved/story.html --format markdown
+      scraper extract https://example.com/news/story.html --format json | jq .published
+    """
+    rules = open_rules(rules_path)
+    if _looks_like_path(target):
+        path = Path(target)
+        if not path.is_file():
+            raise fail(f"no such file: {target}", EXIT_USAGE)
+        url = checked_url(original_url, "--url: ") if original_url else path.resolve().as_uri()
+        data = path.read_bytes()
+        problem = html_problem(data)
+        if problem is not None:
+            raise fail(f"{problem[0]}: {target}: {problem[1]}", EXIT_FAILED)
+        article = _extract_or_fail(data, url, target, rules=rules, comments=comments)
+    else:
+        if original_url is not None:
+            raise fail("--url is for a saved page given as TARGET", EXIT_USAGE)
+        url = checked_url(target)
+        PrivateNotes(allow_private).note(url)
+        try:
+            with Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes, retries=retries,
+                         allow_private=allow_private) as fetcher:
+                response = fetcher.fetch(url)
+        except FetchError as exc:
+            raise fail(f"{exc.kind}: {exc.message}", EXIT_FAILED) from None
+        article = _extract_or_fail(response.content, response.final_url, target, headers=response.headers,
+                                   rules=rules, comments=comments)
+        article.url = response.url
+    if fmt == "json":
+        data_out = article.to_dict()
+        data_out.pop("explain", None)
+        echo_json(data_out, indent=2)
+        return
+    body = article.body if fmt == "text" else render_body(article.body_html, fmt)
+    if fmt == "html":
+        echo(body)
+        return
+    title = article.title or ""
+    if title:
+        echo(f"# {title}\n" if fmt == "markdown" else f"{title}\n")
+    echo(body)
+
+
+def _extract_or_fail(content: bytes, url: str, target: str, **options: Any) -> Article:
+    """The article, within the extraction budget every page has; over it, exit code 1."""
+    try:
+        return extract_within_budget(content, url, **options)
+    except TooComplex as exc:
+        raise fail(f"{exc.kind}: {target}: {exc}", EXIT_FAILED) from None
 
 
 # -- show / list ---------------------------------------------------------------------
@@ -385,8 +553,9 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
         echo_json(row, indent=2)
         return
     echo(row["title"] or "(no title)")
-    for label, key in (("URL", "url"), ("Original", "original_url"), ("Published", "published"), ("Modified", "modified"),
-                       ("Site", "site_name"), ("Language", "language")):
+    for label, key in (("URL", "url"), ("Original", "original_url"), ("Published", "published"),
+                       ("Modified", "modified"), ("Site", "site"), ("Publication", "site_name"),
+                       ("Language", "language")):
         if row.get(key):
             echo(f"{label}: {row[key]}")
     if row.get("authors"):
@@ -415,49 +584,75 @@ def show_explanation(article: Article, fmt: str) -> None:
         echo(f"{name:<14} {str(value)[:70]!s:<72} ← {source}")
 
 
-@cli.command("list")
-@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1),
-              help="How many articles to list.")
-@db_option
-def list_(limit: int, db_path: str) -> None:
-    """List archived articles, most recently fetched first.
-
-    \b
-    Example:
-      scraper list --limit 50
-    """
-    with open_archive(db_path, readonly=True) as archive:
-        for row in archive.articles(limit=limit):
-            date = (row["published"] or "")[:10] or "-"
-            echo(f"{row['id']:>6}  {date:<10}  {row['site'] or '-':<24}  {row['title'] or row['url']}")
-
-
 # -- the archive: search, export, stats, re-extraction, WARC, migrate ------------------
 
 def _filters(since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-             query: str | None = None) -> Filters:
-    """Options → Filters, with a bad date as a usage error."""
-    for label, value in (("--since", since), ("--until", until)):
+             query: str | None = None, *, articles_only: bool = False) -> Filters:
+    """Options → Filters, with a bad date as a usage error. Relative dates (2d) are fixed
+    here, once, so every query of the command uses the same bound."""
+    bounds: dict[str, str | None] = {"--since": since, "--until": until}
+    for label, value in bounds.items():
         if value:
             try:
                 date_bound(value)
             except ValueError as exc:
                 raise fail(f"{label}: {exc}", EXIT_USAGE) from None
-    return Filters(since=since, until=until, tags=tags, sites=sites, query=query)
+    return Filters(since=since, until=until, tags=tags, sites=sites, query=query, articles_only=articles_only)
 
 
 def filter_options(func: Any) -> Any:
-    """--since/--until/--tag/--site, shared by search, export and reextract."""
+    """--since/--until/--tag/--site/--articles-only, shared by list, search, export and reextract."""
     for option in reversed([
-        click.option("--since", metavar="DATE", help="Published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--since", metavar="DATE", help=f"Published on or after DATE ({DATE_HELP})."),
         click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive)."),
         click.option("--tag", "tags", multiple=True, metavar="TAG",
                      help="Only articles with this tag (case-insensitive; repeat for any of several)."),
         click.option("--site", "sites", multiple=True, metavar="HOST",
                      help="Only articles from this site, e.g. example.com (repeat for several)."),
+        click.option("--articles-only", is_flag=True,
+                     help="Leave out pages that did not read as articles (home pages, lists, stubs)."),
     ]):
         func = option(func)
     return func
+
+
+LIST_FIELDS = ("id", "published", "site", "title", "url", "is_article", "last_fetched")
+
+
+@cli.command("list")
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="How many articles to list.")
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["text", *FORMATS]), default="text", show_default=True,
+              help=f"text, or one row per article ({', '.join(LIST_FIELDS)}) as csv, json or jsonl.")
+@db_option
+def list_(limit: int, since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
+          articles_only: bool, fmt: str, db_path: str) -> None:
+    """List archived articles, most recently fetched first.
+
+    \b
+    Examples:
+      scraper list --limit 50
+      scraper list --site example.com --tag Climate --articles-only
+      scraper list --format csv --limit 1000 > recent.csv
+    """
+    filters = _filters(since, until, tags, sites, articles_only=articles_only)
+    with open_archive(db_path, readonly=True) as archive:
+        rows = recent_articles(archive, filters, limit=limit, columns=LIST_FIELDS)
+        try:
+            if fmt != "text":
+                write_export(rows, sys.stdout, fmt=fmt, fields=LIST_FIELDS)
+                return
+            shown = 0
+            for row in rows:
+                date = (row["published"] or "")[:10] or "-"
+                mark = "" if row["is_article"] else "  [not an article]"
+                echo(f"{row['id']:>6}  {date:<10}  {row['site'] or '-':<24}  {row['title'] or row['url']}{mark}")
+                shown += 1
+        except ArchiveError as exc:
+            raise fail(str(exc), EXIT_ARCHIVE) from None
+    if not shown:
+        click.echo("no articles" + (" match" if filters.where()[0] != "1" else " in the archive"), err=True)
 
 
 @cli.command()
@@ -467,7 +662,7 @@ def filter_options(func: Any) -> Any:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @db_option
 def search(query: str, since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-           limit: int, fmt: str, db_path: str) -> None:
+           articles_only: bool, limit: int, fmt: str, db_path: str) -> None:
     """Full-text search over titles and bodies, best matches first.
 
     QUERY uses SQLite FTS5 syntax: words (all must match), "exact phrase",
@@ -479,8 +674,9 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
       scraper search tajikistan
       scraper search '"border outpost" OR garrison' --since 2021 --site themoscowtimes.com
       scraper search taliban --tag Afghanistan --format json
+      scraper search budget --since 2w --articles-only
     """
-    filters = _filters(since, until, tags, sites)
+    filters = _filters(since, until, tags, sites, articles_only=articles_only)
     with open_archive(db_path, readonly=True) as archive:
         try:
             hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"))
@@ -506,10 +702,11 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE, not stdout.")
-@click.option("--fields", help=f"Comma-separated columns to export, in order (any of: {', '.join(ALL_FIELDS)}).")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE, not stdout ('-' is stdout).")
+@click.option("--fields", help=f"Comma-separated columns to export, in order (default: {','.join(DEFAULT_FIELDS)}; "
+                               f"any of: {', '.join(ALL_FIELDS)}).")
 @filter_options
-@click.option("--query", "-q", metavar="FTS", help="Only articles matching this full-text query (as in search).")
+@click.option("--query", metavar="FTS", help="Only articles matching this full-text query (as in search).")
 @click.option("--body-format", type=click.Choice(BODY_FORMATS), default="text", show_default=True)
 @click.option("--excel-safe", is_flag=True,
               help="CSV for spreadsheets: prefix cells starting with = + - @ with ' and add a UTF-8 BOM.")
@@ -517,8 +714,8 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
               help="JSON/JSONL: add each article's past versions as a 'versions' list.")
 @db_option
 def export(fmt: str, output: str | None, fields: str | None, since: str | None, until: str | None,
-           tags: tuple[str, ...], sites: tuple[str, ...], query: str | None, body_format: str,
-           excel_safe: bool, with_versions: bool, db_path: str) -> None:
+           tags: tuple[str, ...], sites: tuple[str, ...], articles_only: bool, query: str | None,
+           body_format: str, excel_safe: bool, with_versions: bool, db_path: str) -> None:
     """Export archived articles as CSV, JSON or JSON Lines, in publication order.
 
     Streams: memory stays flat however large the archive. In CSV, lists (authors,
@@ -529,6 +726,7 @@ def export(fmt: str, output: str | None, fields: str | None, since: str | None, 
       scraper export --format csv -o articles.csv
       scraper export --format jsonl --fields url,title,published,tags --since 2021-07 --tag Afghanistan
       scraper export --query 'taliban OR "border outpost"' --site themoscowtimes.com -o hits.csv
+      scraper export --articles-only --since 1w | head
     """
     try:
         columns = parse_fields(fields)
@@ -536,7 +734,9 @@ def export(fmt: str, output: str | None, fields: str | None, since: str | None, 
         raise fail(str(exc), EXIT_USAGE) from None
     if with_versions and fmt == "csv":
         raise fail("--versions needs --format json or jsonl", EXIT_USAGE)
-    filters = _filters(since, until, tags, sites, query)
+    check_output(output, "-o")
+    filters = _filters(since, until, tags, sites, query, articles_only=articles_only)
+    to_file = output not in (None, "-")
     with open_archive(db_path, readonly=True) as archive:
         if query:
             try:
@@ -546,15 +746,17 @@ def export(fmt: str, output: str | None, fields: str | None, since: str | None, 
         options = dict(fmt=fmt, fields=columns, filters=filters, body_format=body_format, excel=excel_safe,
                        versions=with_versions)
         try:
-            if output:
-                with open(output, "w", encoding="utf-8", newline="") as out:
+            if to_file:
+                with open(str(output), "w", encoding="utf-8", newline="") as out:
                     count = export_articles(archive, out, **options)  # type: ignore[arg-type]
-                click.echo(f"exported {count} articles to {output}", err=True)
+                click.echo(f"exported {plural(count, 'article')} to {output}", err=True)
             else:
                 export_articles(archive, sys.stdout, **options)  # type: ignore[arg-type]
         except ArchiveError as exc:
             raise fail(str(exc), EXIT_ARCHIVE) from None
         except OSError as exc:
+            if not to_file:
+                raise  # stdout: a closed pipe ends quietly (ScraperGroup); anything else is not ours to hide
             raise fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE) from None
 
 
@@ -580,10 +782,11 @@ def stats(top: int, fmt: str, db_path: str) -> None:
         echo_json(figures, indent=2)
         return
     t = figures["totals"]
-    click.echo(f"{t['articles']} articles ({t['undated']} undated, {t['not_articles']} not articles) from "
-               f"{t['sites']} sites; {t['versions']} past versions; {t['pages']} pages "
-               f"({t['raw_bytes'] / 1e6:.1f} MB raw); {t['fetches']} fetch attempts, {t['failed_fetches']} failed; "
-               f"file {t['file_bytes'] / 1e6:.1f} MB")
+    click.echo(f"{plural(t['articles'], 'article')} ({t['undated']} undated, {t['not_articles']} not "
+               f"{'an article' if t['not_articles'] == 1 else 'articles'}) from {plural(t['sites'], 'site')}; "
+               f"{plural(t['versions'], 'past version')}; {plural(t['pages'], 'page')} "
+               f"({t['raw_bytes'] / 1e6:.1f} MB raw); {plural(t['fetches'], 'fetch attempt')}, "
+               f"{t['failed_fetches']} failed; file {t['file_bytes'] / 1e6:.1f} MB")
     click.echo("\nArticles per site:")
     for row in figures["sites"]:
         span = f"{(row['first_published'] or '')[:10]} … {(row['last_published'] or '')[:10]}"
@@ -620,13 +823,65 @@ class _Counter:
             click.echo(f"\r{self.label}: {self.done} pages", err=True, nl=False)
 
 
+class Eta:
+    """Time left, from the pace since the first pages came back.
+
+    Extraction processes spend their first second or so importing; click's own estimate
+    (time since the start / pages done) took that start-up for the pace of the whole job
+    and showed 00:04:54 left for a job of 4 s.
+    """
+
+    def __init__(self, total: int, clock: Any = time.monotonic) -> None:
+        self.total, self.clock, self.done = total, clock, 0
+        self.first: tuple[float, int] | None = None  # (when, pages done) at the first report
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.first is None:
+            self.first = (self.clock(), self.done)
+
+    def left(self) -> float | None:
+        """Seconds left, or None until two reports give a pace."""
+        if self.first is None or self.done <= self.first[1]:
+            return None
+        pace = (self.done - self.first[1]) / max(self.clock() - self.first[0], 1e-6)
+        return max(0.0, (self.total - self.done) / pace)
+
+    def text(self) -> str | None:
+        left = self.left()
+        if left is None:
+            return None
+        minutes, seconds = divmod(int(left + 0.5), 60)
+        return f"~{minutes}:{seconds:02d} left" if minutes else f"~{seconds}s left"
+
+
+class _Bar:
+    """click's progress bar with :class:`Eta` in place of its own estimate."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.eta = Eta(total)
+        self.bar: Any = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=False,
+                                     item_show_func=lambda _: self.eta.text())
+
+    def __enter__(self) -> _Bar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.__exit__(*exc)
+
+    def update(self, n: int) -> None:
+        self.eta.update(n)
+        self.bar.update(n)
+
+
 def _progress(total: int | None, label: str) -> Any:
     """A progress bar on a terminal (stderr), nothing otherwise: logs stay clean."""
     if not sys.stderr.isatty():
         return None
     if total is None:
         return _Counter(label)
-    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+    return _Bar(total, label)
 
 
 @cli.command()
@@ -638,7 +893,7 @@ def _progress(total: int | None, label: str) -> Any:
 @cluster_option
 @db_option
 def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-              limit: int | None, jobs: int | None, fmt: str, cluster: str | None, db_path: str) -> None:
+              articles_only: bool, limit: int | None, jobs: int | None, fmt: str, cluster: str | None, db_path: str) -> None:
     """Re-run the current extractor over the stored raw pages (no network).
 
     Updates only the articles whose output changed; a changed text, title, date,
@@ -653,7 +908,7 @@ def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites
       scraper reextract --site themoscowtimes.com --jobs 2
       scraper reextract --cluster tcp://scheduler.lan:8786
     """
-    filters = _filters(since, until, tags, sites)
+    filters = _filters(since, until, tags, sites, articles_only=articles_only)
     check_cluster(cluster)
     if cluster and jobs is not None:
         raise fail("--jobs is for processes on this machine; with --cluster the cluster's workers extract",
@@ -749,8 +1004,8 @@ def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int
         parts = ", ".join(f"{n} {status}" for status, n in sorted(report.stored.items())) or "none"
         skipped = sum(report.skipped.values())
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items(), key=lambda kv: -kv[1]))
-        echo(f"{report.records} records in {len(files)} file{'s' if len(files) != 1 else ''}: "
-                   f"{stored} pages archived ({parts}); {skipped} skipped" + (f" ({reasons})" if reasons else "")
+        echo(f"{plural(report.records, 'record')} in {plural(len(files), 'file')}: "
+             f"{plural(stored, 'page')} archived ({parts}); {skipped} skipped" + (f" ({reasons})" if reasons else "")
                    + f"; {report.failed} failed", err=True)
     if Stop.requested:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
@@ -787,7 +1042,7 @@ def export_warc_command(output: str, db_path: str) -> None:
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE) from None
-    click.echo(f"exported {count} pages to {output}", err=True)
+    click.echo(f"exported {plural(count, 'page')} to {output}", err=True)
 
 
 @cli.command()
@@ -832,7 +1087,7 @@ def serve(db_path: str, host: str, port: int, live: bool, public: bool, expose_r
     Read-only: the archive is opened immutable, so the file is never touched
     (--live instead sees new articles while a crawl runs). Raw pages and fetch
     headers are withheld unless --expose-raw. Needs the web extra:
-    pip install 'scraper[web]'. Ctrl-C stops it.
+    pip install -e '.[web]' in a checkout of scraper. Ctrl-C stops it.
 
     \b
     Examples:
@@ -843,7 +1098,7 @@ def serve(db_path: str, host: str, port: int, live: bool, public: bool, expose_r
     try:
         import datasette  # noqa: F401
     except ImportError:
-        raise fail("scraper serve needs Datasette: pip install 'scraper[web]'", EXIT_USAGE) from None
+        raise fail(f"scraper serve needs Datasette: {WEB_EXTRA}", EXIT_USAGE) from None
     from scraper.web import server
 
     try:
@@ -946,8 +1201,7 @@ def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None
               help="sites.toml with several [[site]] tables and shared settings.")
 @click.option("--max-pages", type=click.IntRange(min=0), help="Fetch at most N pages this run.")
 @click.option("--max-pages-per-site", type=click.IntRange(min=0), help="Fetch at most N pages per site this run.")
-@click.option("--since", metavar="DATE",
-              help="Skip feed/sitemap entries dated before DATE (YYYY-MM-DD, ISO time, or 36h, 2d, 1w).")
+@click.option("--since", metavar="DATE", help=f"Skip feed/sitemap entries dated before DATE ({DATE_HELP}).")
 @click.option("--include", multiple=True, metavar="PATTERN", help="Only crawl URLs matching PATTERN. Repeatable.")
 @click.option("--exclude", multiple=True, metavar="PATTERN", help="Never crawl URLs matching PATTERN. Repeatable.")
 @click.option("--refresh", is_flag=True, default=None,
@@ -1006,6 +1260,8 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
         options = build_options(config=config_file, explicit=explicit)
     except ConfigError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
+    check_output(summary_json, "--summary-json")  # before the crawl, not after it
+    check_output(log_file, "--log-file")
     check_cluster(cluster)
     if cluster and processes is not None:
         raise fail("--processes is for extraction on this machine; with --cluster the cluster's workers "
@@ -1056,6 +1312,7 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)
+    assert summary is not None  # crawl() returned or raised
     if summary_json:
         try:
             Path(summary_json).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sqlite3
+import weakref
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -308,9 +309,14 @@ class Archive:
         self.migrated_from: int | None = None
         # SQLite takes whole milliseconds in a C int: about 24 days at most
         timeout = 30.0 if timeout != timeout else min(max(timeout, 0.0), MAX_BUSY_TIMEOUT)
+        self._cursors: weakref.WeakSet[sqlite3.Cursor] = weakref.WeakSet()  # those query() streams from
+        # side files a read-only open finds missing are removed again on close (see close())
+        self._side_files_absent = readonly and not any(p.exists() for p in self._side_files())
         conn: sqlite3.Connection | None = None
         try:
             if readonly:
+                if self.path.is_dir():
+                    raise ArchiveError(f"archive path is a directory: {self.path}")
                 if not self.path.is_file():
                     raise ArchiveError(f"no archive at {self.path}")
                 conn = self._connect_readonly(timeout)
@@ -409,8 +415,42 @@ class Archive:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.migrated_from = start if start < SCHEMA_VERSION else None
 
+    def _side_files(self) -> tuple[Path, Path]:
+        return (self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm"))
+
     def close(self) -> None:
+        for cursor in list(self._cursors):
+            try:
+                cursor.close()
+            except sqlite3.Error:
+                pass
         self.db.conn.close()
+        if self.readonly and self._side_files_absent:
+            self._remove_side_files()
+
+    def _remove_side_files(self) -> None:
+        """Leave no empty ``-wal`` and 32 KB ``-shm`` beside the archive after a read.
+
+        A WAL reader creates both, and only a connection that may write removes them as
+        the last one to close. So when this read found neither, SQLite itself is asked:
+        a connection opened and closed again removes them if, and only if, no other
+        process has the archive open (then it is the last one; with another reader or a
+        crawl that started meanwhile, nothing happens). The ``-wal`` it finds is empty,
+        or a writer's that already closed, so nothing is written to the archive itself.
+        """
+        wal, shm = self._side_files()
+        if not (wal.exists() or shm.exists()):
+            return
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=0, isolation_level=None)
+        except sqlite3.Error:
+            return
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error:
+            pass  # read-only file or folder, busy: leave them, as any WAL reader would
+        finally:
+            conn.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -650,10 +690,17 @@ class Archive:
         return rows[0] if rows else None
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
-        """Rows of ``sql`` as dicts with JSON list columns decoded; streams, never loads all."""
+        """Rows of ``sql`` as dicts with JSON list columns decoded; streams, never loads all.
+
+        The cursor is closed with the archive even when the reader stopped half-way (a
+        closed pipe): an open statement would keep the connection alive past close().
+        """
         try:
-            for row in self.db.query(sql, params):
-                yield _decode(row)
+            cursor = self.db.conn.execute(sql, params)
+            self._cursors.add(cursor)
+            keys = [d[0] for d in cursor.description]
+            for row in cursor:
+                yield _decode(dict(zip(keys, row)))
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 

@@ -54,7 +54,8 @@ DEFAULT_TIMEOUT = 10.0          # seconds to reach a scheduler and see a worker
 DEFAULT_CHUNK_SIZE = 100        # pages per re-extraction task: a second or more of work, not milliseconds
 MAX_PAGES_IN_FLIGHT = 10_000    # pages sent but not yet written back, whatever the cluster's size
 CHUNK_RETRIES = 2               # a chunk task that raised is run again (it has no side effects)
-INSTALL_HINT = "pip install 'scraper[cluster]'"
+# From this repository: the registry's "scraper" is an unrelated project.
+INSTALL_HINT = "pip install -e '.[cluster]' in a checkout of scraper"
 
 
 class ClusterError(Exception):

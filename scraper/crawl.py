@@ -39,7 +39,7 @@ from concurrent.futures import (
 )
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,7 @@ __all__ = [
 log = logging.getLogger("scraper.crawl")
 
 SKIPPED = "skipped"
+GONE = (404, 410)               # a page answered so is settled at once, not tried again
 MAX_SITEMAP_LEVELS = 4          # index → index → … → urlset
 MAX_SITEMAPS_PER_SITE = 2000    # a sitemap trap stops here
 
@@ -165,11 +166,54 @@ class CrawlOptions:
         return 0 if self.workers <= 1 else min(self.workers, os.cpu_count() or 1)
 
 
-_SITE_KEYS = {"name", "feeds", "feed", "sitemaps", "sitemap", "start", "urls", "follow", "depth", "include",
-              "exclude", "delay", "max_pages", "max_pages_per_site", "since"}
-_GLOBAL_KEYS = {"workers", "processes", "delay", "max_pages", "max_pages_per_site", "refresh", "allow_private",
-                "user_agent", "timeout", "max_bytes", "retries", "since", "include", "exclude", "follow",
-                "depth", "site"}
+# What each setting of a sites.toml holds: checked for the whole file before any request.
+_INT, _NUMBER, _BOOL, _TEXT, _PATTERNS, _DATE = "int", "number", "bool", "text", "patterns", "date"
+_KINDS = {
+    _INT: "a whole number (0 or more)", _NUMBER: "a number (0 or more)", _BOOL: "true or false",
+    _TEXT: "a string", _PATTERNS: "a string or a list of strings",
+    _DATE: "a date (2024-05-01, an ISO time, or a string like \"2d\")",
+}
+_SITE_KEYS = {"name": _TEXT, "feeds": _PATTERNS, "feed": _PATTERNS, "sitemaps": _PATTERNS, "sitemap": _PATTERNS,
+              "start": _PATTERNS, "urls": _PATTERNS, "follow": _PATTERNS, "depth": _INT, "include": _PATTERNS,
+              "exclude": _PATTERNS, "delay": _NUMBER, "max_pages": _INT, "max_pages_per_site": _INT,
+              "since": _DATE}
+_GLOBAL_KEYS = {"workers": _INT, "processes": _INT, "delay": _NUMBER, "max_pages": _INT,
+                "max_pages_per_site": _INT, "refresh": _BOOL, "allow_private": _BOOL, "user_agent": _TEXT,
+                "timeout": _NUMBER, "max_bytes": _INT, "retries": _INT, "since": _DATE, "include": _PATTERNS,
+                "exclude": _PATTERNS, "follow": _PATTERNS, "depth": _INT, "site": "tables"}
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind == _NUMBER:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _TEXT:
+        return isinstance(value, str)
+    if kind == _PATTERNS:
+        return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    if kind == _DATE:
+        return isinstance(value, (str, date))  # datetime is a date too
+    return True
+
+
+def _check_types(table: Mapping[str, Any], kinds: Mapping[str, str], where: str) -> None:
+    """Unknown keys and values of the wrong type are errors naming the key and where it is,
+    so a typo or a quoted number never crawls the wrong thing or fails half-way."""
+    unknown = set(table) - set(kinds)
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
+    for key, value in table.items():
+        if not _fits(value, kinds[key]):
+            raise ConfigError(f"{where}: {key} must be {_KINDS[kinds[key]]}, not {_toml_repr(value)}")
+
+
+def _toml_repr(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _since(value: Any) -> str | None:
@@ -177,20 +221,17 @@ def _since(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _as_list(value: Any, key: str, where: str) -> list[str]:
+def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ConfigError(f"{where}: {key} must be a string or a list of strings")
+    return [value] if isinstance(value, str) else list(value)
 
 
 def load_config(path: str | Path) -> tuple[dict[str, Any], list[SiteConfig]]:
     """Read a ``sites.toml``: top-level settings (any crawl option) and ``[[site]]`` tables.
 
-    Unknown keys are errors, so a typo never silently crawls the wrong thing.
+    The whole file is checked before anything is crawled: unknown keys and values of the
+    wrong type are errors, so a typo never silently crawls the wrong thing.
     """
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -198,29 +239,25 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], list[SiteConfig]]:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
-    unknown = set(data) - _GLOBAL_KEYS
-    if unknown:
-        raise ConfigError(f"config {path}: unknown setting {sorted(unknown)[0]!r}")
+    _check_types(data, _GLOBAL_KEYS, f"config {path}")
     tables = data.pop("site", [])
-    if not isinstance(tables, list) or not tables:
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         raise ConfigError(f"config {path}: no [[site]] tables")
     sites = []
     for i, table in enumerate(tables, 1):
-        where = f"config {path}, site {table.get('name') or i}"
-        unknown = set(table) - _SITE_KEYS
-        if unknown:
-            raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
+        name = table.get("name")
+        where = f"config {path}, site {name if isinstance(name, str) and name else i}"
+        _check_types(table, _SITE_KEYS, where)
         site = SiteConfig(
             name=str(table.get("name") or f"site{i}"),
-            feeds=_as_list(table.get("feeds"), "feeds", where) + _as_list(table.get("feed"), "feed", where),
-            sitemaps=_as_list(table.get("sitemaps"), "sitemaps", where)
-            + _as_list(table.get("sitemap"), "sitemap", where),
-            start=_as_list(table.get("start"), "start", where),
-            urls=_as_list(table.get("urls"), "urls", where),
-            follow=_as_list(table.get("follow", data.get("follow")), "follow", where),
+            feeds=_as_list(table.get("feeds")) + _as_list(table.get("feed")),
+            sitemaps=_as_list(table.get("sitemaps")) + _as_list(table.get("sitemap")),
+            start=_as_list(table.get("start")),
+            urls=_as_list(table.get("urls")),
+            follow=_as_list(table.get("follow", data.get("follow"))),
             depth=int(table.get("depth", data.get("depth", 1))),
-            include=_as_list(table.get("include", data.get("include")), "include", where),
-            exclude=_as_list(table.get("exclude", data.get("exclude")), "exclude", where),
+            include=_as_list(table.get("include", data.get("include"))),
+            exclude=_as_list(table.get("exclude", data.get("exclude"))),
             delay=float(table["delay"]) if "delay" in table else None,
             max_pages=table.get("max_pages_per_site", table.get("max_pages")),
             since=_since(table.get("since", data.get("since"))),
@@ -327,6 +364,7 @@ class CrawlSummary:
     skipped_old: int = 0
     skipped_other: int = 0
     moved: int = 0
+    gone: int = 0
     failed: int = 0
     hosts_deferred: int = 0  # robots.txt asked for a Crawl-delay over MAX_CRAWL_DELAY
     sources_fetched: int = 0
@@ -355,17 +393,20 @@ class CrawlSummary:
         """One human line for stderr."""
         parts = [f"{self.discovered} discovered", f"{self.fetched} fetched", f"{self.new} new",
                  f"{self.updated} updated", f"{self.unchanged} unchanged"]
-        for label, value in (("duplicates", self.duplicates), ("skipped by robots.txt", self.skipped_robots),
+        for label, value in (("duplicate", self.duplicates), ("skipped by robots.txt", self.skipped_robots),
                              ("already archived", self.skipped_archived),
                              ("refused (private address)", self.skipped_private),
-                             ("moved to other sites", self.moved),
+                             ("moved to other sites", self.moved), ("gone (404/410)", self.gone),
                              (f"host{'s' if self.hosts_deferred != 1 else ''} deferred "
                               f"(Crawl-delay over {MAX_CRAWL_DELAY:g} s)", self.hosts_deferred),
-                             ("left queued", self.left_queued), ("sources failed", self.sources_failed)):
+                             ("left queued", self.left_queued), ("source failed", self.sources_failed)):
             if value:
+                if value != 1 and label in ("duplicate", "source failed"):
+                    label = label.replace("duplicate", "duplicates").replace("source ", "sources ")
                 parts.append(f"{value} {label}")
         parts.append(f"{self.failed} failed")
-        return f"crawl {self.status} in {self.duration:.1f}s: " + ", ".join(parts)
+        status = {"limit": "stopped at its page limit"}.get(self.status, self.status)
+        return f"crawl {status} in {self.duration:.1f}s: " + ", ".join(parts)
 
 
 # -- the crawler ---------------------------------------------------------------------------
@@ -479,6 +520,35 @@ class _Site:
         self.max_pages = config.max_pages if config.max_pages is not None else options.max_pages_per_site
         self.fingerprint = config.fingerprint(options.refresh)
         self.sitemaps_seen = 0
+        # how many found URLs each filter was tried on and let through (see unmatched_warnings)
+        self.links_found = self.links_followed = 0
+        self.urls_checked = self.urls_included = 0
+
+    def unmatched_warnings(self) -> list[str]:
+        """What to tell the user when --follow or --include let nothing through this run,
+        with the likely fix: patterns are globs on the whole path, so '/news/' is that
+        page alone and '/news/*' what is under it."""
+        where = "" if self.name == "cli" else f"site {self.name}: "
+        warnings = []
+        for option, patterns, tried, passed in (("--follow", self.config.follow, self.links_found,
+                                                 self.links_followed),
+                                                ("--include", self.config.include, self.urls_checked,
+                                                 self.urls_included)):
+            if patterns and tried and not passed:
+                shown = " ".join(f"'{p}'" for p in patterns)
+                hints = [_glob_hint(p) for p in patterns]
+                hint = " ".join(f"'{h}'" for h in hints if h)
+                warnings.append(f"{where}{option} {shown} matched none of the {tried} URL{'s' if tried != 1 else ''} "
+                                f"found; patterns are globs on the whole path and query"
+                                + (f" (did you mean {hint}?)" if hint else ""))
+        return warnings
+
+
+def _glob_hint(pattern: str) -> str | None:
+    """'/news/' → '/news/*', '/news' → '/news/*': what a pattern without a wildcard meant."""
+    if pattern.startswith("re:") or any(c in pattern for c in "*?["):
+        return None
+    return pattern.rstrip("/") + "/*"
 
 
 class Crawler:
@@ -521,6 +591,7 @@ class Crawler:
         self._private: dict[str, bool] = {}   # connect host -> judged private this run
         self.trusted_origins: set[str] = set()  # origins of the URLs the user gave
         self.deferred: set[str] = set()  # origins whose Crawl-delay is over MAX_CRAWL_DELAY
+        self._noted_private: set[str] = set()  # hosts the seed note was given for
         # seconds summed over threads/processes: network wait for pages and for sources,
         # extraction (CPU, in the pool), archive writes and discovery (main thread)
         self._timings = {"fetch_pages": 0.0, "fetch_sources": 0.0, "extract": 0.0, "write": 0.0,
@@ -584,6 +655,9 @@ class Crawler:
                     self._refresh_summary(started)
                     self.progress(summary)
             summary.status = "interrupted" if self.stop() else ("limit" if self.limit_hit else "finished")
+            for site in self.sites.values():
+                for warning in site.unmatched_warnings():
+                    log.warning("%s", warning)
         except KeyboardInterrupt:
             summary.status = "interrupted"
             raise
@@ -659,7 +733,11 @@ class Crawler:
         return True
 
     def _note_private_seed(self, url: str) -> None:
+        """One line per private host given as a seed (not one per URL)."""
         host = self._host(url)
+        if host in self._noted_private:
+            return
+        self._noted_private.add(host)
         if self._is_private(url) and fetching.host_addresses(host) is not None:
             rule = "" if self.options.allow_private else \
                 "; links and redirects from public sites to private addresses are still refused"
@@ -872,8 +950,11 @@ class Crawler:
 
     def _follow_links(self, links: Iterable[str], task: Task, site: _Site) -> list[Entry]:
         home = site_key(task.url)
-        return [Entry(url) for url in links
-                if site_key(url) == home and (site.follow is None or site.follow(url))]
+        same_site = [url for url in links if site_key(url) == home]
+        followed = [Entry(url) for url in same_site if site.follow is None or site.follow(url)]
+        site.links_found += len(same_site)
+        site.links_followed += len(followed)
+        return followed
 
     def _apply_page(self, result: TaskResult) -> None:
         task = result.task
@@ -893,6 +974,13 @@ class Crawler:
                 else:
                     summary.skipped_other += 1
                 _say(logging.WARNING, "skipped", status, task.url, f"{error.kind}: {error.message}")
+                self.frontier.mark(key, SKIPPED, run_id=self.run_id, error=f"{error.kind}: {error.message}")
+                return
+            if error.kind == "http" and error.status in GONE:
+                # the page is not there (any more): final at once, not retried on later runs,
+                # and not a failure of the run
+                summary.gone += 1
+                _say(logging.WARNING, "gone", status, task.url, f"{error.kind}: {error.message}")
                 self.frontier.mark(key, SKIPPED, run_id=self.run_id, error=f"{error.kind}: {error.message}")
                 return
             summary.failed += 1
@@ -999,6 +1087,10 @@ class Crawler:
             if not seed and origin_url and self._refuse_private(url, origin_url):
                 summary.skipped_private += 1
                 continue
+            if site.include is not None:
+                site.urls_checked += 1
+                if site.include(url):
+                    site.urls_included += 1
             if (site.include is not None and not site.include(url)) or (site.exclude and site.exclude(url)):
                 summary.skipped_filtered += 1
                 continue

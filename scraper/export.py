@@ -25,10 +25,10 @@ LIST_SEPARATOR = "; "
 FORMATS = ("csv", "json", "jsonl")
 DEFAULT_FIELDS = (
     "id", "url", "canonical_url", "original_url", "site", "title", "authors", "published", "modified", "tags",
-    "language", "site_name", "description", "image", "word_count", "first_fetched", "last_fetched",
-    "body",
+    "language", "site_name", "description", "image", "word_count", "is_article", "first_fetched",
+    "last_fetched", "body",
 )
-ALL_FIELDS = DEFAULT_FIELDS + ("final_url", "is_article", "updated_at", "content_hash", "body_html",
+ALL_FIELDS = DEFAULT_FIELDS + ("final_url", "updated_at", "content_hash", "body_html",
                                "comments", "extractor", "published_month", "page_id")
 LIST_FIELDS = ("authors", "tags")
 VERSION_FIELDS = ("title", "authors", "published", "modified", "tags", "body", "content_hash",

@@ -17,6 +17,7 @@ import http.client
 import ipaddress
 import itertools
 import os
+import re
 import socket
 import ssl
 import threading
@@ -304,6 +305,32 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+# The start of an HTML document or fragment, as a browser sniffs one without a Content-Type
+# (WHATWG MIME sniffing's tags, and the elements pages saved from the web open with).
+_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|title|meta|link|script|style|p|div|article|main|"
+                       rb"section|header|nav|table|h[1-6]|br|a|b|font|iframe|span|ul|img|!--)[\s>/]",
+                       re.IGNORECASE)
+
+
+def html_problem(content: bytes) -> tuple[str, str] | None:
+    """Why bytes that came without a Content-Type (a saved file) are not an HTML page, as
+    (kind, message) with the kinds a fetch uses (``empty``, ``not-html``); None for HTML.
+
+    Over HTTP the Content-Type decides; a file has none, so its first bytes do: the same
+    pages are refused either way (binary data, plain text).
+    """
+    if not content.strip():
+        return "empty", "empty file"
+    head = content[:8192]
+    if looks_binary(head[:2048]):
+        return "not-html", "binary content, not an HTML page"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the text, not the bytes
+        head = head.decode("utf-16", "ignore").encode("utf-8", "ignore")
+    if not _HTML_TAG.search(head):
+        return "not-html", "no HTML markup in its first 8 KB (a plain-text file?)"
+    return None
 
 
 # -- the per-fetch guard: deadline watchdog and address rule ---------------------------

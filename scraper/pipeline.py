@@ -13,7 +13,7 @@ from pathlib import Path
 from .archive import Archive
 from .article import Article
 from .budget import TooComplex, extract_within_budget
-from .fetching import Fetcher, FetchError, check_url
+from .fetching import Fetcher, FetchError, check_url, html_problem
 from .rules import Rules
 
 __all__ = ["Outcome", "archive_url", "archive_file", "extract_stored"]
@@ -68,9 +68,18 @@ def archive_url(url: str, archive: Archive, fetcher: Fetcher, *, etag: str | Non
 
 def archive_file(path: str | Path, url: str, archive: Archive, *, rules: Rules | None = None,
                  comments: bool = False) -> Outcome:
-    """Archive a saved page from disk as if it had been fetched from ``url``."""
+    """Archive a saved page from disk as if it had been fetched from ``url``.
+
+    The file must be an HTML page, as a fetched page must: plain text or binary data
+    fails as ``not-html`` (logged in ``fetches``), as the same bytes over HTTP would.
+    """
     url = check_url(url)
     data = Path(path).read_bytes()
+    problem = html_problem(data)
+    if problem is not None:
+        kind, message = problem
+        archive.record_attempts(url, [], f"{kind}: {message}")
+        return Outcome(url, "failed", None, error=f"{path}: {message}", error_kind=kind)
     try:
         article: Article = extract_within_budget(data, url, rules=rules, comments=comments)
     except TooComplex as exc:

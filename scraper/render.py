@@ -28,6 +28,7 @@ _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 # Characters lxml refuses to write into an attribute (a page can hold them as &#1;).
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BLANKS = re.compile(r"\n{3,}")
+_SPACE_LINES = re.compile(r"(?m)^[ \t]+$")  # a line of spaces between blocks is a blank line
 
 
 EMPTIABLE = ("div", "section", "span", "p", "li", "ul", "ol", "blockquote", "figure", "article", "main",
@@ -132,7 +133,7 @@ def to_text(root: Tag) -> str:
 
 def to_markdown(root: Tag) -> str:
     """Markdown: headings, emphasis, links, lists, blockquotes, code blocks and simple tables."""
-    return _BLANKS.sub("\n\n", _md_children(root, depth=0)).strip() + "\n"
+    return _BLANKS.sub("\n\n", _SPACE_LINES.sub("", _md_children(root, depth=0))).strip() + "\n"
 
 
 def _md_children(node: Tag, depth: int) -> str:

@@ -15,13 +15,19 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timezone
+from pathlib import Path
 from typing import Any
 
 from .archive import Archive, ArchiveError, _decode, _explain_sqlite
 
-__all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "date_bound", "check_query"]
+__all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "recent_articles", "date_bound",
+           "check_query", "DATE_HELP"]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_RELATIVE = re.compile(r"^\d+[hdw]$", re.IGNORECASE)
+# The one date grammar of --since/--until, in crawl as in search, export, list and reextract.
+DATE_HELP = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 time, or 36h / 2d / 1w ago"
 DEFAULT_MARKS = ("**", "**")
 
 
@@ -30,14 +36,28 @@ class QueryError(ValueError):
 
 
 def date_bound(value: str, *, end: bool = False) -> str:
-    """Turn ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into a bound on ISO ``published`` strings.
+    """Turn a date of :data:`DATE_HELP` into a bound on ISO ``published`` strings.
 
     A start bound is the value itself; an end bound is the first day after the period,
     used with ``<``, so ``--until 2021-07`` includes all of July whatever the time zone text.
+    ``36h``, ``2d``, ``1w`` are that long before now (UTC; to the hour, or the day for
+    ``d`` and ``w``), read as the crawl's ``--since`` reads them; an ISO time is itself.
     """
-    match = _DATE.match(value.strip())
+    text = value.strip()
+    if _RELATIVE.match(text) or ("T" in text and not _DATE.match(text)):
+        from .feeds import parse_date  # the crawl's reader of the same grammar
+
+        moment = parse_date(text)
+        if moment is None:
+            raise ValueError(f"not a date: {value!r} (use {DATE_HELP})")
+        if _RELATIVE.match(text):
+            utc = moment.astimezone(timezone.utc)
+            text = utc.strftime("%Y-%m-%dT%H:00") if text[-1] in "hH" else utc.date().isoformat()
+            return date_bound(text, end=end) if "T" not in text else text
+        return text
+    match = _DATE.match(text)
     if not match:
-        raise ValueError(f"not a date: {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise ValueError(f"not a date: {value!r} (use {DATE_HELP})")
     year, month, day = match.groups()
     if month and not 1 <= int(month) <= 12 or day and not 1 <= int(day) <= 31:
         raise ValueError(f"not a date: {value!r}")
@@ -67,13 +87,15 @@ def _site_key(site: str) -> str:
 @dataclass
 class Filters:
     """What to keep: ``since``/``until`` (publication date, inclusive), any of ``tags``
-    (case-insensitive), any of ``sites`` (host without ``www.``), and an FTS ``query``."""
+    (case-insensitive), any of ``sites`` (host without ``www.``), an FTS ``query``, and
+    with ``articles_only`` no page that did not read as an article (home pages, lists)."""
 
     since: str | None = None
     until: str | None = None
     tags: Sequence[str] = ()
     sites: Sequence[str] = ()
     query: str | None = None
+    articles_only: bool = False
 
     def where(self, alias: str = "a") -> tuple[str, list[Any]]:
         """SQL conditions on ``articles AS alias`` and their parameters ("1" when none)."""
@@ -98,6 +120,8 @@ class Filters:
         if self.query:
             conditions.append(f"{alias}.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             params.append(self.query)
+        if self.articles_only:
+            conditions.append(f"{alias}.is_article = 1")
         return (" AND ".join(conditions) or "1"), params
 
 
@@ -124,15 +148,19 @@ def _fts_error(exc: sqlite3.Error) -> bool:
         or "malformed MATCH" in text
 
 
-def _execute(archive: Archive, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+def _execute(archive: Archive | sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    """Run ``sql`` on an Archive or a bare connection (the web view's), with FTS syntax
+    errors as :class:`QueryError` and other trouble as :class:`ArchiveError`."""
+    conn = archive if isinstance(archive, sqlite3.Connection) else archive.db.conn
+    path = Path("archive") if isinstance(archive, sqlite3.Connection) else archive.path
     try:
-        return archive.db.conn.execute(sql, params)
+        return conn.execute(sql, params)
     except sqlite3.OperationalError as exc:
         if _fts_error(exc):
             raise QueryError(_describe_query_error(exc)) from None
-        raise ArchiveError(_explain_sqlite(archive.path, exc)) from None
+        raise ArchiveError(_explain_sqlite(path, exc)) from None
     except sqlite3.DatabaseError as exc:
-        raise ArchiveError(_explain_sqlite(archive.path, exc)) from None
+        raise ArchiveError(_explain_sqlite(path, exc)) from None
 
 
 def _describe_query_error(exc: sqlite3.Error) -> str:
@@ -141,23 +169,27 @@ def _describe_query_error(exc: sqlite3.Error) -> str:
             'e.g. "covid-19"')
 
 
-def check_query(archive: Archive, query: str) -> None:
+def check_query(archive: Archive | sqlite3.Connection, query: str) -> None:
     """Raise :class:`QueryError` now if ``query`` is not valid, before any output is written."""
     if not query.strip():
         raise QueryError("empty search query")
     _execute(archive, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1", (query,)).fetchall()
 
 
-def search(archive: Archive, query: str, filters: Filters | None = None, *, limit: int = 20,
-           marks: tuple[str, str] = DEFAULT_MARKS, snippet_tokens: int = 24) -> list[Hit]:
+def search(archive: Archive | sqlite3.Connection, query: str, filters: Filters | None = None, *,
+           limit: int = 20, marks: tuple[str, str] = DEFAULT_MARKS, snippet_tokens: int = 24) -> list[Hit]:
     """The ``limit`` best matches of ``query`` that pass ``filters``, best first.
+
+    ``archive`` may be a bare connection to an archive: the web view searches with this
+    same function on Datasette's read-only connections.
 
     Ranking runs over the FTS index alone (plus the filters); snippets are made only for
     the hits returned, so a common word costs one ranked scan, not one snippet per match.
     """
     check_query(archive, query)
     filters = filters or Filters()
-    where, params = Filters(filters.since, filters.until, filters.tags, filters.sites).where("a")
+    where, params = Filters(filters.since, filters.until, filters.tags, filters.sites,
+                            articles_only=filters.articles_only).where("a")
     if where == "1":
         ranked = _execute(archive, "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? "
                                    "ORDER BY rank LIMIT ?", (query, limit)).fetchall()
@@ -199,3 +231,18 @@ def select_articles(archive: Archive, filters: Filters | None = None, *,
     if not (filters.since or filters.until):
         yield from archive.query(f"SELECT {select} FROM articles a WHERE a.published IS NULL AND {where} "
                                  "ORDER BY a.id", params)
+
+
+def recent_articles(archive: Archive, filters: Filters | None = None, *, limit: int | None = None,
+                    columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Articles passing ``filters``, most recently fetched first (what ``scraper list`` shows)."""
+    filters = filters or Filters()
+    if filters.query:
+        check_query(archive, filters.query)
+    where, params = filters.where("a")
+    select = ", ".join(f"a.{c}" for c in columns) if columns else "a.*"
+    sql = f"SELECT {select} FROM articles a WHERE {where} ORDER BY a.last_fetched DESC, a.id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params = [*params, limit]
+    yield from archive.query(sql, params)

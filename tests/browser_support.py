@@ -129,7 +129,7 @@ class Served:
             announced.set()
 
         threading.Thread(target=read, daemon=True).start()
-        if not announced.wait(30) or not self.url:
+        if not announced.wait(120) or not self.url:  # a bound, not a speed test
             self.proc.kill()
             raise AssertionError(f"scraper serve did not start: {''.join(self.stderr)}")
         return self

@@ -7,6 +7,10 @@ conditional GET gets a 304), redirects, errors, 429 with Retry-After, slow pages
 Every request is logged with its start and end time, so tests can prove what was
 (and was not) requested, and how far apart.
 
+A :class:`Gate` holds the requests of the routes given it until the test releases it:
+a test then knows that a page is in flight (``gate.wait_arrivals(n)``) and decides when
+it ends, instead of hoping that a slow answer is slow enough on a busy machine.
+
 A :class:`FaultPlan` makes the site unreliable on purpose: a share of requests, drawn
 per request from a seed, is answered with a connection reset, a 500, a body that
 stalls past the client's deadline or a body cut short. The log says which request got
@@ -33,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["FAULTS", "FaultPlan", "Hit", "Host", "LocalSite", "Route", "article_html", "atom_feed",
+__all__ = ["FAULTS", "FaultPlan", "Gate", "Hit", "Host", "LocalSite", "Route", "article_html", "atom_feed",
            "json_feed", "rss_feed", "section_html", "sitemap_index", "urlset"]
 
 FAULTS = ("reset", "500", "stall", "truncated")
@@ -66,6 +70,45 @@ class Route:
     delay: float = 0.0
     statuses: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     conditional: bool = True
+    hold: Gate | None = None  # answer only once this gate is released
+
+
+class Gate:
+    """Requests that wait for the test: each one that reaches a held route is counted,
+    then waits until :meth:`release` (or until the site closes, when it is dropped).
+
+    Tests synchronise on these events, never on the clock: ``wait_arrivals(n)`` returns
+    once n requests are held, so "a page is in flight" is a fact, not a guess.
+    """
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self._open = threading.Event()
+        self._changed = threading.Condition()
+
+    def enter(self, closing: threading.Event) -> bool:
+        """Called by the server for a held request: True once released, False if the site closed."""
+        with self._changed:
+            self.arrived += 1
+            self._changed.notify_all()
+        while not self._open.wait(0.05):
+            if closing.is_set():
+                return False
+        return True
+
+    def wait_arrivals(self, count: int, limit: float = 120.0) -> None:
+        """Return once ``count`` requests have reached the gate (``limit`` only bounds a broken test)."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.arrived >= count, limit), \
+                f"only {self.arrived} of {count} requests reached the gate"
+
+    def release(self) -> None:
+        """Let every held request (and every later one) be answered."""
+        self._open.set()
+
+    @property
+    def released(self) -> bool:
+        return self._open.is_set()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -96,6 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
             route = host.fallback(self.path)
         if route is None:
             self._send(hit, 404, b"<html><body>not found</body></html>", "text/html", {})
+            return
+        if route.hold is not None and not route.hold.enter(host.site.closing):
+            self.close_connection = True
             return
         if route.delay:
             time.sleep(route.delay)

@@ -75,7 +75,7 @@ def test_stats_text(archive):
     result = CliRunner().invoke(cli, ["stats", "--db", str(archive)])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("4 articles (1 undated, 0 not articles) from 2 sites; 1 past versions; 4 pages")
+    assert lines[0].startswith("4 articles (1 undated, 0 not articles) from 2 sites; 1 past version; 4 pages")
     assert "         2  a.com                             2021-07-01 … 2021-07-30" in lines
     assert "  2021-07         2" in lines and "         3  Politics" in lines
     assert "Fetch failures: 2 URLs not archived after failing" in lines

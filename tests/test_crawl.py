@@ -157,7 +157,7 @@ def test_crawl_archives_every_article_once_politely(site, tmp_path):
     db = tmp_path / "archive.db"
     summary_file = tmp_path / "summary.json"
     result = run(*crawl_args(site, db, "--summary-json", str(summary_file)))
-    assert result.exit_code == EXIT_FAILED, result.output  # the 404 and the 500
+    assert result.exit_code == EXIT_FAILED, result.output  # the 500 (the 404 is gone, not failed)
     assert archived_urls(db) == expected_urls(site)
 
     gets = article_gets(site)
@@ -188,11 +188,11 @@ def test_crawl_archives_every_article_once_politely(site, tmp_path):
 
     summary = json.loads(summary_file.read_text())
     assert {k: summary[k] for k in ("discovered", "fetched", "new", "updated", "unchanged", "duplicates",
-                                    "skipped_robots", "failed")} == {
+                                    "skipped_robots", "gone", "failed")} == {
         "discovered": 23, "fetched": 20, "new": 16, "updated": 0, "unchanged": 0, "duplicates": 2,
-        "skipped_robots": 3, "failed": 2}
+        "skipped_robots": 3, "gone": 1, "failed": 1}
     assert summary["status"] == "finished" and summary["duration"] > 0
-    assert "2 failed" in result.stderr and "HTTP 404" in result.stderr and "HTTP 500" in result.stderr
+    assert "1 failed" in result.stderr and "HTTP 404" in result.stderr and "HTTP 500" in result.stderr
 
     with sqlite3.connect(db) as conn:
         errors = dict(conn.execute("SELECT url, error FROM fetches WHERE error IS NOT NULL AND error LIKE 'http:%'"))
@@ -201,7 +201,7 @@ def test_crawl_archives_every_article_once_politely(site, tmp_path):
         states = dict(conn.execute("SELECT state, count(*) FROM crawl_frontier GROUP BY state"))
     assert errors[site.hosts["alpha"].url("/news/gone")] == "http: HTTP 404 Not Found"
     assert redirect == site.hosts["alpha"].url("/news/a5")
-    assert states == {"done": 17, "failed": 2, "robots": 3, "duplicate": 2}
+    assert states == {"done": 17, "failed": 1, "skipped": 1, "robots": 3, "duplicate": 2}
 
 
 def test_second_run_fetches_only_sources_and_refresh_gets_304(site, tmp_path):
@@ -210,7 +210,7 @@ def test_second_run_fetches_only_sources_and_refresh_gets_304(site, tmp_path):
     archived = set(archived_urls(db))
     site.hosts["alpha"].routes["/news/broken"].status = 200  # fixed by the next night
     site.hosts["alpha"].routes["/news/broken"].body = article_html("Fixed", seed="fixed")
-    site.hosts["alpha"].routes["/news/gone"].status = 200
+    site.hosts["alpha"].routes["/news/gone"].status = 200  # back, but a 404 was final: only --refresh asks
     site.hosts["alpha"].routes["/news/gone"].body = article_html("Back", seed="back")
     alpha = site.hosts["alpha"]  # one new story in the RSS feed: the feed is read again, whole
     alpha.add("/news/a9", article_html("Alpha story a9", seed="a9"))
@@ -227,12 +227,12 @@ def test_second_run_fetches_only_sources_and_refresh_gets_304(site, tmp_path):
     # the changed RSS feed is read whole, and only its new story is fetched
     sources = {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/sitemap-1.xml", "/sitemap-news.xml.gz",
                "/news/", "/atom.xml", "/", "/feed.json"}
-    assert {h.path for h in site.log} == sources | {"/news/a9", "/news/broken", "/news/gone"}
+    assert {h.path for h in site.log} == sources | {"/news/a9", "/news/broken"}
     assert {h.path for h in site.log if h.status == 304} == \
         sources - {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/"}
     s2 = json.loads((tmp_path / "s2.json").read_text())
     assert {k: s2[k] for k in ("discovered", "fetched", "new", "failed", "skipped_archived", "skipped_robots")} == {
-        "discovered": 11, "fetched": 3, "new": 3, "failed": 0, "skipped_archived": 6, "skipped_robots": 2}
+        "discovered": 11, "fetched": 2, "new": 2, "failed": 0, "skipped_archived": 6, "skipped_robots": 2}
     archived.add(alpha.url("/news/a9"))
 
     site.clear_log()
@@ -242,7 +242,7 @@ def test_second_run_fetches_only_sources_and_refresh_gets_304(site, tmp_path):
     assert page_hits and all(h.status == 304 and h.headers.get("if-none-match") for h in page_hits
                              if h.path not in ("/old/a5",))
     s3 = json.loads((tmp_path / "s3.json").read_text())
-    assert s3["unchanged"] == 19 and s3["new"] == 0 and s3["updated"] == 0
+    assert s3["unchanged"] == 18 and s3["new"] == 1 and s3["updated"] == 0  # the gone page, asked again
 
 
 def test_config_sitemap_auto_input_and_section_pages_two_deep(tmp_path):

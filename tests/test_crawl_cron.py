@@ -9,27 +9,30 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sites import LocalSite, article_html, rss_feed, urlset
+from sites import Gate, LocalSite, article_html, rss_feed, urlset
+from waiting import finish, read_until, wait_for
 
 from cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, cli
 
 SCRIPT = Path(sys.executable).with_name("scraper")
 
 
-def slow_site(site: LocalSite, hosts: int, per_host: int, latency: float) -> list[str]:
-    """``hosts`` hosts with ``per_host`` articles each, every answer ``latency`` late; returns feed URLs."""
+def slow_site(site: LocalSite, hosts: int, per_host: int, latency: float = 0.0, *, gate: Gate | None = None,
+              held_from: int = 0) -> list[str]:
+    """``hosts`` hosts with ``per_host`` articles each, every answer ``latency`` late; returns
+    feed URLs. With ``gate``, the articles from number ``held_from`` on wait for it."""
     feeds = []
     for h in range(hosts):
         host = site.host(f"h{h}")
         host.add("/robots.txt", "User-agent: *\nDisallow: /nope\n", content_type="text/plain")
         paths = [f"/story/{h}-{n}" for n in range(per_host)]
-        for path in paths:
-            host.add(path, article_html(f"Story {path}", seed=path), delay=latency)
+        for n, path in enumerate(paths):
+            host.add(path, article_html(f"Story {path}", seed=path), delay=latency,
+                     hold=gate if n >= held_from else None)
         host.add("/feed.xml", rss_feed([(host.url(p), "Mon, 06 May 2024 08:00:00 GMT") for p in paths]),
                  content_type="application/rss+xml")
         feeds.append(host.url("/feed.xml"))
@@ -54,13 +57,6 @@ def count(db: Path, sql: str = "SELECT count(*) FROM articles") -> int:
             return 0
 
 
-def wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def article_urls(db: Path) -> list[str]:
     with sqlite3.connect(db) as conn:
         return [r[0] for r in conn.execute("SELECT url FROM articles ORDER BY url")]
@@ -68,16 +64,21 @@ def article_urls(db: Path) -> list[str]:
 
 def test_sigkill_half_way_then_resume(tmp_path):
     db = tmp_path / "archive.db"
+    gate = Gate()
     with LocalSite() as site:
-        feeds = slow_site(site, hosts=3, per_host=10, latency=0.08)
+        # the first 4 stories of each host are answered, the 5th is held: the kill comes
+        # with 12 articles stored and one page in flight on every host
+        feeds = slow_site(site, hosts=3, per_host=10, gate=gate, held_from=4)
         expected = sorted(f"{site.hosts[f'h{h}'].url('')}/story/{h}-{n}" for h in range(3) for n in range(10))
-        crawl = start(db, feeds)
-        wait_for(lambda: count(db) >= 12)
+        crawl = start(db, feeds, "--workers", "3")
+        gate.wait_arrivals(3)
+        wait_for(lambda: count(db) == 12)
         crawl.send_signal(signal.SIGKILL)
-        crawl.wait(timeout=10)
+        crawl.wait(timeout=60)
         assert crawl.returncode == -signal.SIGKILL
         before = set(article_urls(db))
-        assert 12 <= len(before) < 30
+        assert len(before) == 12
+        gate.release()
         site.clear_log()
 
         again = start(db, feeds, "--summary-json", str(tmp_path / "s.json"))
@@ -99,41 +100,47 @@ def test_sigkill_half_way_then_resume(tmp_path):
 
 def test_sigterm_stops_after_the_pages_in_progress(tmp_path):
     db = tmp_path / "archive.db"
+    gate = Gate()
     with LocalSite() as site:
-        feeds = slow_site(site, hosts=1, per_host=12, latency=0.1)
+        feeds = slow_site(site, hosts=1, per_host=12, gate=gate, held_from=3)
         crawl = start(db, feeds, "--summary-json", str(tmp_path / "s.json"))
-        wait_for(lambda: count(db) >= 2)
+        gate.wait_arrivals(1)  # three stored, the fourth in flight
         crawl.send_signal(signal.SIGTERM)
-        out, err = crawl.communicate(timeout=30)
+        seen = read_until(crawl, "stopping after the page in progress")
+        gate.release()  # the page in flight is finished, no other is started
+        err = finish(crawl, seen)
         assert crawl.returncode == EXIT_INTERRUPTED, err
         assert "crawl interrupted" in err
         summary = json.loads((tmp_path / "s.json").read_text())
-        assert summary["status"] == "interrupted" and summary["new"] == count(db) < 12
-        assert summary["left_queued"] == 12 - summary["new"]
-        finish = start(db, feeds)
-        assert finish.wait(timeout=30) == EXIT_OK
+        assert summary["status"] == "interrupted" and summary["new"] == count(db) == 4
+        assert summary["left_queued"] == 8
+        assert len([h for h in site.log if h.path.startswith("/story/")]) == 4
+        rest = start(db, feeds)
+        assert rest.wait(timeout=120) == EXIT_OK
     assert count(db) == 12
 
 
 def test_second_crawl_on_the_same_archive_exits_with_code_4(tmp_path):
     db = tmp_path / "archive.db"
+    gate = Gate()
     with LocalSite() as site:
-        feeds = slow_site(site, hosts=1, per_host=8, latency=0.4)
+        feeds = slow_site(site, hosts=1, per_host=8, gate=gate)
         first = start(db, feeds)
-        wait_for(lambda: count(db, "SELECT count(*) FROM crawl_runs") == 1)
-        t0 = time.monotonic()
+        gate.wait_arrivals(1)  # the first crawl holds the lock and waits on its first page
         second = start(db, feeds)
-        out, err = second.communicate(timeout=30)
-        assert second.returncode == EXIT_LOCKED
-        assert time.monotonic() - t0 < 5  # at once, not after the first crawl
+        out, err = second.communicate(timeout=120)
+        # it ended while the first crawl was held: at once, not after it
+        assert second.returncode == EXIT_LOCKED and first.poll() is None
         assert err.startswith(f"Error: another crawl is already running on this archive (pid {first.pid}, started ")
         assert err.count("\n") == 1 and "--wait" in err
 
         waiting = start(db, feeds, "--wait")
-        assert first.wait(timeout=60) == EXIT_OK
-        out, err = waiting.communicate(timeout=60)
+        seen = read_until(waiting, "waiting for it to finish")
+        assert first.poll() is None
+        gate.release()
+        assert first.wait(timeout=120) == EXIT_OK
+        err = finish(waiting, seen)
         assert waiting.returncode == EXIT_OK, err
-        assert "waiting for it to finish" in err
     with sqlite3.connect(db) as conn:
         runs = conn.execute("SELECT status, started_at, finished_at, summary FROM crawl_runs ORDER BY id").fetchall()
     assert [r[0] for r in runs] == ["finished", "finished"]
@@ -148,19 +155,20 @@ def test_quiet_prints_only_errors_and_log_file_gets_everything(tmp_path):
         host = site.host("h")
         host.add("/robots.txt", "", content_type="text/plain")
         host.add("/a", article_html("Story A", seed="a"))
-        host.add("/feed.xml", rss_feed([(host.url("/a"), ""), (host.url("/missing"), "")]),
+        host.add("/broken", "<html>down</html>", status=500)
+        host.add("/feed.xml", rss_feed([(host.url("/a"), ""), (host.url("/broken"), "")]),
                  content_type="application/rss+xml")
-        args = ["crawl", "--db", str(db), "--delay", "0", "--feed", host.url("/feed.xml"), "--quiet",
-                "--log-file", str(log)]
+        args = ["crawl", "--db", str(db), "--delay", "0", "--retries", "0", "--feed", host.url("/feed.xml"),
+                "--quiet", "--log-file", str(log)]
         result = CliRunner().invoke(cli, args)
     assert result.exit_code == EXIT_FAILED
     lines = result.stderr.splitlines()
     assert len(lines) == 2, lines
-    assert lines[0] == f"failed    404  {host.url('/missing')}  http: HTTP 404 Not Found"
+    assert lines[0] == f"failed    500  {host.url('/broken')}  http: HTTP 500 Internal Server Error"
     assert lines[1].startswith("crawl finished in ") and lines[1].endswith("1 failed")
     logged = log.read_text()
     assert f"INFO    new       200  {host.url('/a')}  Story A" in logged
-    assert f"ERROR   failed    404  {host.url('/missing')}" in logged
+    assert f"ERROR   failed    500  {host.url('/broken')}" in logged
     assert logged[:4].isdigit()  # timestamped
     assert "\r" not in result.stderr  # no progress bar off a terminal
 
@@ -197,15 +205,17 @@ def test_limits_since_and_patterns(tmp_path):
 @pytest.mark.skipif(not hasattr(os, "getpgid"), reason="POSIX only")
 def test_extraction_processes_do_not_outlive_a_killed_crawl(tmp_path):
     db = tmp_path / "archive.db"
+    gate = Gate()
     with LocalSite() as site:
-        feeds = slow_site(site, hosts=2, per_host=10, latency=0.1)
+        feeds = slow_site(site, hosts=2, per_host=10, gate=gate, held_from=2)
         crawl = start(db, feeds, "--processes", "2")
-        wait_for(lambda: count(db) >= 3)
+        gate.wait_arrivals(2)
+        wait_for(lambda: count(db) == 4)  # extracted in the pool, so its processes run
         children = _children(crawl.pid)
         crawl.send_signal(signal.SIGKILL)
-        crawl.wait(timeout=10)
+        crawl.wait(timeout=60)
     assert children  # the forkserver and its extraction processes
-    wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10)
+    wait_for(lambda: not any(_alive(pid) for pid in children))
 
 
 def _children(pid: int) -> list[int]:
@@ -239,7 +249,7 @@ def test_progress_line_on_a_terminal_only(tmp_path):
     import pty
 
     with LocalSite() as site:
-        feeds = slow_site(site, hosts=1, per_host=4, latency=0.2)
+        feeds = slow_site(site, hosts=1, per_host=4)
         master, slave = pty.openpty()
         args = [str(SCRIPT), "crawl", "--db", str(tmp_path / "a.db"), "--delay", "0", "--feed", feeds[0]]
         crawl = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
@@ -265,16 +275,17 @@ def test_a_page_that_keeps_failing_is_given_up_after_three_runs(tmp_path):
     with LocalSite() as site:
         host = site.host("h")
         host.add("/robots.txt", "", content_type="text/plain")
-        host.add("/feed.xml", rss_feed([(host.url("/missing"), "")]), content_type="application/rss+xml",
+        host.add("/broken", "<html>down</html>", status=500)  # (a 404 is settled at once instead)
+        host.add("/feed.xml", rss_feed([(host.url("/broken"), "")]), content_type="application/rss+xml",
                  conditional=False)
-        args = ["crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--feed", host.url("/feed.xml"),
-                "--summary-json", str(tmp_path / "s.json")]
+        args = ["crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--retries", "0",
+                "--feed", host.url("/feed.xml"), "--summary-json", str(tmp_path / "s.json")]
         codes = [CliRunner().invoke(cli, args).exit_code for _ in range(4)]
         assert codes == [EXIT_FAILED, EXIT_FAILED, EXIT_FAILED, EXIT_OK]
-        assert len(site.hits("h", "/missing")) == 3
+        assert len(site.hits("h", "/broken")) == 3
         assert json.loads((tmp_path / "s.json").read_text())["skipped_other"] == 1
         assert CliRunner().invoke(cli, [*args, "--refresh"]).exit_code == EXIT_FAILED  # tried once more
-        assert len(site.hits("h", "/missing")) == 4
+        assert len(site.hits("h", "/broken")) == 4
 
 
 def test_a_queued_page_archived_meanwhile_is_not_fetched_again(tmp_path):

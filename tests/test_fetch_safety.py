@@ -84,7 +84,7 @@ def test_urls_given_on_private_addresses_are_fetched_and_said_so(public_and_priv
     assert result.stderr.splitlines() == [
         note.format(private.url("/internal")) + still,
         f"new          200  {private.url('/internal')}  Internal admin page (2024-05-01)",
-        note.format(private.url("/hop")) + still,  # from a file too; private to private is followed
+        # from a file too, said once per host (not again for /hop); private to private is followed
         f"new          200  {private.url('/hop')}  Other internal page (2024-05-01)",
         "2 URLs: 2 new, 0 failed",
     ]

@@ -118,7 +118,7 @@ def test_endless_body_is_cut_off_while_streaming(server):
     assert hit.done.wait(5)
     assert hit.client_closed
     assert hit.sent < CAP + 2 * MiB  # what we read plus what the kernel had buffered
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 8  # the server streams for 10 s: the cap, not the server, ended it
 
 
 BOMBS = {
@@ -152,7 +152,7 @@ def test_decompression_bomb_stops_at_the_cap_in_bounded_memory(server, name):
     read = int(error.message.rsplit(" at ", 1)[1].split()[0])
     assert CAP < read <= CAP + 65536
     assert peak < 8 * MiB, f"peak {peak / MiB:.1f} MiB while reading a {name} bomb"
-    assert elapsed < 3
+    assert elapsed < 8  # inflating all 2 GiB would take far longer
 
 
 def test_unknown_content_encoding_is_refused_not_passed_on_as_text(server):
@@ -192,7 +192,7 @@ def test_body_trickled_one_byte_a_second_is_stopped_by_the_deadline(server):
     elapsed = time.monotonic() - started
     assert error.kind == "deadline"
     assert error.message.startswith("gave up after 2s (total deadline) with ")
-    assert 1.9 < elapsed < 2.8
+    assert 1.9 < elapsed < 4.5  # the deadline, before the read timeout (5 s) or the trickle's end
     assert len(error.attempts) == 1 and error.attempts[0].status == 200
 
 
@@ -204,7 +204,7 @@ def test_headers_trickled_one_byte_a_second_are_stopped_by_the_deadline(server):
     elapsed = time.monotonic() - started
     assert (error.kind, error.message) == (
         "deadline", "gave up after 2s (total deadline) waiting for the response")
-    assert 1.9 < elapsed < 2.8
+    assert 1.9 < elapsed < 4.5  # the deadline, before the read timeout (5 s) or the trickle's end
     assert len(error.attempts) == 1  # the deadline is not retried
     assert server.hits_for("/slow-head")[0].sent <= 3  # a byte a second for two seconds
 
@@ -214,7 +214,7 @@ def test_silent_server_is_stopped_by_the_deadline_not_the_read_timeout(server):
     started = time.monotonic()
     error = fetch_error(url, deadline=1, read_timeout=30, retries=3)
     assert error.kind == "deadline"
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < 10  # the deadline (1 s), not the read timeout (30 s) nor the server (20 s)
     assert len(error.attempts) == 1
 
 
@@ -224,7 +224,7 @@ def test_stalled_tls_handshake_is_stopped_by_the_deadline():
         started = time.monotonic()
         error = fetch_error(url, deadline=1, connect_timeout=30, read_timeout=30)
         assert error.kind == "deadline"
-        assert time.monotonic() - started < 1.6
+        assert time.monotonic() - started < 10  # the deadline (1 s), not the connect timeout (30 s)
         assert srv.hits[0].done.wait(3) and srv.hits[0].client_closed
 
 
@@ -238,7 +238,7 @@ def test_trickle_through_a_proxy_is_stopped_by_the_deadline(server):
         with pytest.raises(FetchError) as info:
             fetcher.fetch("http://news.example/story")
     assert info.value.kind == "deadline"
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < 8  # the deadline (1 s), not the trickle (10 s)
     assert [h.path for h in server.hits] == ["http://news.example/story"]
 
 
@@ -328,7 +328,7 @@ def test_meta_charset_scan_is_linear_on_hostile_input():
     started = time.monotonic()
     text, used = decode_html(b"<meta" * 13000 + b"\xff")
     assert used == "cp1252" and text.endswith("ÿ")
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # quadratic on this input would take minutes
 
 
 def test_latin1_page_declared_utf8_is_served_and_extracted_right(server):

@@ -78,7 +78,7 @@ def test_without_datasette_says_how_to_install(archive, monkeypatch):
     monkeypatch.setitem(sys.modules, "datasette", None)  # import fails as if not installed
     result = serve("--db", str(archive))
     assert result.exit_code == 2
-    assert one_error_line(result) == "Error: scraper serve needs Datasette: pip install 'scraper[web]'"
+    assert one_error_line(result) == "Error: scraper serve needs Datasette: pip install -e '.[web]' in a checkout of scraper"
 
 
 def test_missing_archive(tmp_path):

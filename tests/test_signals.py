@@ -13,11 +13,11 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
-from sites import LocalSite, article_html, rss_feed
+from sites import Gate, LocalSite, article_html, rss_feed
+from waiting import finish, read_until, wait_for
 
 from cli import EXIT_INTERRUPTED, EXIT_OK
 
@@ -34,13 +34,6 @@ def without_notes(err: str) -> list[str]:
     return [line for line in err.splitlines() if not line.startswith("note: ")]
 
 
-def wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def interrupt(proc: subprocess.Popen, signum: int) -> None:
     """Ctrl-C goes to the whole process group, as a terminal sends it; SIGTERM to the process."""
     if signum == signal.SIGINT:
@@ -52,17 +45,20 @@ def interrupt(proc: subprocess.Popen, signum: int) -> None:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_fetch_of_several_urls_stops_after_the_page_in_progress(tmp_path, signum):
     db = tmp_path / "archive.db"
+    gate = Gate()
     with LocalSite() as site:
         host = site.host("h")
         urls = []
         for n in range(5):
-            host.add(f"/story/{n}", article_html(f"Story {n}", seed=f"s{n}"), delay=0.6)
+            host.add(f"/story/{n}", article_html(f"Story {n}", seed=f"s{n}"), hold=gate if n else None)
             urls.append(host.url(f"/story/{n}"))
         proc = subprocess.Popen([str(SCRIPT), "fetch", *urls, "--db", str(db)], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
-        wait_for(lambda: len(site.log) == 2)  # the second page is being served
+        gate.wait_arrivals(1)  # the second page is being served
         interrupt(proc, signum)
-        _, err = proc.communicate(timeout=30)
+        seen = read_until(proc, "stopping after the page in progress")
+        gate.release()
+        err = finish(proc, seen)
         requested = [h.path for h in site.log]
     assert proc.returncode == EXIT_INTERRUPTED, err
     assert without_notes(err) == [
@@ -78,37 +74,39 @@ def test_fetch_of_several_urls_stops_after_the_page_in_progress(tmp_path, signum
 
 def test_fetch_quiet_still_says_it_was_interrupted(tmp_path):
     db = tmp_path / "archive.db"
+    gate = Gate()
     with LocalSite() as site:
         host = site.host("h")
         for n in range(3):
-            host.add(f"/story/{n}", article_html(f"Story {n}", seed=f"s{n}"), delay=0.5)
+            host.add(f"/story/{n}", article_html(f"Story {n}", seed=f"s{n}"), hold=gate)
         proc = subprocess.Popen([str(SCRIPT), "fetch", *(host.url(f"/story/{n}") for n in range(3)), "--quiet",
                                  "--db", str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: len(site.log) == 1)
+        gate.wait_arrivals(1)
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
+        seen = read_until(proc, "stopping after the page in progress")
+        gate.release()
+        err = finish(proc, seen)
     assert proc.returncode == EXIT_INTERRUPTED
     assert err.splitlines() == ["stopping after the page in progress (press Ctrl-C again to abort)",
                                 "1 URL: 1 new, 0 failed; interrupted, 2 URLs not fetched"]
 
 
-def ctrl_c_twice(proc: subprocess.Popen) -> tuple[str, float]:
-    """Press Ctrl-C, then again 0.2 s later; returns stderr and the seconds the process
-    took to end after the second press."""
+def ctrl_c_twice(proc: subprocess.Popen) -> str:
+    """Press Ctrl-C, and again once the first was taken (the process says so); returns stderr."""
     os.killpg(proc.pid, signal.SIGINT)
-    time.sleep(0.2)
-    started = time.monotonic()
+    seen = read_until(proc, "stopping after the page in progress")
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    return err, time.monotonic() - started
+    return finish(proc, seen)
 
 
-def slow_feed(site: LocalSite, name: str, pages: int, latency: float) -> tuple[str, list[str]]:
+def slow_feed(site: LocalSite, name: str, pages: int, gate: Gate | None = None,
+              held_from: int = 0) -> tuple[str, list[str]]:
+    """A host with a feed of ``pages`` stories; from number ``held_from`` on they wait for ``gate``."""
     host = site.host(name)
     host.add("/robots.txt", "", content_type="text/plain")
     paths = [f"/story/{name}-{n}" for n in range(pages)]
-    for path in paths:
-        host.add(path, article_html(f"Story {path}", seed=path), delay=latency)
+    for n, path in enumerate(paths):
+        host.add(path, article_html(f"Story {path}", seed=path), hold=gate if n >= held_from else None)
     host.add("/feed.xml", rss_feed([(host.url(p), "") for p in paths]), content_type="application/rss+xml")
     return host.url("/feed.xml"), [host.url(p) for p in paths]
 
@@ -124,17 +122,22 @@ def archived(db: Path) -> set[str]:
 def test_crawl_ctrl_c_finishes_the_pages_in_flight_then_exits_130(tmp_path):
     db = tmp_path / "archive.db"
     summary_file = tmp_path / "s.json"
+    gate = Gate()
     with LocalSite() as site:
-        feeds, urls = zip(*(slow_feed(site, name, 12, 0.15) for name in ("a", "b")))
+        # two stories of each host are answered, the third is held: two pages in flight
+        feeds, urls = zip(*(slow_feed(site, name, 12, gate, held_from=2) for name in ("a", "b")))
         args = [str(SCRIPT), "crawl", "--db", str(db), "--delay", "0", "--workers", "2", "--processes", "2",
                 "--summary-json", str(summary_file)]
         for feed in feeds:
             args += ["--feed", feed]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
-        wait_for(lambda: len(archived(db)) >= 3)
+        gate.wait_arrivals(2)
+        wait_for(lambda: len(archived(db)) == 4)
         os.killpg(proc.pid, signal.SIGINT)  # extraction processes included, as from a terminal
-        _, err = proc.communicate(timeout=30)
+        seen = read_until(proc, "stopping after the page in progress")
+        gate.release()
+        err = finish(proc, seen)
         served = {site.hosts[h.host].url(h.path) for h in site.log if h.path.startswith("/story/") and h.whole}
     assert proc.returncode == EXIT_INTERRUPTED, err
     assert "Traceback" not in err
@@ -142,7 +145,7 @@ def test_crawl_ctrl_c_finishes_the_pages_in_flight_then_exits_130(tmp_path):
     assert err.splitlines()[-1].startswith("crawl interrupted in ")
     stored = archived(db)
     assert stored == served  # every page fetched before the stop was finished and stored
-    assert 3 <= len(stored) < 24
+    assert len(stored) == 6  # the four before it and the two in flight, no other
     summary = json.loads(summary_file.read_text())
     assert (summary["status"], summary["new"], summary["left_queued"]) == ("interrupted", len(stored),
                                                                             24 - len(stored))
@@ -152,22 +155,22 @@ def test_crawl_ctrl_c_finishes_the_pages_in_flight_then_exits_130(tmp_path):
 
 def test_crawl_second_ctrl_c_aborts_at_once_and_the_archive_resumes(tmp_path):
     db = tmp_path / "archive.db"
+    gate = Gate()
     with LocalSite() as site:
-        feed, urls = slow_feed(site, "a", 6, 3.0)
+        feed, urls = slow_feed(site, "a", 6, gate)
         args = [str(SCRIPT), "crawl", "--db", str(db), "--delay", "0", "--workers", "1", "--feed", feed]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
-        wait_for(lambda: len(site.hits("a")) == 3)  # robots.txt, the feed, then a page for 3 s
-        err, took = ctrl_c_twice(proc)
-        # gone at once, not when the page in flight ends (nor, from a slower server, at its deadline)
-        assert took < 1.5
+        gate.wait_arrivals(1)  # robots.txt, the feed, then a page held until we say so
+        err = ctrl_c_twice(proc)
+        # gone at once: the page in flight was still held, never answered
+        assert not gate.released and not any(h.whole for h in site.hits("a") if h.path.startswith("/story/"))
         assert proc.returncode == EXIT_INTERRUPTED, err
         assert err.splitlines()[-2:] == ["stopping after the page in progress (press Ctrl-C again to abort)",
                                          "Error: crawl aborted"]
         assert rows(db, "PRAGMA integrity_check") == [("ok",)]
         assert rows(db, "SELECT status FROM crawl_runs") == [("interrupted",)]
-        for path in [u.split("/", 3)[3] for u in urls]:
-            site.hosts["a"].routes["/" + path].delay = 0
+        gate.release()
         again = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert again.returncode == EXIT_OK, again.stderr
     assert archived(db) == set(urls)
@@ -176,15 +179,16 @@ def test_crawl_second_ctrl_c_aborts_at_once_and_the_archive_resumes(tmp_path):
 
 def test_fetch_second_ctrl_c_aborts_with_130(tmp_path):
     db = tmp_path / "archive.db"
+    gate = Gate()
     with LocalSite() as site:
         host = site.host("h")
         host.add("/fast", article_html("Fast", seed="fast"))
-        host.add("/slow", article_html("Slow", seed="slow"), delay=3.0)
+        host.add("/slow", article_html("Slow", seed="slow"), hold=gate)
         proc = subprocess.Popen([str(SCRIPT), "fetch", host.url("/fast"), host.url("/slow"), "--db", str(db)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-        wait_for(lambda: len(site.log) == 2)
-        err, took = ctrl_c_twice(proc)
-    assert took < 1.5
+        gate.wait_arrivals(1)
+        err = ctrl_c_twice(proc)
+        assert not gate.released and not site.hits("h", "/slow")[0].whole  # gone while the page was held
     assert proc.returncode == EXIT_INTERRUPTED  # not 1, which would say pages failed
     assert without_notes(err)[-2:] == ["stopping after the page in progress (press Ctrl-C again to abort)",
                                        "Error: fetch aborted"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..archive import SCHEMA_VERSION
+
 __all__ = ["LOOPBACK_NAMES", "PLUGIN_NAME", "RAW_COLUMNS", "build_metadata", "build_settings", "canned_queries"]
 
 PLUGIN_NAME = "scraper-web"
@@ -166,16 +168,17 @@ def build_metadata(database: str, *, expose_raw: bool = False,
                                   "hosts": None if hosts is None else list(hosts)}},
         "databases": {
             database: {
-                "description": "A scraper archive (schema v2).",
+                "description": f"A scraper archive (schema v{SCHEMA_VERSION}).",
                 "queries": canned_queries(),
                 "tables": {
                     "articles": {
                         "title": "Articles",
                         "description": "One row per archived address, with its newest text. Search the "
-                                       "text, filter with the facets, open a title to read the article "
-                                       "and its earlier versions.",
+                                       "text (best matches first), filter with the facets, open a title "
+                                       "to read the article and its earlier versions.",
                         "sort_desc": "published",
                         "facets": ["site", {"array": "tags"}, "published_month"],
+                        "facet_size": 8,  # the first story on the first screen, not below 30 tags
                         "fts_table": "articles_fts",
                         "fts_pk": "id",
                         "label_column": "title",

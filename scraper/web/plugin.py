@@ -27,17 +27,26 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from datasette import hookimpl
-from datasette.facets import ArrayFacet
-from datasette.utils import escape_sqlite, tilde_decode
+from datasette.database import QueryInterrupted
+from datasette.facets import ArrayFacet, ColumnFacet
+from datasette.filters import FilterArguments
+from datasette.utils import (
+    escape_sqlite,
+    path_with_added_args,
+    path_with_removed_args,
+    tilde_decode,
+)
 from datasette.utils.asgi import NotFound, Response
 from datasette.version import __version__ as datasette_version
 from markupsafe import Markup
 
 from ..export import excel_safe
+from ..search import Filters, QueryError, date_bound
+from ..search import search as run_search
 from .article import article_context, display_date, json_list, text_paragraphs_html
 from .metadata import LOOPBACK_NAMES, PLUGIN_NAME, RAW_COLUMNS
 
-__all__ = ["KeyedArrayFacet", "withhold_raw", "article_path"]
+__all__ = ["KeyedArrayFacet", "MonthColumnFacet", "withhold_raw", "article_path", "tag_filter_path"]
 
 _URL_COLUMNS = {"url", "final_url", "canonical_url", "image", "request_url", "original_url"}
 _RAW = {(table, column) for table, columns in RAW_COLUMNS.items() for column in columns}
@@ -127,7 +136,109 @@ def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     return [
         (rf"^/-/{re.escape(_CSS)}$", stylesheet),
         (r"^/(?P<database>[^/]+)/article/(?P<article_id>\d+)$", article_page),
+        (r"^/(?P<database>[^/]+)/-/search$", search_page),
     ]
+
+
+# -- tags, case-insensitive --------------------------------------------------------------
+
+def tag_filter_path(datasette: Any, database: str, tag: str) -> str:
+    """The articles carrying ``tag``, whatever its case (``?_tag=``, as "Articles by tag")."""
+    return f"{datasette.urls.table(database, 'articles')}?{urlencode({'_tag': tag})}"
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> FilterArguments | None:
+    """``?_tag=NAME`` keeps the articles with that tag, matched by its case-folded key like
+    the CLI's --tag and the "Articles by tag" query; repeated, every tag must be there."""
+    if table != "articles" or not _is_archive(datasette, database):
+        return None
+    tags = [t for t in request.args.getlist("_tag") if t.strip()]
+    if not tags:
+        return None
+    clauses, params, said = [], {}, []
+    for i, tag in enumerate(tags):
+        params[f"scraper_tag_{i}"] = tag
+        clauses.append("id in (select at.article_id from article_tags at join tags t on t.id = at.tag_id "
+                       f"where t.key = scraper_casefold(:scraper_tag_{i}))")
+        said.append(f'tag is "{tag.strip()}"')
+    return FilterArguments(clauses, params=params, human_descriptions=said)
+
+
+# -- search: best matches first, with the matching passages ---------------------------------
+
+_SEARCH_PAGE_SIZE = 50
+
+
+def _search_redirect(datasette: Any, path: str, query_string: bytes) -> str | None:
+    """Where a search typed into the articles list goes: the search page (ranked by BM25,
+    with snippets, as ``scraper search``), unless a sort order, the grid or a format was
+    asked for; None to serve the request as it is."""
+    from urllib.parse import parse_qs
+
+    database = _config(datasette).get("database")
+    if not database or path != datasette.urls.table(database, "articles"):
+        return None
+    args = parse_qs(query_string.decode("latin-1"))
+    if not "".join(args.get("_search", [])).strip():
+        return None
+    if {"_sort", "_sort_desc", "_layout", "_searchmode", "_next"} & set(args):
+        return None
+    return f"{datasette.urls.database(database)}/-/search?{query_string.decode('latin-1')}"
+
+
+def _search_filters(request: Any) -> Filters:
+    """The article list's filters a search page keeps: sites, tags and months."""
+    tags = [*request.args.getlist("_tag"), *request.args.getlist("tags__arraycontains")]
+    months = request.args.getlist("published_month")
+    since = until = None
+    if len(months) == 1:
+        try:
+            date_bound(months[0])
+            since = until = months[0]
+        except ValueError:
+            pass
+    return Filters(since=since, until=until, tags=tags, sites=request.args.getlist("site"))
+
+
+async def search_page(request: Any, datasette: Any) -> Response:
+    """Full-text search of the articles, best matches first, each with its matching passage."""
+    try:
+        db = datasette.get_database(route=tilde_decode(request.url_vars["database"]))
+    except KeyError:
+        raise NotFound("Database not found") from None
+    await datasette.ensure_permissions(request.actor, [
+        ("view-table", (db.name, "articles")), ("view-database", db.name), "view-instance"])
+    query = (request.args.get("_search") or "").strip()
+    filters = _search_filters(request)
+    hits: list[Any] = []
+    error = None
+    if query:
+        try:
+            hits = await db.execute_fn(lambda conn: run_search(conn, query, filters, limit=_SEARCH_PAGE_SIZE,
+                                                              marks=("\x02", "\x03"), snippet_tokens=40))
+        except QueryError as exc:
+            error = str(exc)
+    articles_url = datasette.urls.table(db.name, "articles")
+    kept = [(k, v) for k in request.args for v in request.args.getlist(k) if k not in ("_sort", "_sort_desc")]
+    newest = f"{articles_url}?{urlencode([*kept, ('_sort_desc', 'published')])}"
+    context = {
+        "database": db.name, "table": "articles", "query": query, "error": error, "filters": filters,
+        "articles_url": articles_url, "newest_url": newest, "limit": _SEARCH_PAGE_SIZE,
+        "hits": [{"hit": h, "read": article_path(datasette, db.name, h.id), "snippet": _marked(h.snippet),
+                  "tags": [(t, tag_filter_path(datasette, db.name, t)) for t in h.tags]} for h in hits],
+        "datasette_version": datasette_version,
+    }
+    html = await datasette.render_template("scraper/search.html", context, request=request,
+                                           view_name="scraper-search")
+    return Response.html(html, status=400 if error else 200)
+
+
+def _marked(snippet: str) -> Markup:
+    """A snippet with its matches in ``<mark>``, everything else escaped."""
+    parts = snippet.replace("\x03", "\x02").split("\x02")
+    return Markup("").join(Markup("<mark>{}</mark>").format(p) if i % 2 else Markup("{}").format(p)
+                           for i, p in enumerate(parts))
 
 
 def article_path(datasette: Any, database: str, article_id: Any) -> str:
@@ -177,7 +288,10 @@ class KeyedArrayFacet(ArrayFacet):
     """
 
     async def facet_results(self) -> Any:
-        columns = [c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()]
+        configs = self.get_configs()
+        columns = [c["config"].get("column") or c["config"]["simple"] for c in configs]
+        if self.table == "articles" and columns == ["tags"] and _is_archive(self.ds, self.database):
+            return await self._tag_facet(configs[0]["source"])
         keys = await self.ds.get_database(self.database).primary_keys(self.table) if self.table else []
         if not columns or not keys:
             return await super().facet_results()
@@ -190,13 +304,71 @@ class KeyedArrayFacet(ArrayFacet):
             self.sql = full
 
 
+    async def _tag_facet(self, source: str) -> tuple[list[dict[str, Any]], list[str]]:
+        """The tags of the articles shown, counted by their case-folded key (``Klima`` and
+        ``klima`` are one tag, as in "Articles by tag"), each linking to ``?_tag=``."""
+        size = self.get_facet_size()
+        sql = (f"select min(t.name) as value, count(*) as count from article_tags at "
+               f"join tags t on t.id = at.tag_id where at.article_id in (select id from ({self.sql})) "
+               f"group by t.key order by count desc, t.key limit {size + 1}")
+        try:
+            rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
+                                         custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+        except QueryInterrupted:
+            return [], ["tags"]
+        chosen = {v.casefold().strip(): v for k, v in self.get_querystring_pairs() if k == "_tag"}
+        values = []
+        for row in rows.rows[:size]:
+            value = str(row["value"])
+            given = chosen.get(value.casefold().strip())
+            path = (path_with_removed_args(self.request, {"_tag": given}) if given is not None else
+                    path_with_added_args(self.request, {"_tag": value}))
+            values.append({"value": value, "label": value, "count": row["count"],
+                           "toggle_url": self.ds.absolute_url(self.request, path), "selected": given is not None})
+        return [{"name": "tags", "type": self.type, "results": values, "hideable": source != "metadata",
+                 "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_array": "tags"})),
+                 "truncated": len(rows.rows) > size}], []
+
+
+class MonthColumnFacet(ColumnFacet):
+    """Datasette's column facet; the month of publication is listed newest month first
+    (the latest months that have articles), not by how many articles each month has."""
+
+    async def facet_results(self) -> Any:
+        if self.table != "articles":
+            return await super().facet_results()
+        real: Any = self.ds  # type: ignore[has-type]  # Datasette is untyped
+        self.ds = _MonthsNewestFirst(real)
+        try:
+            return await super().facet_results()
+        finally:
+            self.ds = real
+
+
+class _MonthsNewestFirst:
+    """Datasette, with the column facet's query on ``published_month`` ordered by month."""
+
+    _ORDER = "group by published_month order by count desc, value"
+
+    def __init__(self, datasette: Any) -> None:
+        self._datasette = datasette
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._datasette, name)
+
+    async def execute(self, database: str, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if self._ORDER in sql:
+            sql = sql.replace(self._ORDER, "group by published_month order by value desc")
+        return await self._datasette.execute(database, sql, *args, **kwargs)
+
+
 @hookimpl(hookwrapper=True)
 def register_facet_classes() -> Any:
-    """Put :class:`KeyedArrayFacet` where Datasette registers its own array facet."""
+    """Put our facets where Datasette registers its array and column facets."""
     outcome = yield
     groups = outcome.get_result()
-    outcome.force_result([[KeyedArrayFacet if klass is ArrayFacet else klass for klass in group]
-                          for group in groups])
+    ours = {ArrayFacet: KeyedArrayFacet, ColumnFacet: MonthColumnFacet}
+    outcome.force_result([[ours.get(klass, klass) for klass in group] for group in groups])
 
 
 # -- cells ----------------------------------------------------------------------------
@@ -290,8 +462,7 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
             return Markup("{}").format(", ".join(items)) if items else Markup(
                 '<span class="scraper-muted">none</span>')
         if table == "articles" or (table is None and read):
-            base = datasette.urls.table(database, "articles")
-            return _chips(items, lambda t: f"{base}?{urlencode({'tags__arraycontains': t})}")
+            return _chips(items, lambda t: tag_filter_path(datasette, database, t))
         return _chips(items)
     return None
 
@@ -374,6 +545,13 @@ def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
             if scope.get("path") in _PATH_PAGES and not _exposes_raw(datasette):
                 await _answer(send, 404, "Not Found\n")
                 return
+            if scope.get("method") == "GET":
+                target = _search_redirect(datasette, scope.get("path", ""), scope.get("query_string", b""))
+                if target is not None:
+                    await send({"type": "http.response.start", "status": 302,
+                                "headers": [(b"location", target.encode("latin-1")), (b"content-length", b"0")]})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
             if not _is_csv(scope):
                 await app(scope, receive, send)
                 return

@@ -1,0 +1,40 @@
+"""Waiting on events in tests: a condition that becomes true, a line a process prints.
+
+Both are bounded by a generous limit that only stops a broken test from hanging; a
+test never relies on something happening *within* a time, only on it happening.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+
+LIMIT = 120.0
+
+
+def wait_for(predicate: Callable[[], object], limit: float = LIMIT) -> None:
+    """Poll ``predicate`` until it is true (e.g. the archive holds n articles)."""
+    deadline = time.monotonic() + limit
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for a condition"
+        time.sleep(0.01)
+
+
+def read_until(proc: subprocess.Popen, text: str) -> list[str]:
+    """Read ``proc``'s stderr (a text pipe) line by line until a line contains ``text``;
+    returns the lines read, that one included. Fails if the process ends first."""
+    assert proc.stderr is not None
+    lines: list[str] = []
+    while True:
+        line = proc.stderr.readline()
+        assert line, f"the process ended before printing {text!r}: {''.join(lines)}"
+        lines.append(line.rstrip("\n"))
+        if text in line:
+            return lines
+
+
+def finish(proc: subprocess.Popen, before: list[str], limit: float = LIMIT) -> str:
+    """The rest of ``proc``'s stderr once it exits, after the lines already read."""
+    _, rest = proc.communicate(timeout=limit)
+    return "".join(line + "\n" for line in before) + (rest or "")
