@@ -57,7 +57,7 @@ def test_facets_search_and_default_sort(served, archive):
     assert data["human_description_en"] == "sorted by published descending"
     assert "order by published desc" in data["query"]["sql"]
     facets = data["facet_results"]
-    assert set(facets) == {"site", "tags", "published_month"}
+    assert set(facets) == {"site", "tags", "published_month", "story"}
     assert facets["tags"]["type"] == "array"
     tags = {item["value"]: item["count"] for item in facets["tags"]["results"]}
     assert tags["Klima"] == 1 and tags["Afghanistan"] == 1 and tags["Казань"] == 1
@@ -76,7 +76,7 @@ def test_metadata_titles_and_canned_queries(served, archive):
     tables = metadata["databases"]["archive"]["tables"]
     assert tables["articles"]["title"] == "Articles"
     assert tables["articles"]["columns"]["published_month"].startswith("YYYY-MM")
-    assert tables["articles"]["facets"] == ["site", {"array": "tags"}, "published_month"]
+    assert tables["articles"]["facets"] == ["site", {"array": "tags"}, "published_month", "story"]
     assert "withheld" in tables["pages"]["description"]
 
     database = get_json(served, "/archive.json")
