@@ -630,8 +630,8 @@ class Archive:
             values.update(url=key, first_fetched=when, updated_at=when)
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
-            article_id = conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
-                                      list(values.values())).lastrowid
+            article_id = int(conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
+                                          list(values.values())).lastrowid or 0)
             self._set_tags(conn, article_id, article.tags)
             _cluster(conn, article_id, values, None, when)
             return StoreResult(article_id, "new", page_id)
