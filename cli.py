@@ -707,6 +707,8 @@ def stories_command(rebuild: bool, limit: int, fmt: str, db_path: str) -> None:
                     count = archive.rebuild_stories()
             except ArchiveError as exc:
                 raise fail(str(exc), EXIT_ARCHIVE) from None
+            except KeyboardInterrupt:  # one transaction: rolled back, the stories are as they were
+                raise fail("interrupted: the stories were left as they were", EXIT_INTERRUPTED) from None
             clustered = archive.db.conn.execute("SELECT count(*) FROM articles WHERE story IS NOT NULL").fetchone()[0]
         click.echo(f"{count} stories of {clustered} articles ({total} articles in all)", err=True)
         return

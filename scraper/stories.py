@@ -10,7 +10,7 @@ brought the page in (fetch, crawl, import-warc, reextract all store through
 How two bodies are compared
     A body is cut into shingles: every run of :data:`SHINGLE_WORDS` consecutive words
     (case-folded, punctuation dropped; Chinese, Japanese and Korean characters count as
-    words). A MinHash of :data:`NUM_PERM` values estimates the Jaccard similarity J of two
+    words), each hashed to 32 bits (:func:`shingle_hash`). A MinHash of :data:`NUM_PERM` values estimates the Jaccard similarity J of two
     shingle sets, and with the sets' sizes their containment C (the share of the shorter
     text's shingles found in the longer one). Two bodies are the same story when
     J ≥ :data:`MIN_JACCARD`, or C ≥ :data:`MIN_CONTAINMENT` while J ≥ :data:`MIN_JACCARD_CONTAINED`
@@ -26,7 +26,7 @@ How candidates are found
     one indexed query however large the archive. Only candidates are compared.
 
 Why our own MinHash
-    The MinHash is datasketch's "affine32" scheme (the MurmurHash3 finalizer on a 32-bit
+    The MinHash is datasketch's "affine32" scheme (the MurmurHash3 finalizer on the 32-bit
     hash of each shingle, then ``a·h + b mod 2³²`` with odd ``a``, permutations drawn from
     ``numpy.random.RandomState(SEED)``), bit for bit — ``tests/test_stories.py`` checks it
     against datasketch itself. It is written out here rather than imported because importing
@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover - numpy is imported when a body is first s
     from .archive import Archive
 
 __all__ = ["SHINGLE_WORDS", "NUM_PERM", "BANDS", "ROWS", "MIN_WORDS", "MIN_JACCARD", "MIN_CONTAINMENT",
-           "MIN_JACCARD_CONTAINED", "SCHEME", "Sketch", "sketch", "shingles", "similar", "assign",
+           "MIN_JACCARD_CONTAINED", "SCHEME", "Sketch", "sketch", "shingles", "shingle_hash", "word_hash", "similar", "assign",
            "remove", "refresh", "rebuild", "members", "list_stories", "also_published"]
 
 # -- named thresholds (chosen with benchmarks/stories.py; see README) ---------------------------
@@ -70,7 +70,7 @@ MIN_JACCARD = 0.5          # same story when the shingle sets' Jaccard similarit
 MIN_CONTAINMENT = 0.8      # ... or when this share of the shorter text is in the longer one
 MIN_JACCARD_CONTAINED = 0.25   # ... and the Jaccard similarity is at least this
 SEED = 1
-SCHEME = f"minhash-affine32-crc32-w{SHINGLE_WORDS}-p{NUM_PERM}-b{BANDS}x{ROWS}-s{SEED}"
+SCHEME = f"minhash-affine32-crcpoly-w{SHINGLE_WORDS}-p{NUM_PERM}-b{BANDS}x{ROWS}-s{SEED}"
 
 assert BANDS * ROWS == NUM_PERM
 
@@ -116,9 +116,29 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return hv ^ (hv >> np.uint32(16))
 
 
-def shingle_hash(shingle: str) -> int:
-    """The 32-bit hash of one shingle (CRC-32 of its UTF-8 bytes: fast and stable across runs)."""
-    return zlib.crc32(shingle.encode("utf-8"))
+_MULTIPLIER = 0x01000193   # FNV's 32-bit prime: a shingle's hash is a polynomial in its words' hashes
+_WORD_HASHES: dict[str, int] = {}
+
+
+def word_hash(word: str) -> int:
+    """The 32-bit hash of one word (CRC-32 of its UTF-8 bytes: fast and the same in every run)."""
+    found = _WORD_HASHES.get(word)
+    if found is None:
+        if len(_WORD_HASHES) > 2_000_000:  # a cache, not a vocabulary: keep it bounded
+            _WORD_HASHES.clear()
+        found = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8"))
+    return found
+
+
+def shingle_hash(words: Sequence[str]) -> int:
+    """The 32-bit hash of one shingle: Σ word_hash(wᵢ)·P^(k−1−i) mod 2³², order-sensitive.
+
+    :func:`sketch` computes the same for every shingle of a text at once, in numpy.
+    """
+    value = 0
+    for word in words:
+        value = (value * _MULTIPLIER + word_hash(word)) & 0xFFFFFFFF
+    return value
 
 
 @dataclass
@@ -168,11 +188,14 @@ def sketch(text: str | None) -> Sketch | None:
         return None
     import numpy as np
 
-    size = SHINGLE_WORDS
-    grams = {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
-    hashes = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32, count=len(grams))
+    hashed = np.fromiter(map(word_hash, tokens), dtype=np.uint32, count=len(tokens))
+    count = len(tokens) - SHINGLE_WORDS + 1
+    grams = np.zeros(count, dtype=np.uint32)
+    for offset in range(SHINGLE_WORDS):  # every shingle's polynomial at once (uint32 wraps: mod 2³²)
+        grams = grams * np.uint32(_MULTIPLIER) + hashed[offset:offset + count]
+    grams = np.unique(grams)
     a, b = _permutations()
-    mixed = _fmix32(hashes).reshape(-1, 1)
+    mixed = _fmix32(grams).reshape(-1, 1)
     values = (mixed * a + b).min(axis=0)
     return Sketch(values.astype(np.uint32), len(grams))
 

@@ -73,11 +73,13 @@ def test_our_minhash_is_datasketchs_affine32_minhash_bit_for_bit():
     text = "\n\n".join(story_text(1))
     ours = stories.sketch(text)
     theirs = datasketch.MinHash(num_perm=stories.NUM_PERM, seed=stories.SEED, scheme="affine32",
-                                hashfunc=lambda data: zlib.crc32(data))
-    theirs.update_batch([s.encode("utf-8") for s in stories.shingles(text)])
+                                hashfunc=lambda shingle: stories.shingle_hash(shingle.split()))
+    theirs.update_batch(stories.shingles(text))
     assert ours is not None
     assert ours.values.tolist() == theirs.hashvalues.tolist()
     assert ours.size == len(stories.shingles(text))
+    assert stories.shingle_hash(["a", "b"]) != stories.shingle_hash(["b", "a"])
+    assert stories.word_hash("harbour") == zlib.crc32(b"harbour")
 
 
 def test_estimates_follow_the_exact_similarity():
