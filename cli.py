@@ -39,8 +39,11 @@ from scraper.export import (
     ALL_FIELDS,
     DEFAULT_FIELDS,
     FORMATS,
+    VERSION_ROW_FIELDS,
+    ExportError,
     export_articles,
     parse_fields,
+    version_record,
     write_export,
 )
 from scraper.extraction import render_body
@@ -52,6 +55,7 @@ from scraper.fetching import (
     check_url,
     html_problem,
 )
+from scraper.history import history
 from scraper.pipeline import Outcome, archive_file, archive_url, extract_stored
 from scraper.reextract import WorkerError, count_pages, default_jobs
 from scraper.reextract import reextract as run_reextract
@@ -59,6 +63,7 @@ from scraper.rules import Rules, RulesError, default_rules_path, load_rules
 from scraper.search import DATE_HELP, Filters, QueryError, check_query, date_bound, recent_articles
 from scraper.search import search as run_search
 from scraper.stats import archive_stats
+from scraper.stories import list_stories
 from scraper.warc import export_warc as run_export_warc
 from scraper.warc import import_warc as run_import_warc
 
@@ -584,10 +589,16 @@ def show_explanation(article: Article, fmt: str) -> None:
         echo(f"{name:<14} {str(value)[:70]!s:<72} ← {source}")
 
 
+one_per_story_option = click.option(
+    "--one-per-story", is_flag=True,
+    help="One article per story (the same text on several sites): the first published; in search, the best match.")
+
+
 # -- the archive: search, export, stats, re-extraction, WARC, migrate ------------------
 
 def _filters(since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-             query: str | None = None, *, articles_only: bool = False) -> Filters:
+             query: str | None = None, *, articles_only: bool = False,
+             one_per_story: bool = False) -> Filters:
     """Options → Filters, with a bad date as a usage error. Relative dates (2d) are fixed
     here, once, so every query of the command uses the same bound."""
     bounds: dict[str, str | None] = {"--since": since, "--until": until}
@@ -597,7 +608,8 @@ def _filters(since: str | None, until: str | None, tags: tuple[str, ...], sites:
                 date_bound(value)
             except ValueError as exc:
                 raise fail(f"{label}: {exc}", EXIT_USAGE) from None
-    return Filters(since=since, until=until, tags=tags, sites=sites, query=query, articles_only=articles_only)
+    return Filters(since=since, until=until, tags=tags, sites=sites, query=query, articles_only=articles_only,
+                   one_per_story=one_per_story)
 
 
 def filter_options(func: Any) -> Any:
@@ -623,11 +635,12 @@ LIST_FIELDS = ("id", "published", "site", "title", "url", "is_article", "last_fe
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="How many articles to list.")
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["text", *FORMATS]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "jsonl"]), default="text", show_default=True,
               help=f"text, or one row per article ({', '.join(LIST_FIELDS)}) as csv, json or jsonl.")
+@one_per_story_option
 @db_option
 def list_(limit: int, since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-          articles_only: bool, fmt: str, db_path: str) -> None:
+          articles_only: bool, fmt: str, one_per_story: bool, db_path: str) -> None:
     """List archived articles, most recently fetched first.
 
     \b
@@ -635,8 +648,9 @@ def list_(limit: int, since: str | None, until: str | None, tags: tuple[str, ...
       scraper list --limit 50
       scraper list --site example.com --tag Climate --articles-only
       scraper list --format csv --limit 1000 > recent.csv
+      scraper list --one-per-story
     """
-    filters = _filters(since, until, tags, sites, articles_only=articles_only)
+    filters = _filters(since, until, tags, sites, articles_only=articles_only, one_per_story=one_per_story)
     with open_archive(db_path, readonly=True) as archive:
         rows = recent_articles(archive, filters, limit=limit, columns=LIST_FIELDS)
         try:
@@ -660,9 +674,10 @@ def list_(limit: int, since: str | None, until: str | None, tags: tuple[str, ...
 @filter_options
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Hits to show.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@one_per_story_option
 @db_option
 def search(query: str, since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-           articles_only: bool, limit: int, fmt: str, db_path: str) -> None:
+           articles_only: bool, limit: int, fmt: str, one_per_story: bool, db_path: str) -> None:
     """Full-text search over titles and bodies, best matches first.
 
     QUERY uses SQLite FTS5 syntax: words (all must match), "exact phrase",
@@ -675,8 +690,9 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
       scraper search '"border outpost" OR garrison' --since 2021 --site themoscowtimes.com
       scraper search taliban --tag Afghanistan --format json
       scraper search budget --since 2w --articles-only
+      scraper search ceasefire --one-per-story
     """
-    filters = _filters(since, until, tags, sites, articles_only=articles_only)
+    filters = _filters(since, until, tags, sites, articles_only=articles_only, one_per_story=one_per_story)
     with open_archive(db_path, readonly=True) as archive:
         try:
             hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"))
@@ -701,25 +717,29 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
+              help="parquet keeps types (lists, UTC timestamps); it needs -o and pip install -e '.[parquet]'.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE, not stdout ('-' is stdout).")
 @click.option("--fields", help=f"Comma-separated columns to export, in order (default: {','.join(DEFAULT_FIELDS)}; "
-                               f"any of: {', '.join(ALL_FIELDS)}).")
+                               f"any of: {', '.join(ALL_FIELDS)}; with --versions in CSV or Parquet: "
+                               f"{', '.join(VERSION_ROW_FIELDS)}).")
 @filter_options
 @click.option("--query", metavar="FTS", help="Only articles matching this full-text query (as in search).")
 @click.option("--body-format", type=click.Choice(BODY_FORMATS), default="text", show_default=True)
 @click.option("--excel-safe", is_flag=True,
               help="CSV for spreadsheets: prefix cells starting with = + - @ with ' and add a UTF-8 BOM.")
 @click.option("--versions", "with_versions", is_flag=True,
-              help="JSON/JSONL: add each article's past versions as a 'versions' list.")
+              help="The history: CSV/Parquet one row per (article, version); JSON/JSONL a 'versions' list.")
+@one_per_story_option
 @db_option
 def export(fmt: str, output: str | None, fields: str | None, since: str | None, until: str | None,
            tags: tuple[str, ...], sites: tuple[str, ...], articles_only: bool, query: str | None,
-           body_format: str, excel_safe: bool, with_versions: bool, db_path: str) -> None:
-    """Export archived articles as CSV, JSON or JSON Lines, in publication order.
+           body_format: str, excel_safe: bool, with_versions: bool, one_per_story: bool, db_path: str) -> None:
+    """Export archived articles as CSV, JSON, JSON Lines or Parquet, in publication order.
 
     Streams: memory stays flat however large the archive. In CSV, lists (authors,
     tags) are joined with "; ", dates are ISO 8601, missing values are empty cells.
+    Parquet keeps lists as lists and dates as UTC timestamps.
 
     \b
     Examples:
@@ -727,16 +747,23 @@ def export(fmt: str, output: str | None, fields: str | None, since: str | None, 
       scraper export --format jsonl --fields url,title,published,tags --since 2021-07 --tag Afghanistan
       scraper export --query 'taliban OR "border outpost"' --site themoscowtimes.com -o hits.csv
       scraper export --articles-only --since 1w | head
+      scraper export --format parquet -o articles.parquet --one-per-story
+      scraper export --versions --format csv -o versions.csv
     """
+    flat_versions = with_versions and fmt in ("csv", "parquet")
     try:
-        columns = parse_fields(fields)
+        columns = parse_fields(fields, versions=flat_versions)
     except ValueError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
-    if with_versions and fmt == "csv":
-        raise fail("--versions needs --format json or jsonl", EXIT_USAGE)
     check_output(output, "-o")
-    filters = _filters(since, until, tags, sites, query, articles_only=articles_only)
     to_file = output not in (None, "-")
+    if fmt == "parquet" and not to_file:
+        raise fail("--format parquet writes a binary file: give it with -o FILE.parquet", EXIT_USAGE)
+    if fmt == "parquet" and excel_safe:
+        raise fail("--excel-safe is for CSV", EXIT_USAGE)
+    if flat_versions and body_format != "text":
+        raise fail("--versions rows hold the text: use --body-format text", EXIT_USAGE)
+    filters = _filters(since, until, tags, sites, query, articles_only=articles_only, one_per_story=one_per_story)
     with open_archive(db_path, readonly=True) as archive:
         if query:
             try:
@@ -745,19 +772,160 @@ def export(fmt: str, output: str | None, fields: str | None, since: str | None, 
                 raise fail(str(exc), EXIT_USAGE) from None
         options = dict(fmt=fmt, fields=columns, filters=filters, body_format=body_format, excel=excel_safe,
                        versions=with_versions)
+        what = "rows" if flat_versions else "articles"
         try:
-            if to_file:
+            if to_file and fmt == "parquet":
+                count = export_articles(archive, str(output), **options)  # type: ignore[arg-type]
+                click.echo(f"exported {plural(count, what[:-1])} to {output}", err=True)
+            elif to_file:
                 with open(str(output), "w", encoding="utf-8", newline="") as out:
                     count = export_articles(archive, out, **options)  # type: ignore[arg-type]
-                click.echo(f"exported {plural(count, 'article')} to {output}", err=True)
+                click.echo(f"exported {plural(count, what[:-1])} to {output}", err=True)
             else:
                 export_articles(archive, sys.stdout, **options)  # type: ignore[arg-type]
+        except ExportError as exc:
+            raise fail(str(exc), EXIT_USAGE) from None
         except ArchiveError as exc:
             raise fail(str(exc), EXIT_ARCHIVE) from None
         except OSError as exc:
             if not to_file:
                 raise  # stdout: a closed pipe ends quietly (ScraperGroup); anything else is not ours to hide
             raise fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE) from None
+
+
+@cli.command("history")
+@click.argument("ref")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: every version's fields, what changed and the size of the change.")
+@db_option
+def history_command(ref: str, fmt: str, db_path: str) -> None:
+    """Every archived version of an article, oldest first, with a word diff of each change.
+
+    REF is the article's URL or id. Removed words are shown [-like this-] and added
+    ones {+like this+} (in red and green on a terminal); unchanged paragraphs between
+    changes are folded.
+
+    \b
+    Examples:
+      scraper history https://example.com/news/story
+      scraper history 42 --format json | jq '.[] | {version, words_added, words_removed}'
+    """
+    with open_archive(db_path, readonly=True) as archive:
+        try:
+            row = archive.get(ref)
+            if row is None:
+                raise fail(f"not in the archive: {ref}", EXIT_USAGE)
+            versions = history(row, archive.versions(row["id"]))
+        except ArchiveError as exc:
+            raise fail(str(exc), EXIT_ARCHIVE) from None
+    if fmt == "json":
+        click.echo(json.dumps([version_record(row, v) for v in versions], ensure_ascii=False, indent=2))
+        return
+    color = sys.stdout.isatty()
+    click.echo(f"{row['title'] or row['url']}\n{row['url']} (id {row['id']}): "
+               f"{len(versions)} version{'s' if len(versions) != 1 else ''}")
+    for version in versions:
+        click.echo("")
+        click.echo(_version_heading(version, color))
+        for name in version.changed:
+            if name != "body":
+                before = getattr(versions[version.number - 2], name)
+                click.echo(f"  {name}: {_shown(before)} → {_shown(getattr(version, name))}")
+        if version.number == 1:
+            click.echo(f"  {version.title or '(no title)'}: {len(version.body.split())} words")
+        for line in _diff_lines(version, color):
+            click.echo(line)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "(none)"
+    return value or "(none)"
+
+
+def _version_heading(version: Any, color: bool) -> str:
+    label = f"Version {version.number}" + (" (current)" if version.current else "")
+    seen = f"seen {version.seen_from or '?'}"
+    if version.seen_until and version.seen_until != version.seen_from:
+        seen += f" to {version.seen_until}"
+    parts = [click.style(label, bold=True) if color else label, seen]
+    if version.number > 1:
+        parts.append(f"+{version.words_added} −{version.words_removed} words")
+    if version.replaced_at:
+        parts.append(f"replaced {version.replaced_at} ({version.reason})")
+    return ", ".join(parts)
+
+
+def _diff_lines(version: Any, color: bool) -> Iterator[str]:
+    """The word diff against the version before, one paragraph a line."""
+    def marked(kind: str, text: str) -> str:
+        if kind == "insert":
+            return click.style(text, fg="green") if color else "{+" + text + "+}"
+        if kind == "delete":
+            return click.style(text, fg="red", strikethrough=True) if color else "[-" + text + "-]"
+        return text
+
+    for block in version.diff:
+        if block.kind == "skip":
+            yield f"  … {block.count} unchanged paragraph{'s' if block.count != 1 else ''} …"
+        elif block.kind == "change":
+            yield "  " + "".join(marked(s.kind, s.text) for s in block.segments)
+        else:
+            yield "  " + marked(block.kind, block.text)
+
+
+@cli.command("stories")
+@click.option("--rebuild", is_flag=True, help="Cluster every article again from scratch, in one pass.")
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="How many stories to list (the largest first).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+def stories_command(rebuild: bool, limit: int, fmt: str, db_path: str) -> None:
+    """The same story published on several sites: list the largest, or rebuild them.
+
+    Articles whose bodies are near-identical (wire copy, press releases re-published
+    with small edits) share a story; the earliest published one is its first. Stories
+    are kept up to date as articles are stored; --rebuild clusters the whole archive
+    again (after an upgrade, say).
+
+    \b
+    Examples:
+      scraper stories
+      scraper stories --rebuild
+      scraper export --one-per-story -o unique.csv
+    """
+    if rebuild:
+        with open_archive(db_path) as archive:
+            total = archive.count()
+            bar = _progress(total, "clustering")
+            try:
+                if bar is not None:
+                    with bar:
+                        count = archive.rebuild_stories(progress=lambda done: bar.update(done - bar.pos))
+                else:
+                    count = archive.rebuild_stories()
+            except ArchiveError as exc:
+                raise fail(str(exc), EXIT_ARCHIVE) from None
+            except KeyboardInterrupt:  # one transaction: rolled back, the stories are as they were
+                raise fail("interrupted: the stories were left as they were", EXIT_INTERRUPTED) from None
+            clustered = archive.db.conn.execute("SELECT count(*) FROM articles WHERE story IS NOT NULL").fetchone()[0]
+        click.echo(f"{count} stories of {clustered} articles ({total} articles in all)", err=True)
+        return
+    with open_archive(db_path, readonly=True) as archive:
+        try:
+            rows = list_stories(archive, limit=limit)
+        except ArchiveError as exc:
+            raise fail(str(exc), EXIT_ARCHIVE) from None
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        date = (row["first_published"] or "")[:10] or "-"
+        sites = ", ".join(m["site"] or "-" for m in row["members"])
+        click.echo(f"{row['id']:>6}  {row['articles']:>3} articles  {date:<10}  {row['title'] or '-'}")
+        click.echo(f"        {sites}")
+    if not rows:
+        click.echo("no stories: no two articles share their text", err=True)
 
 
 @cli.command()

@@ -10,11 +10,12 @@ page (stored compressed) that ``reextract`` can work on. A rare word sits in exa
 five articles; the commonest word is in nearly all of them.
 
 Figures: insert rate (articles/s in ``Archive.store`` alone, text generation not counted; one
-transaction per article, FTS triggers included),
+transaction per article, FTS triggers and story clustering included),
 search latency in-process (median of 7 after a warm-up) for a common and a rare word,
-``scraper export --format csv`` wall time and peak RSS (the export runs as its own
-process; its peak RSS comes from ``os.wait4``), a pandas read-back compared with the
-archive row by row, and ``reextract`` pages/s with 1 and 2 processes.
+``scraper export --format csv`` and then ``--format parquet`` wall time and peak RSS (each
+export runs as its own process; its peak RSS comes from ``os.wait4``), pandas' time to
+read each file, both read back and compared with the archive field by field (Parquet:
+lists and UTC timestamps), and ``reextract`` pages/s with 1 and 2 processes.
 """
 
 from __future__ import annotations
@@ -112,11 +113,11 @@ def time_search(path: Path, word: str) -> tuple[float, int]:
     return statistics.median(runs), len(hits)
 
 
-def run_export(path: Path, out: Path) -> tuple[float, float, int]:
+def run_export(path: Path, out: Path, fmt: str = "csv") -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MB) and exit code of ``scraper export`` in its own process."""
     script = Path(sys.executable).with_name("scraper")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(script), "export", "--format", "csv", "-o", str(out), "--db", str(path)],
+    proc = subprocess.Popen([str(script), "export", "--format", fmt, "-o", str(out), "--db", str(path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
@@ -144,6 +145,49 @@ def verify_csv(path: Path, out: Path) -> int:
         if next(rows, None) is not None:
             raise AssertionError("the archive has more rows than the CSV")
     return checked
+
+
+def verify_parquet(path: Path, out: Path) -> int:
+    """pandas reads tags as lists and dates as UTC timestamps; every field equals the archive's."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from scraper.export import LIST_FIELDS, to_utc
+
+    typed = pd.read_parquet(out, columns=["tags", "authors", "published", "last_fetched"])
+    if str(typed["published"].dtype) != "datetime64[us, UTC]" or not hasattr(typed["tags"].iloc[0], "__len__") \
+            or isinstance(typed["tags"].iloc[0], str):
+        raise AssertionError(f"types lost: {typed.dtypes.to_dict()}, tags {type(typed['tags'].iloc[0])}")
+    times = ("published", "modified", "first_fetched", "last_fetched")
+    checked = 0
+    with Archive(path, readonly=True) as archive:
+        rows = select_articles(archive, Filters(), columns=list(DEFAULT_FIELDS))
+        for batch in pq.ParquetFile(out).iter_batches(batch_size=5000):
+            for record in batch.to_pylist():
+                row = next(rows)
+                for name in DEFAULT_FIELDS:
+                    value = row[name]
+                    expected = to_utc(value) if name in times else (value if name not in LIST_FIELDS else list(value))
+                    if record[name] != expected:
+                        raise AssertionError(f"row {checked}: {name} differs: {record[name]!r} != {expected!r}")
+                checked += 1
+        if next(rows, None) is not None:
+            raise AssertionError("the archive has more rows than the Parquet file")
+    return checked
+
+
+def time_read(out: Path, fmt: str) -> float:
+    """Seconds for pandas to read the whole export (CSV as strings, as README says)."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    if fmt == "csv":
+        frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    else:
+        frame = pd.read_parquet(out)
+    elapsed = time.perf_counter() - t0
+    del frame
+    return elapsed
 
 
 def time_reextract(path: Path, jobs: int, site: str, pages: int) -> tuple[float, dict]:
@@ -191,8 +235,23 @@ def main(argv: list[str] | None = None) -> int:
     results["export_csv_s"] = round(export_s, 1)
     results["export_peak_rss_mb"] = round(rss_mb, 1)
     results["csv_mb"] = round(out.stat().st_size / 1e6)
+    # Parquet right after CSV, same archive, same run: the ratios are what to read
+    parquet = out.with_suffix(".parquet")
+    pq_s, pq_rss, pq_code = run_export(path, parquet, "parquet")
+    if pq_code != 0:
+        print(f"parquet export failed with exit code {pq_code}", file=sys.stderr)
+        return 1
+    results["export_parquet_s"] = round(pq_s, 1)
+    results["export_parquet_peak_rss_mb"] = round(pq_rss, 1)
+    results["parquet_mb"] = round(parquet.stat().st_size / 1e6)
+    results["parquet_vs_csv_time"] = round(pq_s / export_s, 2)
+    results["pandas_read_csv_s"] = round(time_read(out, "csv"), 1)
+    results["pandas_read_parquet_s"] = round(time_read(parquet, "parquet"), 1)
     if not args.no_verify:
         results["csv_rows_verified"] = verify_csv(path, out)
+        results["parquet_rows_verified"] = verify_parquet(path, parquet)
+    if not args.keep:
+        parquet.unlink()
 
     # Each reextract run works on a site of its own, so both see pages never re-extracted.
     copy = args.dir / f"reextract-{args.articles}.db"

@@ -145,7 +145,7 @@ def overhead(rounds: int) -> None:
 
 
 def diffs() -> None:
-    import scraper.web.diff as diff
+    import scraper.diff as diff
 
     words = ["the", "council", "said", "on", "tuesday", "that", "new", "budget", "would", "fund", "schools"]
     print("\n## The web view's diff: one paragraph, one sentence rewritten\n")

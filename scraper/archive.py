@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from . import __version__
+from . import __version__, stories
 from .article import Article
 from .fetching import Attempt, Response
 from .safehtml import safe_links
@@ -38,7 +38,7 @@ from .urls import normalize_url, site_of, web_archive_capture
 
 __all__ = ["Archive", "ArchiveError", "StoreResult", "SCHEMA_VERSION", "MIGRATIONS", "content_hash"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 LIST_SEPARATOR = "; "
 
 # The first released schema, frozen: new archives are created at v1 and then run through
@@ -238,12 +238,50 @@ def _migrate_v3_v4(conn: sqlite3.Connection) -> None:
                          (capture.original, site_of(capture.original), article_id))
 
 
+# v5: stories — articles whose bodies are near-identical (the same wire story on several sites).
+# ``stories`` holds one row per group; ``articles.story`` points at it and ``story_first``
+# marks its earliest published member; ``story_sketches`` (MinHash per article) and
+# ``story_keys`` (its LSH band keys, indexed) let a new article find its matches in one query.
+_MIGRATE_V4_V5 = """
+CREATE TABLE IF NOT EXISTS stories (
+    id INTEGER PRIMARY KEY,
+    first_article_id INTEGER,
+    title TEXT,
+    first_published TEXT,
+    articles INTEGER NOT NULL DEFAULT 0,
+    sites INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+ALTER TABLE articles ADD COLUMN story INTEGER REFERENCES stories(id);
+ALTER TABLE articles ADD COLUMN story_first INTEGER;
+CREATE INDEX IF NOT EXISTS idx_articles_story ON articles(story);
+CREATE TABLE IF NOT EXISTS story_sketches (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    shingles INTEGER NOT NULL,
+    minhash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_keys (
+    key INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (key, article_id)
+) WITHOUT ROWID;
+"""
+
+
+def _migrate_v4_v5(conn: sqlite3.Connection) -> None:
+    """v5: the story tables and columns, filled in for the articles already stored."""
+    _run_script(conn, _MIGRATE_V4_V5)
+    if conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
+        stories.rebuild(conn, _now())
+
+
 # MIGRATIONS[n] takes an archive at schema n to n + 1, inside the caller's transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _run_script(conn, _SCHEMA_V1),
     1: lambda conn: _run_script(conn, _MIGRATE_V1_V2),
     2: lambda conn: _run_script(conn, _MIGRATE_V2_V3),
     3: _migrate_v3_v4,
+    4: _migrate_v4_v5,
 }
 
 # Changes to these make a new version of an article (the old values go to ``versions``).
@@ -533,7 +571,17 @@ class Archive:
                 _update(conn, article_id, diff)
                 if "tags" in diff:
                     self._set_tags(conn, article_id, article.tags)
+                _cluster(conn, article_id, values, row, now)
                 return StoreResult(article_id, "updated" if changed else "refreshed", row["page_id"], version_id)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(_explain_sqlite(self.path, exc)) from None
+
+    def rebuild_stories(self, *, progress: Callable[[int], None] | None = None) -> int:
+        """Cluster every article into stories again from scratch (``scraper stories --rebuild``),
+        in one transaction; return the number of stories. See :mod:`scraper.stories`."""
+        try:
+            with self.transaction() as conn:
+                return stories.rebuild(conn, _now(), progress=progress)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 
@@ -622,9 +670,10 @@ class Archive:
             values.update(url=key, first_fetched=when, updated_at=when)
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
-            article_id = conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
-                                      list(values.values())).lastrowid
+            article_id = int(conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
+                                          list(values.values())).lastrowid or 0)
             self._set_tags(conn, article_id, article.tags)
+            _cluster(conn, article_id, values, None, when)
             return StoreResult(article_id, "new", page_id)
         article_id = row["id"]
         if known_page and page_id != row["page_id"] and not _earlier(row["last_fetched"], when):
@@ -649,6 +698,7 @@ class Archive:
             _update(conn, article_id, diff)
         if "tags" in diff:
             self._set_tags(conn, article_id, article.tags)
+        _cluster(conn, article_id, values, row, when)
         return StoreResult(article_id, "updated" if changed else "unchanged", page_id, version_id)
 
     @staticmethod
@@ -704,9 +754,10 @@ class Archive:
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 
-    def articles(self, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        """Articles, most recently fetched first."""
-        sql = "SELECT * FROM articles ORDER BY last_fetched DESC, id DESC"
+    def articles(self, *, limit: int | None = None, one_per_story: bool = False) -> Iterator[dict[str, Any]]:
+        """Articles, most recently fetched first (``one_per_story``: only the first of each story)."""
+        where = "WHERE story IS NULL OR story_first = 1 " if one_per_story else ""
+        sql = f"SELECT * FROM articles {where}ORDER BY last_fetched DESC, id DESC"
         params: list[Any] = []
         if limit is not None:
             sql += " LIMIT ?"
@@ -799,6 +850,22 @@ def _row(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> dict[str,
 def _update(conn: sqlite3.Connection, article_id: int, values: dict[str, Any]) -> None:
     assignments = ", ".join(f"{name} = ?" for name in values)
     conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id])
+
+
+def _cluster(conn: sqlite3.Connection, article_id: int, values: dict[str, Any], row: dict[str, Any] | None,
+             now: str) -> None:
+    """Keep the article's story up to date (see :mod:`scraper.stories`), in the write's transaction.
+
+    A new article, a changed text or a page that now reads as an article (or no longer does)
+    is matched again; a changed publication date or title only refreshes its story's first member.
+    """
+    if row is None:
+        stories.assign(conn, article_id, values["body"], bool(values["is_article"]), now, fresh=True)
+    elif row["content_hash"] != values["content_hash"] or row["is_article"] != values["is_article"]:
+        stories.assign(conn, article_id, values["body"], bool(values["is_article"]), now)
+    elif row.get("story") is not None and (row["published"] != values["published"]
+                                            or row["title"] != values["title"]):
+        stories.refresh(conn, row["story"], now)
 
 
 def _is_change(row: dict[str, Any], values: dict[str, Any]) -> bool:

@@ -1,10 +1,18 @@
-"""Exporting archived articles as CSV, JSON or JSON Lines, streamed row by row.
+"""Exporting archived articles as CSV, JSON, JSON Lines or Parquet, streamed row by row.
 
 CSV is written for the tools researchers read it with (pandas, R's readr, spreadsheets):
 UTF-8, RFC 4180 quoting, newlines inside the body kept, list fields (authors, tags)
 joined with ``"; "``, dates as the ISO 8601 strings the archive holds, empty cells for
 missing values. Rows are read from SQLite and written one at a time, so memory stays
 flat however large the archive.
+
+Parquet (the ``parquet`` extra, pyarrow) keeps the types: lists of strings for authors and
+tags, timestamps in UTC for dates, integers, booleans and nulls; rows go out in row groups
+of :data:`PARQUET_ROW_GROUP` articles, so memory stays flat there too.
+
+``versions`` gives the history as data: in CSV and Parquet one row per (article, version),
+oldest first, the current state last, with when each version was seen and how much of the
+text changed (:mod:`scraper.history`); JSON keeps each article's past versions nested.
 """
 
 from __future__ import annotations
@@ -12,27 +20,42 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, BinaryIO
 
 from .archive import Archive
 from .extraction import render_body
+from .history import Version, history, json_list
 from .search import Filters, select_articles
 
 __all__ = ["DEFAULT_FIELDS", "ALL_FIELDS", "FORMATS", "LIST_SEPARATOR", "VERSION_FIELDS",
-           "write_export", "export_articles", "excel_safe", "parse_fields"]
+           "VERSION_ROW_FIELDS", "PARQUET_ROW_GROUP", "ExportError", "write_export", "export_articles",
+           "excel_safe", "parse_fields", "version_record", "parquet_schema"]
 
 LIST_SEPARATOR = "; "
-FORMATS = ("csv", "json", "jsonl")
+FORMATS = ("csv", "json", "jsonl", "parquet")
+BINARY_FORMATS = ("parquet",)
+PARQUET_ROW_GROUP = 2000
 DEFAULT_FIELDS = (
     "id", "url", "canonical_url", "original_url", "site", "title", "authors", "published", "modified", "tags",
     "language", "site_name", "description", "image", "word_count", "is_article", "first_fetched",
     "last_fetched", "body",
 )
 ALL_FIELDS = DEFAULT_FIELDS + ("final_url", "updated_at", "content_hash", "body_html",
-                               "comments", "extractor", "published_month", "page_id")
-LIST_FIELDS = ("authors", "tags")
+                               "comments", "extractor", "published_month", "page_id", "story", "story_first")
+LIST_FIELDS = ("authors", "tags", "changed")
+# JSON's nested past versions
 VERSION_FIELDS = ("title", "authors", "published", "modified", "tags", "body", "content_hash",
                   "page_id", "extractor", "seen_from", "seen_until", "replaced_at", "reason")
+# CSV's and Parquet's rows of --versions: one per (article, version)
+VERSION_ROW_FIELDS = ("article_id", "version", "current", "url", "site", "title", "authors", "published",
+                      "modified", "tags", "body", "content_hash", "extractor", "page_id", "seen_from",
+                      "seen_until", "replaced_at", "reason", "changed", "words_added", "words_removed")
+_INTEGERS = ("id", "article_id", "version", "word_count", "page_id", "story", "words_added", "words_removed")
+_BOOLEANS = ("is_article", "story_first", "current")
+_TIMES = ("published", "modified", "first_fetched", "last_fetched", "updated_at", "seen_from", "seen_until",
+          "replaced_at")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = "\ufeff"
 
@@ -42,14 +65,22 @@ def excel_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def parse_fields(spec: str | None) -> tuple[str, ...]:
-    """``"url,title"`` → ``("url", "title")``; raise ValueError naming an unknown field."""
+class ExportError(ValueError):
+    """An export that cannot be written as asked (a usage error in the CLI)."""
+
+
+def parse_fields(spec: str | None, *, versions: bool = False) -> tuple[str, ...]:
+    """``"url,title"`` → ``("url", "title")``; raise ValueError naming an unknown field.
+
+    ``versions``: the fields of CSV's and Parquet's version rows (:data:`VERSION_ROW_FIELDS`).
+    """
+    known = VERSION_ROW_FIELDS if versions else ALL_FIELDS
     if not spec:
-        return DEFAULT_FIELDS
+        return VERSION_ROW_FIELDS if versions else DEFAULT_FIELDS
     columns = tuple(f.strip() for f in spec.split(",") if f.strip())
-    unknown = [f for f in columns if f not in ALL_FIELDS]
+    unknown = [f for f in columns if f not in known]
     if unknown:
-        raise ValueError(f"unknown field {unknown[0]!r}; choose from {', '.join(ALL_FIELDS)}")
+        raise ValueError(f"unknown field {unknown[0]!r}; choose from {', '.join(known)}")
     if not columns:
         raise ValueError("--fields names no field")
     return columns
@@ -68,7 +99,8 @@ def write_export(rows: Iterable[dict[str, Any]], out: IO[str], *, fmt: str = "cs
     """Write ``rows`` to ``out`` one at a time (memory stays flat); return the count.
 
     ``excel`` escapes formula-like cells and starts the file with a UTF-8 byte-order mark,
-    which Excel needs to read UTF-8 (pandas and readr skip it).
+    which Excel needs to read UTF-8 (pandas and readr skip it). Parquet goes through
+    :func:`write_parquet` (a binary file).
     """
     count = 0
     shaped: Iterator[dict[str, Any]] = (_shape(row, fields, body_format) for row in rows)
@@ -100,28 +132,134 @@ def write_export(rows: Iterable[dict[str, Any]], out: IO[str], *, fmt: str = "cs
 def _cell(value: Any, excel: bool) -> str:
     if isinstance(value, list):
         value = LIST_SEPARATOR.join(str(v) for v in value)
+    elif isinstance(value, bool):
+        value = int(value)
     value = "" if value is None else str(value)
     return excel_safe(value) if excel else value
 
 
-def export_articles(archive: Archive, out: IO[str], *, fmt: str = "csv",
-                    fields: Sequence[str] = DEFAULT_FIELDS, filters: Filters | None = None,
-                    body_format: str = "text", excel: bool = False, versions: bool = False) -> int:
-    """Export the articles that pass ``filters`` in publication order; return the count.
+# -- Parquet ----------------------------------------------------------------------------------------
 
-    Only the columns needed are read. ``versions`` (JSON and JSON Lines only) adds each
-    article's past versions, oldest first, as a ``versions`` list.
+def _pyarrow() -> tuple[Any, Any]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ExportError("--format parquet needs pyarrow: pip install -e '.[parquet]'") from None
+    return pa, pq
+
+
+def parquet_schema(fields: Sequence[str]) -> Any:
+    """The Arrow schema of an export: list<string> for lists, UTC timestamps for dates,
+    int64 for counts and ids, bool for flags, string for the rest."""
+    pa, _ = _pyarrow()
+    types = []
+    for name in fields:
+        if name in LIST_FIELDS:
+            kind = pa.list_(pa.string())
+        elif name in _TIMES:
+            kind = pa.timestamp("us", tz="UTC")
+        elif name in _INTEGERS:
+            kind = pa.int64()
+        elif name in _BOOLEANS:
+            kind = pa.bool_()
+        else:
+            kind = pa.string()
+        types.append(pa.field(name, kind))
+    return pa.schema(types)
+
+
+def to_utc(value: Any) -> datetime | None:
+    """An archive date as an aware UTC datetime: a plain day is 00:00 UTC that day, a time
+    without an offset is taken as UTC; what does not parse is None."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _typed(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _TIMES:
+        return to_utc(value)
+    if name in LIST_FIELDS:
+        return [str(v) for v in value] if isinstance(value, list) else json_list(value)
+    if name in _BOOLEANS:
+        return bool(value)
+    if name in _INTEGERS:
+        return int(value)
+    return str(value)
+
+
+def write_parquet(rows: Iterable[dict[str, Any]], out: str | Path | BinaryIO, *,
+                  fields: Sequence[str] = DEFAULT_FIELDS, body_format: str = "text",
+                  row_group: int = PARQUET_ROW_GROUP) -> int:
+    """Write ``rows`` as Parquet (zstd), ``row_group`` rows at a time; return the count."""
+    pa, pq = _pyarrow()
+    schema = parquet_schema(fields)
+    count = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        columns: dict[str, list[Any]] = {name: [] for name in fields}
+
+        def flush() -> None:
+            if columns[fields[0]]:
+                writer.write_batch(pa.record_batch([columns[n] for n in fields], schema=schema),
+                                   row_group_size=row_group)
+                for values in columns.values():
+                    values.clear()
+
+        for row in rows:
+            shaped = _shape(row, fields, body_format)
+            for name in fields:
+                columns[name].append(_typed(name, shaped[name]))
+            count += 1
+            if count % row_group == 0:
+                flush()
+        flush()
+    return count
+
+
+# -- the whole export -------------------------------------------------------------------------------
+
+def export_articles(archive: Archive, out: IO[str] | IO[bytes] | str | Path, *, fmt: str = "csv",
+                    fields: Sequence[str] | None = None, filters: Filters | None = None,
+                    body_format: str = "text", excel: bool = False, versions: bool = False) -> int:
+    """Export the articles that pass ``filters`` in publication order; return the count of rows.
+
+    Only the columns needed are read. ``versions`` adds the history: in JSON and JSON Lines
+    each article's past versions, oldest first, as a ``versions`` list; in CSV and Parquet
+    one row per (article, version) with the fields :data:`VERSION_ROW_FIELDS`. ``out`` is
+    a text stream, or for Parquet a path or binary stream.
     """
-    if versions and fmt == "csv":
-        raise ValueError("versions can be exported as json or jsonl, not csv")
-    needed = list(dict.fromkeys([*fields, "id"]))
-    if "body" in fields and body_format != "text":
-        needed.append("body_html")
-    rows: Iterable[dict[str, Any]] = select_articles(archive, filters, columns=needed)
-    if versions:
-        rows = _with_versions(archive, rows, fields)
-        fields = (*fields, "versions")
-    return write_export(rows, out, fmt=fmt, fields=fields, body_format=body_format, excel=excel)
+    flat = versions and fmt in ("csv", "parquet")
+    if fields is None:
+        fields = VERSION_ROW_FIELDS if flat else DEFAULT_FIELDS
+    rows: Iterable[dict[str, Any]]
+    if flat:
+        needed = ["id", "url", "site", "title", "authors", "published", "modified", "tags", "body",
+                  "content_hash", "extractor", "page_id", "updated_at", "last_fetched"]
+        if "body" in fields and body_format != "text":
+            raise ExportError("version rows hold the text only: use --body-format text with --versions")
+        rows = _version_rows(archive, select_articles(archive, filters, columns=needed),
+                             diffs=bool({"words_added", "words_removed"} & set(fields)))
+    else:
+        needed = list(dict.fromkeys([*fields, "id"]))
+        if "body" in fields and body_format != "text":
+            needed.append("body_html")
+        rows = select_articles(archive, filters, columns=needed)
+        if versions:
+            rows = _with_versions(archive, rows, fields)
+            fields = (*fields, "versions")
+    if fmt in BINARY_FORMATS:
+        return write_parquet(rows, out, fields=fields, body_format=body_format)  # type: ignore[arg-type]
+    return write_export(rows, out, fmt=fmt, fields=fields, body_format=body_format,  # type: ignore[arg-type]
+                        excel=excel)
 
 
 def _with_versions(archive: Archive, rows: Iterable[dict[str, Any]],
@@ -131,3 +269,23 @@ def _with_versions(archive: Archive, rows: Iterable[dict[str, Any]],
         row["versions"] = list(archive.query(
             f"SELECT {columns} FROM versions WHERE article_id = ? ORDER BY seen_from, id", (row["id"],)))
         yield row
+
+
+def version_record(row: dict[str, Any], version: Version) -> dict[str, Any]:
+    """One (article, version) row: the fields of :data:`VERSION_ROW_FIELDS`."""
+    return {
+        "article_id": row["id"], "version": version.number, "current": version.current, "url": row["url"],
+        "site": row.get("site"), "title": version.title, "authors": version.authors,
+        "published": version.published, "modified": version.modified, "tags": version.tags,
+        "body": version.body, "content_hash": version.content_hash, "extractor": version.extractor,
+        "page_id": version.page_id, "seen_from": version.seen_from, "seen_until": version.seen_until,
+        "replaced_at": version.replaced_at, "reason": version.reason, "changed": version.changed,
+        "words_added": version.words_added if version.number > 1 else None,
+        "words_removed": version.words_removed if version.number > 1 else None,
+    }
+
+
+def _version_rows(archive: Archive, rows: Iterable[dict[str, Any]], *, diffs: bool) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        for version in history(row, archive.versions(row["id"]), diffs=diffs):
+            yield version_record(row, version)

@@ -88,7 +88,11 @@ def _site_key(site: str) -> str:
 class Filters:
     """What to keep: ``since``/``until`` (publication date, inclusive), any of ``tags``
     (case-insensitive), any of ``sites`` (host without ``www.``), an FTS ``query``, and
-    with ``articles_only`` no page that did not read as an article (home pages, lists)."""
+    with ``articles_only`` no page that did not read as an article (home pages, lists).
+
+    ``one_per_story`` keeps one article of each story (:mod:`scraper.stories`): in exports
+    and lists its first (earliest published) member; in searches the best-ranked match.
+    """
 
     since: str | None = None
     until: str | None = None
@@ -96,6 +100,7 @@ class Filters:
     sites: Sequence[str] = ()
     query: str | None = None
     articles_only: bool = False
+    one_per_story: bool = False
 
     def where(self, alias: str = "a") -> tuple[str, list[Any]]:
         """SQL conditions on ``articles AS alias`` and their parameters ("1" when none)."""
@@ -122,6 +127,8 @@ class Filters:
             params.append(self.query)
         if self.articles_only:
             conditions.append(f"{alias}.is_article = 1")
+        if self.one_per_story:
+            conditions.append(f"({alias}.story IS NULL OR {alias}.story_first = 1)")
         return (" AND ".join(conditions) or "1"), params
 
 
@@ -137,6 +144,7 @@ class Hit:
     tags: list[str] = field(default_factory=list)
     score: float = 0.0
     snippet: str = ""
+    story: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,7 +198,9 @@ def search(archive: Archive | sqlite3.Connection, query: str, filters: Filters |
     filters = filters or Filters()
     where, params = Filters(filters.since, filters.until, filters.tags, filters.sites,
                             articles_only=filters.articles_only).where("a")
-    if where == "1":
+    if filters.one_per_story:
+        ranked = _one_per_story(archive, query, where, params, limit)
+    elif where == "1":
         ranked = _execute(archive, "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? "
                                    "ORDER BY rank LIMIT ?", (query, limit)).fetchall()
     else:
@@ -200,7 +210,7 @@ def search(archive: Archive | sqlite3.Connection, query: str, filters: Filters |
     hits: list[Hit] = []
     for rowid, rank in ranked:
         row = _execute(archive,
-                       "SELECT a.id, a.url, a.title, a.site, a.published, a.tags, "
+                       "SELECT a.id, a.url, a.title, a.site, a.published, a.tags, a.story, "
                        "snippet(articles_fts, -1, ?, ?, '…', ?) FROM articles_fts "
                        "JOIN articles a ON a.id = articles_fts.rowid "
                        "WHERE articles_fts MATCH ? AND articles_fts.rowid = ?",
@@ -210,8 +220,28 @@ def search(archive: Archive | sqlite3.Connection, query: str, filters: Filters |
         decoded = _decode({"tags": row[5]})
         hits.append(Hit(id=row[0], url=row[1], title=row[2], site=row[3], published=row[4],
                         tags=decoded["tags"] if isinstance(decoded["tags"], list) else [],
-                        score=float(f"{-float(rank):.6g}"), snippet=" ".join(str(row[6] or "").split())))
+                        score=float(f"{-float(rank):.6g}"), snippet=" ".join(str(row[7] or "").split()),
+                        story=row[6]))
     return hits
+
+
+def _one_per_story(archive: Archive, query: str, where: str, params: list[Any],
+                   limit: int) -> list[tuple[int, float]]:
+    """The best-ranked match of each story (and every match in no story), best first."""
+    cursor = _execute(archive, "SELECT f.rowid, f.rank, a.story FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+                               f"WHERE articles_fts MATCH ? AND {where} ORDER BY f.rank", (query, *params))
+    ranked: list[tuple[int, float]] = []
+    seen: set[int] = set()
+    for rowid, rank, story in cursor:
+        if story is not None:
+            if story in seen:
+                continue
+            seen.add(story)
+        ranked.append((rowid, rank))
+        if len(ranked) >= limit:
+            break
+    cursor.close()
+    return ranked
 
 
 def select_articles(archive: Archive, filters: Filters | None = None, *,

@@ -60,9 +60,9 @@ def test_v1_archive_migrates_on_open_and_keeps_every_row(v1_copy):
 
     with Archive(v1_copy) as archive:
         assert archive.migrated_from == 1
-        assert archive.schema_version == SCHEMA_VERSION == 4
+        assert archive.schema_version == SCHEMA_VERSION == 5
         assert archive.check_integrity() == []
-        assert [r["version"] for r in archive.query("SELECT version FROM migrations")] == [2, 3, 4]
+        assert [r["version"] for r in archive.query("SELECT version FROM migrations")] == [2, 3, 4, 5]
         assert {"crawl_frontier", "crawl_sources", "crawl_runs"} <= set(archive.db.table_names())
         months = {r["id"]: r["published_month"] for r in archive.query("SELECT id, published_month FROM articles")}
         assert months == {1: "2021-07", 2: "2023-12", 3: "2022-05"}
@@ -108,8 +108,8 @@ def test_readonly_open_of_v1_names_the_migrate_command(v1_copy):
 
     migrated = runner.invoke(cli, ["migrate", "--db", str(v1_copy)])
     assert migrated.exit_code == 0, migrated.output
-    assert "migrated from schema v1 to v4" in migrated.stderr
-    assert "already at schema v4" in runner.invoke(cli, ["migrate", "--db", str(v1_copy)]).stderr
+    assert "migrated from schema v1 to v5" in migrated.stderr
+    assert "already at schema v5" in runner.invoke(cli, ["migrate", "--db", str(v1_copy)]).stderr
     listed = runner.invoke(cli, ["list", "--db", str(v1_copy)])
     assert listed.exit_code == 0 and "Привет, мир" in listed.output and "Russia in Talks" in listed.output
 

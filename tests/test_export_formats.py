@@ -148,5 +148,7 @@ def test_markdown_body_and_usage_errors(archive):
     md = runner.invoke(cli, ["export", "--format", "jsonl", "--fields", "id,body", "--body-format", "markdown",
                              "--until", "2021", "--db", str(archive)]).stdout
     assert json.loads(md)["body"] == "One, two, three.\n"  # rendered from body_html
-    bad = runner.invoke(cli, ["export", "--versions", "--db", str(archive)])
-    assert bad.exit_code == EXIT_USAGE and "--versions needs --format json or jsonl" in bad.stderr
+    bad = runner.invoke(cli, ["export", "--versions", "--body-format", "markdown", "--db", str(archive)])
+    assert bad.exit_code == EXIT_USAGE and "--versions rows hold the text" in bad.stderr
+    bad = runner.invoke(cli, ["export", "--versions", "--fields", "id,title", "--db", str(archive)])
+    assert bad.exit_code == EXIT_USAGE and "unknown field 'id'" in bad.stderr

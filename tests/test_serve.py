@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from cli import cli
 from scraper import Archive
 from scraper.article import Article
+from scraper.diff import changed_words, diff_text, paragraphs
 from scraper.web.article import article_context, display_date, json_list, safe_body_html
-from scraper.web.diff import changed_words, diff_text, paragraphs
 from scraper.web.metadata import build_metadata, build_settings, canned_queries
 
 FIXTURES = Path(__file__).parent / "fixtures"

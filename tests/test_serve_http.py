@@ -57,7 +57,7 @@ def test_facets_search_and_default_sort(served, archive):
     assert data["human_description_en"] == "sorted by published descending"
     assert "order by published desc" in data["query"]["sql"]
     facets = data["facet_results"]
-    assert set(facets) == {"site", "tags", "published_month"}
+    assert set(facets) == {"site", "tags", "published_month", "story"}
     assert facets["tags"]["type"] == "array"
     tags = {item["value"]: item["count"] for item in facets["tags"]["results"]}
     assert tags["Klima"] == 1 and tags["Afghanistan"] == 1 and tags["Казань"] == 1
@@ -76,7 +76,7 @@ def test_metadata_titles_and_canned_queries(served, archive):
     tables = metadata["databases"]["archive"]["tables"]
     assert tables["articles"]["title"] == "Articles"
     assert tables["articles"]["columns"]["published_month"].startswith("YYYY-MM")
-    assert tables["articles"]["facets"] == ["site", {"array": "tags"}, "published_month"]
+    assert tables["articles"]["facets"] == ["site", {"array": "tags"}, "published_month", "story"]
     assert "withheld" in tables["pages"]["description"]
 
     database = get_json(served, "/archive.json")
@@ -226,3 +226,35 @@ def test_live_mode_sees_new_articles(tmp_path):
             count = get_json(server, "/archive/articles.json?_size=0")["filtered_table_rows_count"]
         assert count == 7
         assert server.stop(signal.SIGINT) == 0  # Ctrl-C is a normal way to stop a server
+
+
+def test_article_page_names_the_other_sites_of_its_story_and_the_story_facet(tmp_path):
+    from scraper.archive import Archive
+    from scraper.article import Article
+
+    paragraphs = [f"Paragraph {i}: the harbour council and the ferry engineers argued about funding, "
+                  f"timing and the {i}th tunnel for most of the long evening session." for i in range(8)]
+    db = tmp_path / "archive.db"  # served as /archive
+    with Archive(db) as store:
+        ids = []
+        for site, day, text in (("wire.example", "2024-01-02", paragraphs), ("paper.example", "2024-01-01",
+                                paragraphs[1:] + ["This article first ran on the wire."]),
+                                ("alone.example", "2024-01-03", [p.replace("harbour", "museum")[::-1]
+                                                                  for p in paragraphs])):
+            article = Article(url=f"https://{site}/story", title=f"Harbour story at {site}", published=day,
+                              body="\n\n".join(text))
+            ids.append(store.store(article, raw=b"<p>page</p>", url=article.url).article_id)
+        story = store.get(ids[0])["story"]
+    assert story is not None
+    with Served(db) as server:
+        wire = page_of(server.get(f"/archive/article/{ids[0]}")[1])
+        [section] = wire.cssselect("section.scraper-story")
+        links = [(a.text, a.get("href")) for a in section.cssselect("li a")]
+        assert links == [("paper.example", f"/archive/article/{ids[1]}")]
+        assert "(first published)" in section.text_content()
+        paper = page_of(server.get(f"/archive/article/{ids[1]}")[1])
+        assert "this one came first" in paper.cssselect("section.scraper-story h2")[0].text_content()
+        assert not page_of(server.get(f"/archive/article/{ids[2]}")[1]).cssselect("section.scraper-story")
+        data = get_json(server, "/archive/articles.json?_extra=facet_results")  # story is a default facet
+        [value] = data["facet_results"]["story"]["results"]
+        assert (value["value"], value["count"]) == (story, 2)

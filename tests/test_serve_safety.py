@@ -23,8 +23,8 @@ from browser_support import Served  # noqa: E402
 
 from scraper import Archive  # noqa: E402
 from scraper.article import Article  # noqa: E402
+from scraper.diff import MAX_WORD_DIFF, changed_words, diff_text  # noqa: E402
 from scraper.web import plugin, server  # noqa: E402
-from scraper.web.diff import MAX_WORD_DIFF, changed_words, diff_text  # noqa: E402
 from scraper.web.plugin import ExcelSafeCsv  # noqa: E402
 
 WORDS = ["the", "council", "said", "on", "tuesday", "that", "new", "budget", "would", "fund", "schools", "roads"]

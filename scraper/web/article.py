@@ -6,7 +6,6 @@ a page, the history with its diffs) can be tested without a server.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
@@ -15,8 +14,8 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup
 
+from ..history import FIELDS, Version, history, json_list
 from ..safehtml import web_url
-from .diff import changed_words, diff_text
 
 __all__ = ["article_context", "display_date", "json_list", "safe_body_html", "text_paragraphs_html"]
 
@@ -31,23 +30,8 @@ _KEEP = {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "em"
 _DROP = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "select", "textarea",
          "svg", "math", "template", "noscript", "img", "picture", "video", "audio", "source", "link", "meta",
          "canvas", "frame", "frameset", "base"}
-_FIELDS = (("title", "Title"), ("published", "Published"), ("modified", "Modified"),
-           ("authors", "Authors"), ("tags", "Tags"))
 _REASONS = {"fetch": "a new fetch", "file": "a page read from a file", "warc": "a WARC import",
             "reextract": "re-extraction"}
-
-
-def json_list(value: Any) -> list[str]:
-    """A JSON list column (authors, tags) as a list of strings; [] when empty or malformed."""
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    if not value:
-        return []
-    try:
-        data = json.loads(value)
-    except (TypeError, ValueError):
-        return [str(value)]
-    return [str(v) for v in data] if isinstance(data, list) else [str(data)]
 
 
 def display_date(value: str | None) -> str:
@@ -119,38 +103,44 @@ def _web_address(url: str | None) -> str | None:
     return web_url(url.strip()) if url else None
 
 
-def _state(row: dict[str, Any], *, label: str, current: bool) -> dict[str, Any]:
-    return {
-        "label": label,
-        "current": current,
-        "title": row.get("title"),
-        "authors": json_list(row.get("authors")),
-        "tags": json_list(row.get("tags")),
-        "published": row.get("published"),
-        "modified": row.get("modified"),
-        "body": row.get("body") or "",
-        "seen_from": row.get("updated_at") if current else row.get("seen_from"),
-        "seen_until": row.get("last_fetched") if current else row.get("seen_until"),
-        "replaced_at": None if current else row.get("replaced_at"),
-        "replaced_by": None if current else _REASONS.get(row.get("reason") or "", row.get("reason")),
-        "page_id": row.get("page_id"),
-        "extractor": row.get("extractor"),
-    }
-
-
 def _shown(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(value) or "(none)"
     return value or "(none)"
 
 
-def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
-    changes = []
-    for name, label in _FIELDS:
-        before, after = old[name], new[name]
-        if before != after:
-            changes.append({"field": label, "old": _shown(before), "new": _shown(after)})
-    return changes
+def _state(version: Version, previous: Version | None, count: int) -> dict[str, Any]:
+    """One version as the template shows it (see :func:`scraper.history.history`)."""
+    if version.current:
+        label = f"Version {version.number} (current)" if count > 1 else "Current"
+    else:
+        label = f"Version {version.number}"
+    state = {
+        "label": label,
+        "current": version.current,
+        "title": version.title,
+        "authors": version.authors,
+        "tags": version.tags,
+        "published": version.published,
+        "modified": version.modified,
+        "body": version.body,
+        "seen_from": version.seen_from,
+        "seen_until": version.seen_until,
+        "replaced_at": version.replaced_at,
+        "replaced_by": _REASONS.get(version.reason or "", version.reason) if version.reason else None,
+        "page_id": version.page_id,
+        "extractor": version.extractor,
+        "first": previous is None,
+        "changes": [],
+        "diff": version.diff,
+        "added": version.words_added,
+        "removed": version.words_removed,
+    }
+    if previous is not None:
+        state["changes"] = [{"field": label, "old": _shown(getattr(previous, name)),
+                             "new": _shown(getattr(version, name))}
+                            for name, label in FIELDS if name in version.changed]
+    return state
 
 
 def article_context(row: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -159,18 +149,8 @@ def article_context(row: dict[str, Any], versions: list[dict[str, Any]]) -> dict
 
     ``row`` is the ``articles`` row; ``versions`` its ``versions`` rows in any order.
     """
-    past = sorted(versions, key=lambda v: (v.get("seen_from") or "", v.get("id") or 0))
-    states = [_state(v, label=f"Version {i}", current=False) for i, v in enumerate(past, 1)]
-    states.append(_state(row, label=f"Version {len(past) + 1} (current)" if past else "Current",
-                         current=True))
-    for previous, state in zip([None, *states], states):
-        if previous is None:
-            state.update(first=True, changes=[], diff=[], added=0, removed=0)
-            continue
-        blocks = diff_text(previous["body"], state["body"])
-        added, removed = changed_words(blocks)
-        state.update(first=False, changes=_changes(previous, state), diff=blocks, added=added,
-                     removed=removed)
+    past = history(row, versions)
+    states = [_state(v, previous, len(past)) for previous, v in zip([None, *past], past)]
     url = row.get("final_url") or row.get("url")
     body = safe_body_html(row.get("body_html"), url) or text_paragraphs_html(row.get("body"))
     return {

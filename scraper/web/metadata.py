@@ -48,6 +48,8 @@ _ARTICLE_COLUMNS = {
     "last_fetched": "When it was last fetched (UTC)",
     "updated_at": "When the current text was first seen (UTC)",
     "extractor": "scraper version that extracted it",
+    "story": "Story: the same text on other sites (wire copy, press releases) has the same number",
+    "story_first": "1 for the earliest published article of its story",
 }
 
 _VERSION_COLUMNS = {
@@ -177,7 +179,7 @@ def build_metadata(database: str, *, expose_raw: bool = False,
                                        "text (best matches first), filter with the facets, open a title "
                                        "to read the article and its earlier versions.",
                         "sort_desc": "published",
-                        "facets": ["site", {"array": "tags"}, "published_month"],
+                        "facets": ["site", {"array": "tags"}, "published_month", "story"],
                         "facet_size": 8,  # the first story on the first screen, not below 30 tags
                         "fts_table": "articles_fts",
                         "fts_pk": "id",
@@ -194,6 +196,19 @@ def build_metadata(database: str, *, expose_raw: bool = False,
                         "label_column": "title",
                         "columns": _VERSION_COLUMNS,
                     },
+                    "stories": {
+                        "title": "Stories",
+                        "description": "The same text published on several sites (wire copy, press "
+                                       "releases): each story's articles share its id in articles.story; "
+                                       "the first is the earliest published.",
+                        "sort_desc": "articles",
+                        "label_column": "title",
+                        "columns": {"first_article_id": "The earliest published article",
+                                    "title": "Its title", "first_published": "When it was published",
+                                    "articles": "Articles in the story", "sites": "Sites they are on"},
+                    },
+                    "story_sketches": {"hidden": True},
+                    "story_keys": {"hidden": True},
                     "tags": {
                         "title": "Tags",
                         "description": "Each distinct tag once; key is the case-folded form tags are matched by.",

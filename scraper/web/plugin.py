@@ -43,6 +43,7 @@ from markupsafe import Markup
 from ..export import excel_safe
 from ..search import Filters, QueryError, date_bound
 from ..search import search as run_search
+from ..stories import also_published
 from .article import article_context, display_date, json_list, text_paragraphs_html
 from .metadata import LOOPBACK_NAMES, PLUGIN_NAME, RAW_COLUMNS
 
@@ -270,7 +271,12 @@ async def article_page(request: Any, datasette: Any) -> Response:
     versions = (await db.execute("select * from versions where article_id = ?", [article_id])).rows
     # the history's diffs are CPU work: in a thread, so one long article holds up no other request
     context = await asyncio.to_thread(article_context, dict(row), [dict(v) for v in versions])
-    context.update(database=db.name, table="articles", datasette_version=datasette_version)
+    others = await db.execute_fn(lambda conn: also_published(conn, article_id)) if _has(row, "story") else []
+    for other in others:
+        other["path"] = article_path(datasette, db.name, other["id"])
+    context.update(database=db.name, table="articles", datasette_version=datasette_version,
+                   also_published=others, story=_get(row, "story"),
+                   story_first=bool(_get(row, "story_first")))
     html = await datasette.render_template("scraper/article.html", context, request=request,
                                            view_name="scraper-article")
     return Response.html(html)

@@ -143,7 +143,7 @@ def diff_text(old: str | None, new: str | None, *, context: int = 1) -> list[Blo
 
 def _fold(blocks: list[Block], context: int) -> list[Block]:
     """Keep ``context`` unchanged paragraphs around each change; count the rest."""
-    near = set()
+    near: set[int] = set()
     for i, block in enumerate(blocks):
         if block.kind != "equal":
             near.update(range(i - context, i + context + 1))
