@@ -1409,6 +1409,9 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
             before = f"{label} {text[max(0, pos - _LABEL_REACH):pos]}"
             if _marked_updated(el) or _is_update_label(before) \
                     or _RE_UPDATE_AFTER.search(text, pos, pos + _UPDATE_AFTER_REACH):
+                # "last edited 2019-11-10": the version's date, used only when the page
+                # prints no other (a wiki page)
+                updated.append((_Cand(stamp, "updated stamp on the page", alt), "labelled", order, furniture))
                 continue
             kind = ("labelled" if _PUBLISH_WORDS.search(before) or _RE_DATE_LABEL.search(before) else
                     "date box" if len(marks) > 1 and _RE_DATE_MARK.search(marks) else "text")
