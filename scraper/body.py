@@ -765,6 +765,11 @@ SIBLING_BEFORE_MIN_CHARS = 80
 SIBLING_SHARE = 0.5
 
 
+PARAGRAPH_TAGS = {"p", "blockquote", "pre"}
+SANDWICH_MAX_CHARS = 200
+SANDWICH_MAX_PENALTY = 0.75  # a block rated below -0.75 per character was flagged as furniture
+
+
 def _add_siblings(region: HtmlElement, scores: dict[HtmlElement, float]) -> HtmlElement:
     """Widen the region to its parent when siblings hold prose too (a lede or summary
     kept in its own box next to the body), dropping the parent's other children.
@@ -790,13 +795,25 @@ def _add_siblings(region: HtmlElement, scores: dict[HtmlElement, float]) -> Html
         if density >= SIBLING_MAX_LINK_DENSITY or is_appeal(text):
             continue
         before = sibling.getnext() is not None and _precedes(sibling, region)
-        if (before and (score >= SIBLING_BEFORE_SHARE * top
-                        or (len(text) >= SIBLING_BEFORE_MIN_CHARS and _SENTENCE_END.search(text)))) \
-                or score >= SIBLING_SHARE * top:
+        prose = len(text) >= SIBLING_BEFORE_MIN_CHARS and bool(_SENTENCE_END.search(text))
+        if (before and (score >= SIBLING_BEFORE_SHARE * top or prose)) or score >= SIBLING_SHARE * top \
+                or (prose and sibling.tag in PARAGRAPH_TAGS):
             keep.append(sibling)
     if len(keep) == 1:
         return region
     kept = set(keep)
+    # Between two kept parts of the story, a short line is the story's too: a subheading
+    # written as a paragraph, a one-line paragraph ("Freedom fighters replace colonial leaders").
+    children = [c for c in parent if isinstance(c.tag, str)]
+    marks = [i for i, c in enumerate(children) if c in kept]
+    for child in children[marks[0] + 1:marks[-1]]:
+        if child in kept or child.tag not in PARAGRAPH_TAGS | HEADINGS:
+            continue
+        text = " ".join(child.text_content().split())
+        if text and len(text) < SANDWICH_MAX_CHARS and scores.get(child, 0.0) > -SANDWICH_MAX_PENALTY * len(text) \
+                and child.find(".//a") is None and not BOILERPLATE_START.match(text) and not is_appeal(text):
+            kept.add(child)
+            keep.append(child)
     for child in list(parent):
         if child not in kept:
             drop(child)
