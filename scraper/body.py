@@ -1461,7 +1461,9 @@ def _take_lead(root: HtmlElement, region: HtmlElement, blocks: list[Block],
     """Move the lead paragraphs found between the headline (the page's title heading,
     else its last ``<h1>`` before the region) and the region into the region's start.
     True when there were any."""
-    if region.find(".//h1") is not None or (headline is not None and _is_ancestor(region, headline)):
+    if headline is not None and _is_ancestor(region, headline):
+        return False
+    if headline is None and region.find(".//h1") is not None:
         return False
     order: dict[HtmlElement, int] = {}  # reading order, up to the region (a lead comes before it)
     for i, el in enumerate(root.iter()):
