@@ -486,6 +486,10 @@ class Region:
 
 # role="main" and role="article" mark the story like <main> and <article> do.
 _ROLE_MAIN = etree.XPath('.//*[@role="main" or @role="article"]')
+# The one hAtom entry of a page (WordPress's <article class="post-123 hentry tag-… category-…">)
+# is the post: its class also names the post's tags and categories ("tag-comentarios"),
+# which say nothing about what the box is.
+_HENTRY = etree.XPath('.//*[contains(concat(" ", normalize-space(@class), " "), " hentry ")]')
 
 
 def _anchors(root: HtmlElement, named: list[HtmlElement], tags: tuple[str, ...] = ("h1", "article", "main")
@@ -496,7 +500,8 @@ def _anchors(root: HtmlElement, named: list[HtmlElement], tags: tuple[str, ...] 
     its class says (``<div class="page ad-margins">`` wraps whole pages).
     """
     marked: set[HtmlElement] = set()
-    starts = [*root.iter(*tags), *_ROLE_MAIN(root), *named]
+    entries = _HENTRY(root)
+    starts = [*root.iter(*tags), *_ROLE_MAIN(root), *named, *(entries if len(entries) == 1 else ())]
     for el in starts:
         while el is not None and el not in marked:
             marked.add(el)
