@@ -151,8 +151,11 @@ BIO_APPEAL = re.compile(rf"\b(?:{lexicon.alternation(lexicon.BIO_APPEAL)})", re.
 BIO_APPEAL_MAX = 160
 
 
+@lru_cache(maxsize=8192)
 def is_appeal(text: str) -> bool:
-    """True for a call to donate, subscribe or sign up, or a short bio's contact line."""
+    """True for a call to donate, subscribe or sign up, or a short bio's contact line.
+
+    Cached: the same block's text is asked about by several steps of one page."""
     return bool(APPEAL.search(text)) or (len(text) < BIO_APPEAL_MAX and bool(BIO_APPEAL.search(text)))
 
 
@@ -244,11 +247,14 @@ def is_hidden(el: HtmlElement) -> bool:
     if style and _HIDDEN_STYLE.search(style):
         return True
     cls = el.get("class")
-    if cls:
-        tokens = {_SPLIT.sub("", t.lower()) for t in cls.split()}
-        # "hidden lg:flex" (utility CSS): hidden on small screens only, shown on large ones.
-        return bool(tokens & HIDDEN_WORDS) and not _SHOWN_AT_BREAKPOINT.search(cls)
-    return False
+    return bool(cls) and _hidden_class(cls)
+
+
+@lru_cache(maxsize=4096)
+def _hidden_class(cls: str) -> bool:
+    tokens = {_SPLIT.sub("", t.lower()) for t in cls.split()}
+    # "hidden lg:flex" (utility CSS): hidden on small screens only, shown on large ones.
+    return bool(tokens & HIDDEN_WORDS) and not _SHOWN_AT_BREAKPOINT.search(cls)
 
 
 # -- step 1: cleaning -----------------------------------------------------------------
@@ -492,16 +498,23 @@ _ROLE_MAIN = etree.XPath('.//*[@role="main" or @role="article"]')
 _HENTRY = etree.XPath('.//*[contains(concat(" ", normalize-space(@class), " "), " hentry ")]')
 
 
-def _anchors(root: HtmlElement, named: list[HtmlElement], tags: tuple[str, ...] = ("h1", "article", "main")
+def _story_marks(root: HtmlElement, named: list[HtmlElement]) -> list[HtmlElement]:
+    """The elements that mark the story's box: role=main/article, a named article body,
+    the page's one hAtom entry (``<article>`` and ``<main>`` are found by tag)."""
+    entries = _HENTRY(root)
+    return [*_ROLE_MAIN(root), *named, *(entries if len(entries) == 1 else ())]
+
+
+def _anchors(root: HtmlElement, marks: list[HtmlElement], tags: tuple[str, ...] = ("h1", "article", "main")
              ) -> set[HtmlElement]:
-    """Elements that hold the page's headline or a named article body, with all their ancestors.
+    """Elements that hold the page's headline or mark its story (see :func:`_story_marks`),
+    with all their ancestors.
 
     A container around the headline or the article body is never furniture, whatever
     its class says (``<div class="page ad-margins">`` wraps whole pages).
     """
     marked: set[HtmlElement] = set()
-    entries = _HENTRY(root)
-    starts = [*root.iter(*tags), *_ROLE_MAIN(root), *named, *(entries if len(entries) == 1 else ())]
+    starts = [*root.iter(*tags), *marks]
     for el in starts:
         while el is not None and el not in marked:
             marked.add(el)
@@ -516,14 +529,15 @@ def _context_flags(root: HtmlElement, named: list[HtmlElement], prose: dict[Html
     See :data:`LARGE_CONTEXT` and :data:`SMALL_CONTEXT` for how size matters, and
     :data:`WRAPPER_PROSE_SHARE` for furniture by tag or by a weak name.
     """
-    anchors = _anchors(root, named)
+    marks = _story_marks(root, named)
+    anchors = _anchors(root, marks)
     # A landmark role is said on purpose: only a story's own box overrides it (an <h1>
     # does not: sidebars title their widgets with them).
-    story_anchors = _anchors(root, named, ("article", "main"))
+    story_anchors = _anchors(root, marks, ("article", "main"))
     page_prose = prose.get(root, 0.0)
     # Where the page marks its story (<article>, <main>, a named body), furniture
     # outside that mark is furniture, however much it says.
-    story_marked = bool(named) or next(root.iter("article", "main"), None) is not None or bool(_ROLE_MAIN(root))
+    story_marked = bool(marks) or next(root.iter("article", "main"), None) is not None
 
     def wrapper(el: HtmlElement) -> bool:
         # Most of the page's prose, most of it in one run of paragraphs: the story is
