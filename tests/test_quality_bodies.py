@@ -3,7 +3,7 @@
 Two sets, each with its own metric (``benchmarks.scoring``): ``articles/`` (181 news pages,
 4-token shingles) and ``snippets/`` (481 pages of many kinds and languages, sentences that
 must and must not be in the body). The floors sit a little under what the extractor
-reaches (articles F1 0.976, snippets F1 0.936 and no empty body when they were pinned);
+reaches (articles F1 0.977, snippets F1 0.940 and no empty body when they were pinned);
 raise them when the extractor improves, never lower them to make a change pass.
 """
 
@@ -19,9 +19,9 @@ from scraper import extract
 ARTICLES_F1_FLOOR = 0.970
 ARTICLES_PRECISION_FLOOR = 0.965
 ARTICLES_RECALL_FLOOR = 0.975
-SNIPPETS_F1_FLOOR = 0.930
+SNIPPETS_F1_FLOOR = 0.932
 SNIPPETS_PRECISION_FLOOR = 0.915
-SNIPPETS_RECALL_FLOOR = 0.940
+SNIPPETS_RECALL_FLOOR = 0.945
 
 
 def _require(path) -> None:
