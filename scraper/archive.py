@@ -31,8 +31,8 @@ from urllib.parse import quote
 import sqlite_utils
 
 from . import __version__, stories
-from .article import Article
-from .fetching import Attempt, Response
+from .article import Article, content_hash
+from .records import Attempt, Response
 from .safehtml import safe_links
 from .urls import normalize_url, site_of, web_archive_capture
 
@@ -297,11 +297,6 @@ class ArchiveError(Exception):
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def content_hash(text: str) -> str:
-    """Hash of the body text with whitespace collapsed: same article text, same hash."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
 def published_month(published: str | None) -> str | None:

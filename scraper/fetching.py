@@ -23,7 +23,6 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -36,7 +35,8 @@ import urllib3.response
 import urllib3.util.connection
 
 from . import __version__
-from .parsing import charset_of, decode_html, looks_binary
+from .parsing import charset_of, looks_binary
+from .records import Attempt, Response
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -68,49 +68,6 @@ BODY_RETRY_KINDS = frozenset({"truncated", "connection", "timeout"})
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@dataclass
-class Attempt:
-    """One HTTP request made while fetching a URL (retries and redirects each count)."""
-
-    url: str
-    started_at: str
-    status: int | None = None
-    error: str | None = None
-    elapsed: float = 0.0
-
-
-@dataclass
-class Response:
-    """A page that was fetched whole."""
-
-    url: str
-    final_url: str
-    status: int
-    headers: dict[str, str]
-    content: bytes
-    fetched_at: str
-    redirects: list[str] = field(default_factory=list)
-    attempts: list[Attempt] = field(default_factory=list)
-    elapsed: float = 0.0
-
-    @property
-    def content_type(self) -> str:
-        return (self.headers.get("Content-Type") or self.headers.get("content-type") or "").split(";")[0].strip().lower()
-
-    @property
-    def charset(self) -> str | None:
-        return charset_of(self.headers)
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
-
-    @property
-    def text(self) -> str:
-        """The body decoded with :func:`scraper.parsing.decode_html` (BOM, UTF-8 check, charset, detection)."""
-        return decode_html(self.content, self.charset)[0]
 
 
 class FetchError(Exception):

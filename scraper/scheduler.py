@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from .worker import Task
+from .tasks import Task
 
 __all__ = ["HostScheduler"]
 

@@ -17,8 +17,7 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from . import fetching
-from .archive import content_hash
-from .article import Article
+from .article import Article, content_hash
 from .budget import (
     DEFAULT_BUDGET,
     TooComplex,
@@ -38,7 +37,8 @@ from .feeds import (
 )
 from .fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, Response
 from .parsing import decode_html
-from .urls import normalize_url, origin_of
+from .tasks import Task
+from .urls import normalize_url
 
 __all__ = [
     "ErrorInfo",
@@ -54,34 +54,6 @@ __all__ = [
 ]
 
 MIN_HASH_WORDS = 50  # shorter bodies are too alike to call duplicates by hash
-
-
-@dataclass
-class Task:
-    """One request to make: what, where from, and what to do with the answer."""
-
-    url: str
-    kind: str                    # robots | feed | sitemap | start | page
-    site: str = ""
-    depth: int = 0
-    follow: bool = False         # extract links from the page (start lineage, depth < max)
-    source: str = ""
-    seed: bool = False           # given by the user (private addresses allowed, said so in the log)
-    public_only: bool = False    # found on a public site: every connection must reach a public address
-    level: int = 0               # sitemap nesting / feed discovery level
-    revisit: bool = False        # fetch again although archived (--refresh, a section page)
-    etag: str | None = None
-    last_modified: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The normalised URL: the frontier's key."""
-        return normalize_url(self.url)
-
-    @property
-    def origin(self) -> str:
-        """Scheme, host and port: the unit of politeness."""
-        return origin_of(self.url)
 
 
 @dataclass
