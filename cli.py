@@ -18,29 +18,29 @@ import logging
 import os
 import re
 import signal
-import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
 import scraper.fetching
 from scraper import __version__
-from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
+from scraper.archive import SCHEMA_VERSION, Archive
 from scraper.article import Article
 from scraper.budget import TooComplex, extract_within_budget
 from scraper.cluster import INSTALL_HINT as CLUSTER_INSTALL
-from scraper.crawl import ConfigError, CrawlLocked, build_options, crawl
+from scraper.crawl import build_options, crawl
+from scraper.errors import ArchiveError, Error, ExitCode, PageError, UsageError
 from scraper.export import (
     ALL_FIELDS,
     DEFAULT_FIELDS,
     FORMATS,
     VERSION_ROW_FIELDS,
-    ExportError,
     export_articles,
     parse_fields,
     version_record,
@@ -57,10 +57,10 @@ from scraper.fetching import (
 )
 from scraper.history import history
 from scraper.pipeline import Outcome, archive_file, archive_url, extract_stored
-from scraper.reextract import WorkerError, count_pages, default_jobs
+from scraper.reextract import count_pages, default_jobs
 from scraper.reextract import reextract as run_reextract
-from scraper.rules import Rules, RulesError, default_rules_path, load_rules
-from scraper.search import DATE_HELP, Filters, QueryError, check_query, date_bound, recent_articles
+from scraper.rules import Rules, default_rules_path, load_rules
+from scraper.search import DATE_HELP, Filters, check_query, date_bound, recent_articles
 from scraper.search import search as run_search
 from scraper.stats import archive_stats
 from scraper.stories import list_stories
@@ -70,12 +70,12 @@ from scraper.warc import import_warc as run_import_warc
 if TYPE_CHECKING:  # pragma: no cover - scraper.cluster imports Dask lazily, but only --cluster loads it
     from scraper.cluster import ClusterConnection
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_ARCHIVE = 3
-EXIT_LOCKED = 4
-EXIT_INTERRUPTED = 130
+EXIT_OK = ExitCode.OK
+EXIT_FAILED = ExitCode.FAILED
+EXIT_USAGE = ExitCode.USAGE
+EXIT_ARCHIVE = ExitCode.ARCHIVE
+EXIT_LOCKED = ExitCode.LOCKED
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 
 BODY_FORMATS = ("text", "markdown", "html")
 # The web extra comes from this repository: the registry's "scraper" is an unrelated project.
@@ -104,10 +104,10 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
-def fail(message: str, code: int) -> click.exceptions.Exit:
-    """Print a one-line error and return the Exit to raise."""
-    click.echo(f"Error: {printable(message)}", err=True)
-    return click.exceptions.Exit(code)
+def error_line(error: Error) -> None:
+    """The one line every refusal and failure ends with: ``Error: ...`` on stderr (a page's
+    failure with its kind: ``Error: http: HTTP 404 Not Found``)."""
+    click.echo(f"Error: {printable(error.line() if isinstance(error, PageError) else error)}", err=True)
 
 
 # C0 controls but tab and newline, DEL and C1 controls: text from a web page must not
@@ -138,12 +138,12 @@ def check_output(path: str | None, option: str) -> None:
         return
     target = Path(path)
     if target.is_dir():
-        raise fail(f"{option} {path} is a directory", EXIT_USAGE)
+        raise UsageError(f"{option} {path} is a directory")
     folder = target.parent
     if not folder.is_dir():
-        raise fail(f"{option} {path}: folder does not exist: {folder}", EXIT_USAGE)
+        raise UsageError(f"{option} {path}: folder does not exist: {folder}")
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise fail(f"{option} {path}: permission denied", EXIT_USAGE)
+        raise UsageError(f"{option} {path}: permission denied")
 
 
 def busy_timeout() -> float:
@@ -155,10 +155,7 @@ def busy_timeout() -> float:
 
 
 def open_archive(path: str, *, readonly: bool = False) -> Archive:
-    try:
-        return Archive(path, readonly=readonly, timeout=busy_timeout())
-    except ArchiveError as exc:
-        raise fail(str(exc), EXIT_ARCHIVE) from None
+    return Archive(path, readonly=readonly, timeout=busy_timeout())
 
 
 def open_rules(path: str | None) -> Rules | None:
@@ -166,10 +163,7 @@ def open_rules(path: str | None) -> Rules | None:
     chosen = path or default_rules_path()
     if chosen is None:
         return None
-    try:
-        return load_rules(chosen)
-    except RulesError as exc:
-        raise fail(str(exc), EXIT_USAGE) from None
+    return load_rules(chosen)
 
 
 rules_option = click.option(
@@ -187,12 +181,9 @@ def check_cluster(value: str | None) -> None:
     """A malformed --cluster is a usage error before anything starts (no Dask import)."""
     if not value:
         return
-    from scraper.cluster import ClusterError, parse_spec
+    from scraper.cluster import parse_spec
 
-    try:
-        parse_spec(value)
-    except ClusterError as exc:
-        raise fail(str(exc), EXIT_USAGE) from None
+    parse_spec(value)
 
 
 @contextmanager
@@ -205,15 +196,12 @@ def cluster_connection(value: str | None, *, threads_per_worker: int = 1,
     if not value:
         yield None
         return
-    from scraper.cluster import ClusterError, connect, parse_spec
+    from scraper.cluster import connect, parse_spec
 
-    try:
-        with connect(parse_spec(value), threads_per_worker=threads_per_worker) as connection:
-            if not quiet:
-                click.echo(f"running on the {connection.describe()}", err=True)
-            yield connection
-    except ClusterError as exc:
-        raise fail(str(exc), EXIT_USAGE) from None
+    with connect(parse_spec(value), threads_per_worker=threads_per_worker) as connection:
+        if not quiet:
+            click.echo(f"running on the {connection.describe()}", err=True)
+        yield connection
 
 
 # A plain string: a directory or an unreadable file is the archive's error (exit 3, one
@@ -224,17 +212,42 @@ db_option = click.option(
 
 
 class ScraperGroup(click.Group):
-    """The command group, with the conventions of Unix tools: a reader that closes the pipe
-    (``scraper export | head``) ends the command quietly with exit code 0."""
+    """The command group, where every command's errors end, mapped in this one place:
+
+    * a :class:`scraper.Error` is one ``Error:`` line and its exit code (README's table);
+    * a second Ctrl-C or SIGTERM (``KeyboardInterrupt``, the first only asks to stop) is
+      ``Error: <command> aborted`` and 130, whatever the command; the write in progress
+      was rolled back on the way here;
+    * as with Unix tools, a reader that closes the pipe (``scraper export | head``) ends
+      the command quietly with exit code 0.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except Error as exc:
+            error_line(exc)
+            raise click.exceptions.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            click.echo(f"Error: {ctx.invoked_subcommand or 'scraper'} aborted", err=True)
+            _exit_now(EXIT_INTERRUPTED)
         except OSError as exc:
             if exc.errno != errno.EPIPE:
                 raise
             _quiet_stdout()
             raise click.exceptions.Exit(EXIT_OK) from None
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit with ``code``; at once when threads still run (a crawl's fetching threads, each
+    maybe blocked on a slow server until its 90 s deadline), which Python would otherwise
+    wait for at exit. By now the archive is closed and its last write committed or rolled
+    back, and the crawl lock released."""
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise click.exceptions.Exit(code)
 
 
 def _quiet_stdout() -> None:
@@ -360,7 +373,7 @@ def checked_url(url: str, where: str = "") -> str:
     try:
         return check_url(url)
     except FetchError as exc:
-        raise fail(f"{where}{exc.message}", EXIT_USAGE) from None
+        raise UsageError(f"{where}{exc.message}") from None
 
 
 @cli.command()
@@ -395,18 +408,18 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
         name = "stdin" if input_file.name == "<stdin>" else input_file.name
         items.extend((line, f"{name} line {number}: ") for number, line in _numbered_lines(input_file))
     if not items:
-        raise fail("nothing to fetch: give URLs, a file, or --input FILE", EXIT_USAGE)
+        raise UsageError("nothing to fetch: give URLs, a file, or --input FILE")
     files = [t for t, _ in items if _looks_like_path(t)]
     if files:
         missing = [f for f in files if not Path(f).is_file()]
         if missing:
-            raise fail(f"no such file: {missing[0]}", EXIT_USAGE)
+            raise UsageError(f"no such file: {missing[0]}")
         if original_url is None:
-            raise fail(f"give the original address of {files[0]} with --url", EXIT_USAGE)
+            raise UsageError(f"give the original address of {files[0]} with --url")
         if len(files) > 1:
-            raise fail("--url applies to one file; archive files one at a time", EXIT_USAGE)
+            raise UsageError("--url applies to one file; archive files one at a time")
     elif original_url is not None:
-        raise fail("--url is for a local .html file; give the file as TARGET", EXIT_USAGE)
+        raise UsageError("--url is for a local .html file; give the file as TARGET")
     checked = [checked_url(t, where) for t, where in items if t not in files]
     if original_url is not None:
         checked_url(original_url, "--url: ")
@@ -416,25 +429,20 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
     notes = PrivateNotes(allow_private)
     Stop.install()
     outcomes: list[Outcome] = []
-    try:
-        with archive, Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes,
-                              retries=retries, allow_private=allow_private) as fetcher:
-            for path in files:
-                outcome = archive_file(path, original_url or "", archive, rules=rules, comments=comments)
-                outcomes.append(outcome)
-                report(outcome, quiet)
-            for url in checked:
-                if Stop.requested:
-                    break
-                if not quiet:
-                    notes.note(url)
-                outcome = archive_url(url, archive, fetcher, rules=rules, comments=comments)
-                outcomes.append(outcome)
-                report(outcome, quiet)
-    except ArchiveError as exc:
-        raise fail(str(exc), EXIT_ARCHIVE) from None
-    except KeyboardInterrupt:  # a second Ctrl-C: the page in progress is dropped, its write rolled back
-        raise fail("fetch aborted", EXIT_INTERRUPTED) from None
+    with archive, Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes,
+                          retries=retries, allow_private=allow_private) as fetcher:
+        for path in files:
+            outcome = archive_file(path, original_url or "", archive, rules=rules, comments=comments)
+            outcomes.append(outcome)
+            report(outcome, quiet)
+        for url in checked:
+            if Stop.requested:
+                break
+            if not quiet:
+                notes.note(url)
+            outcome = archive_url(url, archive, fetcher, rules=rules, comments=comments)
+            outcomes.append(outcome)
+            report(outcome, quiet)
     if not quiet or Stop.requested or any(not o.ok for o in outcomes):
         click.echo(summarize(outcomes, len(files) + len(checked) - len(outcomes)), err=True)
     if Stop.requested:
@@ -474,24 +482,21 @@ def extract_command(target: str, original_url: str | None, fmt: str, user_agent:
     if _looks_like_path(target):
         path = Path(target)
         if not path.is_file():
-            raise fail(f"no such file: {target}", EXIT_USAGE)
+            raise UsageError(f"no such file: {target}")
         url = checked_url(original_url, "--url: ") if original_url else path.resolve().as_uri()
         data = path.read_bytes()
         problem = html_problem(data)
         if problem is not None:
-            raise fail(f"{problem[0]}: {target}: {problem[1]}", EXIT_FAILED)
+            raise Error(f"{problem[0]}: {target}: {problem[1]}")
         article = _extract_or_fail(data, url, target, rules=rules, comments=comments)
     else:
         if original_url is not None:
-            raise fail("--url is for a saved page given as TARGET", EXIT_USAGE)
+            raise UsageError("--url is for a saved page given as TARGET")
         url = checked_url(target)
         PrivateNotes(allow_private).note(url)
-        try:
-            with Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes, retries=retries,
-                         allow_private=allow_private) as fetcher:
-                response = fetcher.fetch(url)
-        except FetchError as exc:
-            raise fail(f"{exc.kind}: {exc.message}", EXIT_FAILED) from None
+        with Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes, retries=retries,
+                     allow_private=allow_private) as fetcher:
+            response = fetcher.fetch(url)
         article = _extract_or_fail(response.content, response.final_url, target, headers=response.headers,
                                    rules=rules, comments=comments)
         article.url = response.url
@@ -515,7 +520,7 @@ def _extract_or_fail(content: bytes, url: str, target: str, **options: Any) -> A
     try:
         return extract_within_budget(content, url, **options)
     except TooComplex as exc:
-        raise fail(f"{exc.kind}: {target}: {exc}", EXIT_FAILED) from None
+        raise Error(f"{exc.kind}: {target}: {exc}") from None
 
 
 # -- show / list ---------------------------------------------------------------------
@@ -544,12 +549,12 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
         try:
             fresh = extract_stored(archive, ref, rules=rules) if explain and row is not None else None
         except TooComplex as exc:
-            raise fail(f"cannot explain {ref}: {exc.kind}: {exc}", EXIT_FAILED) from None
+            raise Error(f"cannot explain {ref}: {exc.kind}: {exc}") from None
     if row is None:
-        raise fail(f"not in the archive: {ref}", EXIT_FAILED)
+        raise Error(f"not in the archive: {ref}")
     if explain:
         if fresh is None:
-            raise fail(f"no stored page for {ref}: nothing to explain", EXIT_FAILED)
+            raise Error(f"no stored page for {ref}: nothing to explain")
         show_explanation(fresh, fmt)
         return
     row["body"] = render_body(row["body_html"], body_format) if body_format != "text" else row["body"]
@@ -607,7 +612,7 @@ def _filters(since: str | None, until: str | None, tags: tuple[str, ...], sites:
             try:
                 date_bound(value)
             except ValueError as exc:
-                raise fail(f"{label}: {exc}", EXIT_USAGE) from None
+                raise UsageError(f"{label}: {exc}") from None
     return Filters(since=since, until=until, tags=tags, sites=sites, query=query, articles_only=articles_only,
                    one_per_story=one_per_story)
 
@@ -653,18 +658,15 @@ def list_(limit: int, since: str | None, until: str | None, tags: tuple[str, ...
     filters = _filters(since, until, tags, sites, articles_only=articles_only, one_per_story=one_per_story)
     with open_archive(db_path, readonly=True) as archive:
         rows = recent_articles(archive, filters, limit=limit, columns=LIST_FIELDS)
-        try:
-            if fmt != "text":
-                write_export(rows, sys.stdout, fmt=fmt, fields=LIST_FIELDS)
-                return
-            shown = 0
-            for row in rows:
-                date = (row["published"] or "")[:10] or "-"
-                mark = "" if row["is_article"] else "  [not an article]"
-                echo(f"{row['id']:>6}  {date:<10}  {row['site'] or '-':<24}  {row['title'] or row['url']}{mark}")
-                shown += 1
-        except ArchiveError as exc:
-            raise fail(str(exc), EXIT_ARCHIVE) from None
+        if fmt != "text":
+            write_export(rows, sys.stdout, fmt=fmt, fields=LIST_FIELDS)
+            return
+        shown = 0
+        for row in rows:
+            date = (row["published"] or "")[:10] or "-"
+            mark = "" if row["is_article"] else "  [not an article]"
+            echo(f"{row['id']:>6}  {date:<10}  {row['site'] or '-':<24}  {row['title'] or row['url']}{mark}")
+            shown += 1
     if not shown:
         click.echo("no articles" + (" match" if filters.where()[0] != "1" else " in the archive"), err=True)
 
@@ -694,12 +696,7 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
     """
     filters = _filters(since, until, tags, sites, articles_only=articles_only, one_per_story=one_per_story)
     with open_archive(db_path, readonly=True) as archive:
-        try:
-            hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"))
-        except QueryError as exc:
-            raise fail(str(exc), EXIT_USAGE) from None
-        except ArchiveError as exc:
-            raise fail(str(exc), EXIT_ARCHIVE) from None
+        hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"))
     if fmt == "json":
         rows = [dict(h.to_dict(), snippet=h.snippet.replace("\x02", "**").replace("\x03", "**")) for h in hits]
         echo_json(rows, indent=2)
@@ -754,22 +751,19 @@ def export(fmt: str, output: str | None, fields: str | None, since: str | None, 
     try:
         columns = parse_fields(fields, versions=flat_versions)
     except ValueError as exc:
-        raise fail(str(exc), EXIT_USAGE) from None
+        raise UsageError(str(exc)) from None
     check_output(output, "-o")
     to_file = output not in (None, "-")
     if fmt == "parquet" and not to_file:
-        raise fail("--format parquet writes a binary file: give it with -o FILE.parquet", EXIT_USAGE)
+        raise UsageError("--format parquet writes a binary file: give it with -o FILE.parquet")
     if fmt == "parquet" and excel_safe:
-        raise fail("--excel-safe is for CSV", EXIT_USAGE)
+        raise UsageError("--excel-safe is for CSV")
     if flat_versions and body_format != "text":
-        raise fail("--versions rows hold the text: use --body-format text", EXIT_USAGE)
+        raise UsageError("--versions rows hold the text: use --body-format text")
     filters = _filters(since, until, tags, sites, query, articles_only=articles_only, one_per_story=one_per_story)
     with open_archive(db_path, readonly=True) as archive:
         if query:
-            try:
-                check_query(archive, query)
-            except QueryError as exc:
-                raise fail(str(exc), EXIT_USAGE) from None
+            check_query(archive, query)
         options = dict(fmt=fmt, fields=columns, filters=filters, body_format=body_format, excel=excel_safe,
                        versions=with_versions)
         what = "rows" if flat_versions else "articles"
@@ -783,14 +777,10 @@ def export(fmt: str, output: str | None, fields: str | None, since: str | None, 
                 click.echo(f"exported {plural(count, what[:-1])} to {output}", err=True)
             else:
                 export_articles(archive, sys.stdout, **options)  # type: ignore[arg-type]
-        except ExportError as exc:
-            raise fail(str(exc), EXIT_USAGE) from None
-        except ArchiveError as exc:
-            raise fail(str(exc), EXIT_ARCHIVE) from None
         except OSError as exc:
             if not to_file:
                 raise  # stdout: a closed pipe ends quietly (ScraperGroup); anything else is not ours to hide
-            raise fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE) from None
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 @cli.command("history")
@@ -811,13 +801,10 @@ def history_command(ref: str, fmt: str, db_path: str) -> None:
       scraper history 42 --format json | jq '.[] | {version, words_added, words_removed}'
     """
     with open_archive(db_path, readonly=True) as archive:
-        try:
-            row = archive.get(ref)
-            if row is None:
-                raise fail(f"not in the archive: {ref}", EXIT_USAGE)
-            versions = history(row, archive.versions(row["id"]))
-        except ArchiveError as exc:
-            raise fail(str(exc), EXIT_ARCHIVE) from None
+        row = archive.get(ref)
+        if row is None:
+            raise UsageError(f"not in the archive: {ref}")
+        versions = history(row, archive.versions(row["id"]))
     if fmt == "json":
         click.echo(json.dumps([version_record(row, v) for v in versions], ensure_ascii=False, indent=2))
         return
@@ -898,24 +885,17 @@ def stories_command(rebuild: bool, limit: int, fmt: str, db_path: str) -> None:
         with open_archive(db_path) as archive:
             total = archive.count()
             bar = _progress(total, "clustering")
-            try:
-                if bar is not None:
-                    with bar:
-                        count = archive.rebuild_stories(progress=lambda done: bar.update(done - bar.pos))
-                else:
-                    count = archive.rebuild_stories()
-            except ArchiveError as exc:
-                raise fail(str(exc), EXIT_ARCHIVE) from None
-            except KeyboardInterrupt:  # one transaction: rolled back, the stories are as they were
-                raise fail("interrupted: the stories were left as they were", EXIT_INTERRUPTED) from None
+            # one transaction: a Ctrl-C (Error: stories aborted, 130) rolls it back, the stories as they were
+            if bar is not None:
+                with bar:
+                    count = archive.rebuild_stories(progress=lambda done: bar.update(done - bar.pos))
+            else:
+                count = archive.rebuild_stories()
             clustered = archive.db.conn.execute("SELECT count(*) FROM articles WHERE story IS NOT NULL").fetchone()[0]
         click.echo(f"{count} stories of {clustered} articles ({total} articles in all)", err=True)
         return
     with open_archive(db_path, readonly=True) as archive:
-        try:
-            rows = list_stories(archive, limit=limit)
-        except ArchiveError as exc:
-            raise fail(str(exc), EXIT_ARCHIVE) from None
+        rows = list_stories(archive, limit=limit)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -942,10 +922,7 @@ def stats(top: int, fmt: str, db_path: str) -> None:
       scraper stats --top 25 --format json
     """
     with open_archive(db_path, readonly=True) as archive:
-        try:
-            figures = archive_stats(archive, top=top)
-        except sqlite3.DatabaseError as exc:
-            raise fail(f"cannot read {db_path}: {exc}", EXIT_ARCHIVE) from None
+        figures = archive_stats(archive, top=top)
     if fmt == "json":
         echo_json(figures, indent=2)
         return
@@ -1079,27 +1056,21 @@ def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites
     filters = _filters(since, until, tags, sites, articles_only=articles_only)
     check_cluster(cluster)
     if cluster and jobs is not None:
-        raise fail("--jobs is for processes on this machine; with --cluster the cluster's workers extract",
-                   EXIT_USAGE)
+        raise UsageError("--jobs is for processes on this machine; with --cluster the cluster's workers extract")
     archive = open_archive(db_path)
     Stop.install()
     started = time.monotonic()
-    try:
-        with archive, cluster_connection(cluster, quiet=fmt == "json") as connection:
-            mapper = connection.mapper() if connection is not None else None
-            jobs = jobs or default_jobs()
-            bar = _progress(count_pages(archive, filters, limit), "re-extracting")
-            if bar is not None:
-                with bar:
-                    report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs, mapper=mapper,
-                                           progress=bar.update, stop=lambda: Stop.requested)
-            else:
+    with archive, cluster_connection(cluster, quiet=fmt == "json") as connection:
+        mapper = connection.mapper() if connection is not None else None
+        jobs = jobs or default_jobs()
+        bar = _progress(count_pages(archive, filters, limit), "re-extracting")
+        if bar is not None:
+            with bar:
                 report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs, mapper=mapper,
-                                       stop=lambda: Stop.requested)
-    except ArchiveError as exc:
-        raise fail(str(exc), EXIT_ARCHIVE) from None
-    except WorkerError as exc:
-        raise fail(f"{exc}; articles re-extracted before it are kept", EXIT_FAILED) from None
+                                       progress=bar.update, stop=lambda: Stop.requested)
+        else:
+            report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs, mapper=mapper,
+                                   stop=lambda: Stop.requested)
     elapsed = time.monotonic() - started
     if fmt == "json":
         echo_json({**report.to_dict(), "seconds": round(elapsed, 3)})
@@ -1140,29 +1111,23 @@ def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int
     """
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
-        raise fail(f"no such file: {missing[0]}", EXIT_USAGE)
+        raise UsageError(f"no such file: {missing[0]}")
     check_cluster(cluster)
     if cluster and jobs is not None:
-        raise fail("--jobs is for processes on this machine; with --cluster the cluster's workers extract",
-                   EXIT_USAGE)
+        raise UsageError("--jobs is for processes on this machine; with --cluster the cluster's workers extract")
     archive = open_archive(db_path)
     Stop.install()
     bar = _progress(None, "importing")
-    try:
-        with archive, cluster_connection(cluster, quiet=fmt == "json") as connection:
-            mapper = connection.mapper() if connection is not None else None
-            jobs = jobs or default_jobs()
-            if bar is not None:
-                with bar:
-                    report = run_import_warc(archive, files, jobs=jobs, mapper=mapper, max_bytes=max_bytes,
-                                             progress=bar.update, stop=lambda: Stop.requested)
-            else:
+    with archive, cluster_connection(cluster, quiet=fmt == "json") as connection:
+        mapper = connection.mapper() if connection is not None else None
+        jobs = jobs or default_jobs()
+        if bar is not None:
+            with bar:
                 report = run_import_warc(archive, files, jobs=jobs, mapper=mapper, max_bytes=max_bytes,
-                                         stop=lambda: Stop.requested)
-    except ArchiveError as exc:
-        raise fail(str(exc), EXIT_ARCHIVE) from None
-    except WorkerError as exc:
-        raise fail(f"{exc}; pages imported before it are kept", EXIT_FAILED) from None
+                                         progress=bar.update, stop=lambda: Stop.requested)
+        else:
+            report = run_import_warc(archive, files, jobs=jobs, mapper=mapper, max_bytes=max_bytes,
+                                     stop=lambda: Stop.requested)
     if fmt == "json":
         echo_json(report.to_dict())
     else:
@@ -1197,19 +1162,19 @@ def export_warc_command(output: str, db_path: str) -> None:
     """
     target = Path(output)
     if not target.parent.is_dir():
-        raise fail(f"folder does not exist: {target.parent}", EXIT_USAGE)
+        raise UsageError(f"folder does not exist: {target.parent}")
     partial = target.with_name(target.name + ".part")
     with open_archive(db_path, readonly=True) as archive:
         try:
             with open(partial, "wb") as out:
                 count = run_export_warc(archive, out, gzip=not target.name.endswith(".warc"))
             os.replace(partial, target)
-        except ArchiveError as exc:
+        except ArchiveError:
             partial.unlink(missing_ok=True)
-            raise fail(str(exc), EXIT_ARCHIVE) from None
+            raise
         except OSError as exc:
             partial.unlink(missing_ok=True)
-            raise fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE) from None
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"exported {plural(count, 'page')} to {output}", err=True)
 
 
@@ -1226,7 +1191,7 @@ def migrate(db_path: str) -> None:
       cp archive.db archive-backup.db && scraper migrate --db archive.db
     """
     if not Path(db_path).is_file():
-        raise fail(f"no archive at {db_path}", EXIT_ARCHIVE)
+        raise ArchiveError(f"no archive at {db_path}")
     with open_archive(db_path) as archive:
         if archive.migrated_from is None:
             click.echo(f"{db_path}: already at schema v{SCHEMA_VERSION}", err=True)
@@ -1266,18 +1231,15 @@ def serve(db_path: str, host: str, port: int, live: bool, public: bool, expose_r
     try:
         import datasette  # noqa: F401
     except ImportError:
-        raise fail(f"scraper serve needs Datasette: {WEB_EXTRA}", EXIT_USAGE) from None
+        raise UsageError(f"scraper serve needs Datasette: {WEB_EXTRA}") from None
     from scraper.web import server
 
-    try:
-        if not public and not server.is_loopback(host):
-            raise fail(f"--host {host} is not a loopback address: anyone who can reach it could read "
-                       "the archive; add --public to serve it anyway", EXIT_USAGE)
-        server.check_archive(Path(db_path), live=live)
-        ds = server.make_datasette(Path(db_path), live=live, expose_raw=expose_raw, host=host, public=public)
-        sock = server.listen(host, port)
-    except server.ServeError as exc:
-        raise fail(str(exc), exc.code) from None
+    if not public and not server.is_loopback(host):
+        raise UsageError(f"--host {host} is not a loopback address: anyone who can reach it could read "
+                   "the archive; add --public to serve it anyway")
+    server.check_archive(Path(db_path), live=live)
+    ds = server.make_datasette(Path(db_path), live=live, expose_raw=expose_raw, host=host, public=public)
+    sock = server.listen(host, port)
     url = server.url_for(sock, ds.urls.table(ds.get_database().name, "articles"))
     notes = ["live, read-only" if live else "read-only, immutable"]
     if public:
@@ -1344,7 +1306,7 @@ def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None
         try:
             handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as exc:
-            raise fail(f"cannot write the log file {log_file}: {exc.strerror or exc}", EXIT_USAGE) from None
+            raise UsageError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from None
         handler.setLevel(logging.INFO)
         handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)-7s %(message)s"))
         handlers.append(handler)
@@ -1424,21 +1386,17 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
         "allow_private": allow_private,
     }
     explicit = {k: v for k, v in explicit.items() if v not in (None, [])}
-    try:
-        options = build_options(config=config_file, explicit=explicit)
-    except ConfigError as exc:
-        raise fail(str(exc), EXIT_USAGE) from None
+    options = build_options(config=config_file, explicit=explicit)
     check_output(summary_json, "--summary-json")  # before the crawl, not after it
     check_output(log_file, "--log-file")
     check_cluster(cluster)
     if cluster and processes is not None:
-        raise fail("--processes is for extraction on this machine; with --cluster the cluster's workers "
-                   "extract", EXIT_USAGE)
+        raise UsageError("--processes is for extraction on this machine; with --cluster the cluster's workers "
+                   "extract")
     line = _ProgressLine() if sys.stderr.isatty() and not quiet else None
     handlers = _crawl_logging(quiet, log_file, line)
     Stop.install()
     summary = None
-    aborted = False
     try:
         # a local cluster gets a thread per host fetched at once: crawl tasks mostly wait on servers
         threads = 1
@@ -1459,12 +1417,6 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
             summary = crawl(db_path, options, wait=wait_lock, stop=lambda: Stop.requested,
                             progress=line.show if line else None,
                             on_wait=lambda message: click.echo(message, err=True), executor=executor)
-    except CrawlLocked as exc:
-        raise fail(str(exc), EXIT_LOCKED) from None
-    except ArchiveError as exc:
-        raise fail(str(exc), EXIT_ARCHIVE) from None
-    except KeyboardInterrupt:
-        aborted = True
     finally:
         if line:
             line.clear()
@@ -1472,20 +1424,12 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
         for handler in handlers:
             logger.removeHandler(handler)
             handler.close()
-    if aborted:
-        # A second Ctrl-C means now. Python would otherwise wait at exit for the fetching
-        # threads, each maybe blocked on a slow server until its deadline (90 s). The
-        # archive is closed, its last write committed or rolled back, the lock released.
-        click.echo("Error: crawl aborted", err=True)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(EXIT_INTERRUPTED)
     assert summary is not None  # crawl() returned or raised
     if summary_json:
         try:
             Path(summary_json).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
-            raise fail(f"cannot write {summary_json}: {exc.strerror or exc}", EXIT_USAGE) from None
+            raise UsageError(f"cannot write {summary_json}: {exc.strerror or exc}") from None
     if not quiet or summary.any_failed:
         click.echo(summary.line(), err=True)
     if summary.status == "interrupted":

@@ -18,8 +18,12 @@ __version__ = "0.1.0"
 # name -> the module that defines it (imported when the name is first asked for)
 _LAZY = {
     "Archive": "scraper.archive",
-    "ArchiveError": "scraper.archive",
+    "ArchiveError": "scraper.errors",
     "Article": "scraper.article",
+    "Error": "scraper.errors",
+    "ExitCode": "scraper.errors",
+    "PageError": "scraper.errors",
+    "UsageError": "scraper.errors",
     "extract": "scraper.extraction",
     "Fetcher": "scraper.fetching",
     "FetchError": "scraper.fetching",
@@ -27,12 +31,13 @@ _LAZY = {
     "fetch": "scraper.fetching",
 }
 
-__all__ = ["Archive", "ArchiveError", "Article", "FetchError", "Fetcher", "Response", "extract", "fetch",
-           "__version__"]
+__all__ = ["Archive", "ArchiveError", "Article", "Error", "ExitCode", "FetchError", "Fetcher", "PageError",
+           "Response", "UsageError", "extract", "fetch", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see
-    from .archive import Archive, ArchiveError
+    from .archive import Archive
     from .article import Article
+    from .errors import ArchiveError, Error, ExitCode, PageError, UsageError
     from .extraction import extract
     from .fetching import Fetcher, FetchError, fetch
     from .records import Response

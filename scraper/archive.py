@@ -32,6 +32,7 @@ import sqlite_utils
 
 from . import __version__, stories
 from .article import Article, content_hash
+from .errors import ArchiveError
 from .records import Attempt, Response
 from .safehtml import safe_links
 from .urls import normalize_url, site_of, web_archive_capture
@@ -289,10 +290,6 @@ VERSIONED = ("title", "body", "published", "modified", "authors", "tags")
 # Written on every store even when the article did not change.
 _FETCH_COLUMNS = ("final_url", "page_id", "last_fetched")
 _MONTH = re.compile(r"^\d{4}-[01]\d")
-
-
-class ArchiveError(Exception):
-    """The archive file cannot be opened, read or written (exit code 3 in the CLI)."""
 
 
 def _now() -> str:

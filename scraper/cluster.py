@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .errors import UsageError
 from .reextract import Extracted, Mapper, RawPage, WorkerError
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers: Dask stays an optional import
@@ -58,7 +59,7 @@ CHUNK_RETRIES = 2               # a chunk task that raised is run again (it has 
 INSTALL_HINT = "pip install -e '.[cluster]' in a checkout of scraper"
 
 
-class ClusterError(Exception):
+class ClusterError(UsageError):
     """The cluster cannot be used: Dask missing, a bad address, an unreachable scheduler,
     no workers, or workers without this version of scraper. One line, exit code 2."""
 
@@ -215,7 +216,8 @@ def dask_mapper(client: Client, *, chunk_size: int = DEFAULT_CHUNK_SIZE, in_flig
                 try:
                     results = future.result()
                 except Exception as exc:
-                    raise WorkerError(f"a cluster task failed ({type(exc).__name__}: {exc})") from None
+                    raise WorkerError(f"a cluster task failed ({type(exc).__name__}: {exc}); what was written "
+                                      "before it is kept") from None
                 finally:
                     future.release()
                 yield from results

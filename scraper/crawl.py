@@ -45,6 +45,7 @@ from typing import Any
 
 from . import fetching
 from .archive import Archive, ArchiveError
+from .errors import UsageError
 from .feeds import (
     Entry,
     parse_date,
@@ -111,8 +112,8 @@ MAX_SITEMAP_LEVELS = 4          # index → index → … → urlset
 MAX_SITEMAPS_PER_SITE = 2000    # a sitemap trap stops here
 
 
-class ConfigError(ValueError):
-    """Bad crawl options or config file (exit code 2 in the CLI)."""
+class ConfigError(UsageError, ValueError):
+    """Bad crawl options or config file (exit code 2)."""
 
 
 # -- options -----------------------------------------------------------------------------

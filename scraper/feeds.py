@@ -32,6 +32,7 @@ import lxml.etree
 import lxml.html
 from defusedxml import DefusedXmlException
 
+from .errors import PageError
 from .parsing import decode_text
 
 __all__ = [
@@ -59,7 +60,7 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+j
 MAX_PROBLEMS = 10
 
 
-class FeedError(ValueError):
+class FeedError(PageError, ValueError):
     """A feed or sitemap that cannot (or must not) be read; ``kind`` is a short code for logs."""
 
     def __init__(self, kind: str, message: str) -> None:

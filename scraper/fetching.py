@@ -35,6 +35,7 @@ import urllib3.response
 import urllib3.util.connection
 
 from . import __version__
+from .errors import PageError
 from .parsing import charset_of, looks_binary
 from .records import Attempt, Response
 
@@ -70,7 +71,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class FetchError(Exception):
+class FetchError(PageError):
     """A URL could not be fetched as a page.
 
     ``kind`` is a short stable code for logs and the ``fetches`` table:

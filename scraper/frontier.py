@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .archive import Archive, ArchiveError, _explain_sqlite
+from .errors import LockedError
 
 try:
     import fcntl
@@ -51,8 +52,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class CrawlLocked(Exception):
-    """Another crawl holds the archive (exit code 4 in the CLI)."""
+class CrawlLocked(LockedError):
+    """Another crawl holds the archive (exit code 4)."""
 
 
 def lock_path_for(db_path: str | Path) -> Path:

@@ -34,6 +34,7 @@ from typing import Any
 from .archive import Archive
 from .article import Article
 from .budget import TooComplex, extract_within_budget
+from .errors import WorkerError
 from .search import Filters
 
 __all__ = ["RawPage", "Extracted", "Mapper", "extract_page", "local_mapper", "reextract", "ReextractReport",
@@ -108,10 +109,6 @@ def _run_batch(fn: Callable[[Any], Any], batch: list[Any]) -> list[Any]:
     return [fn(item) for item in batch]
 
 
-class WorkerError(RuntimeError):
-    """A worker process died (killed, out of memory): the run stops, what was written stays."""
-
-
 def _ignore_sigint() -> None:
     """Worker initializer: Ctrl-C reaches the whole process group, but the parent decides
     when to stop (after the page in progress); a worker dying of KeyboardInterrupt would
@@ -171,7 +168,7 @@ def local_mapper(jobs: int = 1, *, batch_size: int = 16) -> Mapper:
                     try:
                         yield from pending.popleft().result()
                     except BrokenProcessPool as exc:
-                        raise WorkerError(f"a worker process died ({exc})") from None
+                        raise WorkerError(f"a worker process died ({exc}); what was written before it is kept") from None
                 elif not batch:
                     break
         finally:  # on an early stop (Ctrl-C, a full disk) drop the queued batches

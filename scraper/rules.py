@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
+from .errors import UsageError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -37,7 +39,7 @@ __all__ = ["SiteRule", "Rules", "RulesError", "load_rules", "default_rules_path"
 _SELECTOR_KEYS = ("content", "remove", "date", "tags", "title", "authors")
 
 
-class RulesError(ValueError):
+class RulesError(UsageError, ValueError):
     """The rules file cannot be read or holds an invalid rule (a usage error in the CLI)."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .archive import Archive, ArchiveError, _decode, _explain_sqlite
+from .errors import UsageError
 
 __all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "recent_articles", "date_bound",
            "check_query", "DATE_HELP"]
@@ -31,7 +32,7 @@ DATE_HELP = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 time, or 36h / 2d / 1w ago"
 DEFAULT_MARKS = ("**", "**")
 
 
-class QueryError(ValueError):
+class QueryError(UsageError, ValueError):
     """The user's search query is not valid FTS5 syntax (a usage error, exit code 2)."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..archive import SCHEMA_VERSION
+from ..errors import Error
 from .metadata import LOOPBACK_NAMES, PLUGIN_NAME, build_metadata, build_settings
 
 __all__ = ["ServeError", "allowed_hosts", "check_archive", "is_loopback", "listen", "make_datasette", "run",
@@ -26,11 +27,11 @@ __all__ = ["ServeError", "allowed_hosts", "check_archive", "is_loopback", "liste
 _TABLES = {"articles", "versions", "pages", "fetches", "tags", "article_tags", "articles_fts"}
 
 
-class ServeError(Exception):
-    """The server cannot start as asked; ``code`` is the CLI exit code."""
+class ServeError(Error):
+    """The server cannot start as asked; ``code`` (``exit_code``) is the exit code."""
 
     def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
+        super().__init__(message, exit_code=code)
         self.code = code
 
 
