@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import EXIT_FAILED, cli
 from scraper.archive import Archive
+from scraper.cli import EXIT_FAILED, cli
 from scraper.extraction import extract
 from scraper.reextract import (
     Extracted,

@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cli import EXIT_ARCHIVE, cli
 from scraper.archive import Archive, ArchiveError
 from scraper.article import Article
+from scraper.cli import EXIT_ARCHIVE, cli
 from scraper.fetching import Response
 
 SCRIPT = Path(sys.executable).with_name("scraper")

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import scraper
-from cli import cli
+from scraper.cli import cli
 from scraper.errors import ExitCode
 
 

@@ -64,3 +64,23 @@ def test_unknown_names_are_attribute_errors():
     with pytest.raises(AttributeError, match="no_such_name"):
         scraper.no_such_name  # noqa: B018
     assert {"extract", "fetch", "Archive", "__version__"} <= set(dir(scraper))
+
+
+# -- packaging: the command line lives in the package -----------------------------------------
+
+def test_the_command_runs_from_the_package_outside_a_checkout(tmp_path):
+    """The console script and ``python -m scraper`` run ``scraper.cli``; no top-level ``cli``
+    module is installed (it would collide with any other distribution doing the same)."""
+    from importlib.metadata import entry_points
+
+    from scraper import __version__
+
+    scripts = {e.value for e in entry_points(group="console_scripts", name="scraper")
+               if e.dist is not None and e.dist.name == "scraper-archive"}
+    assert scripts == {"scraper.cli:main"}
+    as_module = subprocess.run([sys.executable, "-m", "scraper", "--version"], cwd=tmp_path, capture_output=True,
+                               text=True, timeout=60)
+    assert as_module.returncode == 0 and as_module.stdout.strip() == f"scraper, version {__version__}"
+    top_level = subprocess.run([sys.executable, "-c", "import cli"], cwd=tmp_path, capture_output=True, text=True,
+                               timeout=60)
+    assert top_level.returncode == 1 and "No module named 'cli'" in top_level.stderr

@@ -19,7 +19,7 @@ import pytest
 from sites import Gate, LocalSite, article_html, rss_feed
 from waiting import finish, read_until, wait_for
 
-from cli import EXIT_INTERRUPTED, EXIT_OK
+from scraper.cli import EXIT_INTERRUPTED, EXIT_OK
 
 SCRIPT = Path(sys.executable).with_name("scraper")
 
