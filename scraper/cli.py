@@ -17,12 +17,12 @@ import json
 import logging
 import os
 import re
-import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -32,9 +32,9 @@ import scraper.fetching
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive
 from scraper.article import Article
-from scraper.budget import TooComplex, extract_within_budget
+from scraper.budget import TooComplex
 from scraper.cluster import INSTALL_HINT as CLUSTER_INSTALL
-from scraper.crawl import build_options, crawl
+from scraper.crawl import OPTION_NAMES, build_options, crawl
 from scraper.errors import ArchiveError, Error, ExitCode, PageError, UsageError
 from scraper.export import (
     ALL_FIELDS,
@@ -47,17 +47,12 @@ from scraper.export import (
     write_export,
 )
 from scraper.extraction import render_body
-from scraper.fetching import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_USER_AGENT,
-    Fetcher,
-    FetchError,
-    check_url,
-    html_problem,
-)
+from scraper.fetching import Fetcher, FetchError, check_url, html_problem
 from scraper.history import history
-from scraper.pipeline import Outcome, archive_file, archive_url, extract_stored
-from scraper.reextract import count_pages, default_jobs
+from scraper.options import DEFAULT_MAX_BYTES, ExtractOptions, HttpOptions
+from scraper.pipeline import Outcome, Page, archive_file, archive_url, extract_page, extract_stored
+from scraper.pool import Mapper, StopSignals, default_jobs, stop_signals
+from scraper.reextract import count_pages
 from scraper.reextract import reextract as run_reextract
 from scraper.rules import Rules, default_rules_path, load_rules
 from scraper.search import DATE_HELP, Filters, check_query, date_bound, recent_articles
@@ -82,21 +77,12 @@ BODY_FORMATS = ("text", "markdown", "html")
 WEB_EXTRA = "pip install -e '.[web]' in a checkout of scraper"
 
 
-class Stop:
-    """Set by SIGINT/SIGTERM so a long run ends after the page in progress, not inside it."""
-
-    requested = False
-
-    @classmethod
-    def install(cls) -> None:
-        def handler(signum: int, frame: Any) -> None:
-            if cls.requested:  # a second Ctrl-C means now
-                raise KeyboardInterrupt
-            cls.requested = True
-            click.echo("stopping after the page in progress (press Ctrl-C again to abort)", err=True)
-
-        signal.signal(signal.SIGINT, handler)
-        signal.signal(signal.SIGTERM, handler)
+def catch_stop_signals() -> StopSignals:
+    """From now on the first Ctrl-C or SIGTERM stops the command after the pages in progress
+    (and says so), the second aborts it: the one contract of :mod:`scraper.pool`."""
+    stop_signals.install(on_first=lambda: click.echo(
+        "stopping after the page in progress (press Ctrl-C again to abort)", err=True))
+    return stop_signals
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -351,21 +337,42 @@ class PrivateNotes:
         echo(f"note: {url} is on a private address ({host}): fetching it because you gave it{rule}", err=True)
 
 
-def http_options(func: Any) -> Any:
-    """--user-agent, --timeout, --max-bytes, --retries and --allow-private, for fetch and extract."""
-    for option in reversed([
-        click.option("--user-agent", default=DEFAULT_USER_AGENT, show_default=True, help="User-Agent header."),
-        click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
-                     help="Read timeout per request, in seconds."),
-        click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True, type=click.IntRange(min=1024),
-                     help="Largest page body to read."),
-        click.option("--retries", default=2, show_default=True, type=click.IntRange(min=0),
-                     help="Retries on 429/5xx, connection errors and bodies cut short."),
-        click.option("--allow-private", is_flag=True,
-                     help="Follow redirects from public addresses to private, loopback and link-local ones."),
-    ]):
-        func = option(func)
-    return func
+def http_options(*, crawl: bool = False) -> Callable[[Any], Any]:
+    """--user-agent, --timeout, --max-bytes, --retries and --allow-private, with the defaults
+    of :class:`scraper.options.HttpOptions`. A crawl's are None unless given, so that a
+    sites.toml can set them (the defaults apply after it)."""
+    defaults = HttpOptions()
+
+    def default(value: Any) -> dict[str, Any]:
+        return {"default": None} if crawl else {"default": value, "show_default": True}
+
+    def shown(value: Any) -> str:
+        return f"  [default: {value}]" if crawl else ""
+
+    private = ("Follow links and redirects from public sites to private/loopback addresses." if crawl else
+               "Follow redirects from public addresses to private, loopback and link-local ones.")
+    options = [
+        click.option("--user-agent", **default(defaults.user_agent),
+                     help="User-Agent header." + shown(defaults.user_agent)),
+        click.option("--timeout", type=click.FloatRange(min=0.1), **default(defaults.timeout),
+                     help="Read timeout per request, in seconds." + shown(f"{defaults.timeout:g}")),
+        click.option("--max-bytes", type=click.IntRange(min=1024), **default(defaults.max_bytes),
+                     help="Largest page body to read." + shown(defaults.max_bytes)),
+        click.option("--retries", type=click.IntRange(min=0), **default(defaults.retries),
+                     help="Retries on 429/5xx, connection errors and bodies cut short." + shown(defaults.retries)),
+        click.option("--allow-private", is_flag=True, default=None if crawl else False, help=private),
+    ]
+
+    def decorate(func: Any) -> Any:
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return decorate
+
+
+def http_settings(params: dict[str, Any]) -> HttpOptions:
+    """The HTTP options given on the command line (``fetch``, ``extract``)."""
+    return HttpOptions(**{f.name: params[f.name] for f in fields(HttpOptions) if f.name in params})
 
 
 def checked_url(url: str, where: str = "") -> str:
@@ -381,7 +388,7 @@ def checked_url(url: str, where: str = "") -> str:
 @click.option("-i", "--input", "input_file", type=click.File("r", encoding="utf-8"),
               help="Read URLs from FILE, one per line ('-' for stdin).")
 @click.option("--url", "original_url", help="Original address of a local .html file given as TARGET.")
-@http_options
+@http_options()
 @click.option("--comments", is_flag=True, help="Keep reader comments (stored apart from the body).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures.")
 @rules_option
@@ -424,28 +431,28 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
     if original_url is not None:
         checked_url(original_url, "--url: ")
 
-    rules = open_rules(rules_path)
+    options = ExtractOptions(rules=open_rules(rules_path), comments=comments)
     archive = open_archive(db_path)
     notes = PrivateNotes(allow_private)
-    Stop.install()
+    stop = catch_stop_signals()
     outcomes: list[Outcome] = []
-    with archive, Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes,
-                          retries=retries, allow_private=allow_private) as fetcher:
+    http = http_settings(click.get_current_context().params)
+    with archive, Fetcher.from_options(http) as fetcher:
         for path in files:
-            outcome = archive_file(path, original_url or "", archive, rules=rules, comments=comments)
+            outcome = archive_file(path, original_url or "", archive, options=options)
             outcomes.append(outcome)
             report(outcome, quiet)
         for url in checked:
-            if Stop.requested:
+            if stop():
                 break
             if not quiet:
                 notes.note(url)
-            outcome = archive_url(url, archive, fetcher, rules=rules, comments=comments)
+            outcome = archive_url(url, archive, fetcher, options=options)
             outcomes.append(outcome)
             report(outcome, quiet)
-    if not quiet or Stop.requested or any(not o.ok for o in outcomes):
+    if not quiet or stop() or any(not o.ok for o in outcomes):
         click.echo(summarize(outcomes, len(files) + len(checked) - len(outcomes)), err=True)
-    if Stop.requested:
+    if stop():
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if any(not o.ok for o in outcomes):
         raise click.exceptions.Exit(EXIT_FAILED)
@@ -461,7 +468,7 @@ EXTRACT_FORMATS = ("text", "markdown", "html", "json")
 @click.option("--url", "original_url", help="Original address of a saved page given as TARGET (for its links).")
 @click.option("--format", "fmt", type=click.Choice(EXTRACT_FORMATS), default="text", show_default=True,
               help="The body as text, Markdown or clean HTML, or every field as JSON.")
-@http_options
+@http_options()
 @click.option("--comments", is_flag=True, help="Keep reader comments (JSON only; never in the body).")
 @rules_option
 def extract_command(target: str, original_url: str | None, fmt: str, user_agent: str, timeout: float,
@@ -478,28 +485,27 @@ def extract_command(target: str, original_url: str | None, fmt: str, user_agent:
       scraper extract saved/story.html --format markdown
       scraper extract https://example.com/news/story.html --format json | jq .published
     """
-    rules = open_rules(rules_path)
+    options = ExtractOptions(rules=open_rules(rules_path), comments=comments)
     if _looks_like_path(target):
         path = Path(target)
         if not path.is_file():
             raise UsageError(f"no such file: {target}")
         url = checked_url(original_url, "--url: ") if original_url else path.resolve().as_uri()
-        data = path.read_bytes()
-        problem = html_problem(data)
+        page = Page(url=url, final_url=url, content=path.read_bytes(), source="file")
+        problem = html_problem(page.content)
         if problem is not None:
             raise Error(f"{problem[0]}: {target}: {problem[1]}")
-        article = _extract_or_fail(data, url, target, rules=rules, comments=comments)
     else:
         if original_url is not None:
             raise UsageError("--url is for a saved page given as TARGET")
         url = checked_url(target)
         PrivateNotes(allow_private).note(url)
-        with Fetcher(user_agent=user_agent, read_timeout=timeout, max_bytes=max_bytes, retries=retries,
-                     allow_private=allow_private) as fetcher:
-            response = fetcher.fetch(url)
-        article = _extract_or_fail(response.content, response.final_url, target, headers=response.headers,
-                                   rules=rules, comments=comments)
-        article.url = response.url
+        with Fetcher.from_options(http_settings(click.get_current_context().params)) as fetcher:
+            page = Page.from_response(fetcher.fetch(url))
+    result = extract_page(page, options)  # as fetch extracts, within the same budget
+    if result.article is None:
+        raise Error(f"{result.kind}: {target}: {result.message}")
+    article = result.article
     if fmt == "json":
         data_out = article.to_dict()
         data_out.pop("explain", None)
@@ -513,14 +519,6 @@ def extract_command(target: str, original_url: str | None, fmt: str, user_agent:
     if title:
         echo(f"# {title}\n" if fmt == "markdown" else f"{title}\n")
     echo(body)
-
-
-def _extract_or_fail(content: bytes, url: str, target: str, **options: Any) -> Article:
-    """The article, within the extraction budget every page has; over it, exit code 1."""
-    try:
-        return extract_within_budget(content, url, **options)
-    except TooComplex as exc:
-        raise Error(f"{exc.kind}: {target}: {exc}") from None
 
 
 # -- show / list ---------------------------------------------------------------------
@@ -543,11 +541,11 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
       scraper show 42 --format json
       scraper show 42 --explain --rules my-rules.toml
     """
-    rules = open_rules(rules_path) if explain else None
+    options = ExtractOptions(rules=open_rules(rules_path)) if explain else None
     with open_archive(db_path, readonly=True) as archive:
         row = archive.get(ref)
         try:
-            fresh = extract_stored(archive, ref, rules=rules) if explain and row is not None else None
+            fresh = extract_stored(archive, ref, options=options) if explain and row is not None else None
         except TooComplex as exc:
             raise Error(f"cannot explain {ref}: {exc.kind}: {exc}") from None
     if row is None:
@@ -1029,21 +1027,73 @@ def _progress(total: int | None, label: str) -> Any:
     return _Bar(total, label)
 
 
+class BatchJob:
+    """What ``reextract`` and ``import-warc`` share once set up: the archive, where pages are
+    extracted (this machine's processes or a cluster), progress, and the stop request."""
+
+    def __init__(self, archive: Archive, mapper: Mapper | None, jobs: int, options: ExtractOptions,
+                 progress: Callable[[int], None] | None, stop: Callable[[], bool]) -> None:
+        self.archive, self.mapper, self.jobs, self.options = archive, mapper, jobs, options
+        self.progress, self.stop = progress, stop
+        self.started = time.monotonic()
+
+    def run_options(self) -> dict[str, Any]:
+        """The keyword arguments both jobs take."""
+        return {"mapper": self.mapper, "jobs": self.jobs, "options": self.options, "progress": self.progress,
+                "stop": self.stop}
+
+
+def batch_options(func: Any) -> Any:
+    """--jobs, --rules, --format, --cluster and --db: the options of reextract and import-warc."""
+    for option in reversed([
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                     help="Extraction processes (default: one per CPU core)."),
+        rules_option,
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
+        cluster_option,
+        db_option,
+    ]):
+        func = option(func)
+    return func
+
+
+@contextmanager
+def batch_job(db_path: str, *, jobs: int | None, rules_path: str | None, cluster: str | None, fmt: str,
+              label: str, total: Callable[[Archive], int | None]) -> Iterator[BatchJob]:
+    """Set up a batch job: options checked, the archive opened for writing, Ctrl-C caught,
+    the cluster reached (with --cluster), a progress bar on a terminal."""
+    check_cluster(cluster)
+    if cluster and jobs is not None:
+        raise UsageError("--jobs is for processes on this machine; with --cluster the cluster's workers extract")
+    options = ExtractOptions(rules=open_rules(rules_path))
+    archive = open_archive(db_path)
+    stop = catch_stop_signals()
+    with archive, cluster_connection(cluster, quiet=fmt == "json") as connection, ExitStack() as stack:
+        bar = _progress(total(archive), label)
+        if bar is not None:
+            stack.enter_context(bar)
+        yield BatchJob(archive, connection.mapper() if connection is not None else None, jobs or default_jobs(),
+                       options, bar.update if bar is not None else None, stop)
+
+
+def print_failures(errors: list[str]) -> None:
+    for error in errors[:20]:
+        echo(f"failed       {error}", err=True)
+
+
 @cli.command()
 @filter_options
 @click.option("--limit", type=click.IntRange(min=1), help="Re-extract at most N articles.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per CPU core).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@cluster_option
-@db_option
+@batch_options
 def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-              articles_only: bool, limit: int | None, jobs: int | None, fmt: str, cluster: str | None, db_path: str) -> None:
+              articles_only: bool, limit: int | None, jobs: int | None, rules_path: str | None, fmt: str,
+              cluster: str | None, db_path: str) -> None:
     """Re-run the current extractor over the stored raw pages (no network).
 
     Updates only the articles whose output changed; a changed text, title, date,
-    author or tag list keeps the previous one in the versions table. Runs on all
-    CPU cores, or on a Dask cluster with --cluster (pages go to its workers in
+    author or tag list keeps the previous one in the versions table. Site rules
+    apply as in fetch (--rules, else the default rules file). Runs on all CPU
+    cores, or on a Dask cluster with --cluster (pages go to its workers in
     chunks; this process stays the only archive writer); shows a progress bar on
     a terminal.
 
@@ -1051,56 +1101,36 @@ def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites
     Examples:
       scraper reextract
       scraper reextract --site themoscowtimes.com --jobs 2
+      scraper reextract --rules my-rules.toml
       scraper reextract --cluster tcp://scheduler.lan:8786
     """
     filters = _filters(since, until, tags, sites, articles_only=articles_only)
-    check_cluster(cluster)
-    if cluster and jobs is not None:
-        raise UsageError("--jobs is for processes on this machine; with --cluster the cluster's workers extract")
-    archive = open_archive(db_path)
-    Stop.install()
-    started = time.monotonic()
-    with archive, cluster_connection(cluster, quiet=fmt == "json") as connection:
-        mapper = connection.mapper() if connection is not None else None
-        jobs = jobs or default_jobs()
-        bar = _progress(count_pages(archive, filters, limit), "re-extracting")
-        if bar is not None:
-            with bar:
-                report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs, mapper=mapper,
-                                       progress=bar.update, stop=lambda: Stop.requested)
-        else:
-            report = run_reextract(archive, filters=filters, limit=limit, jobs=jobs, mapper=mapper,
-                                   stop=lambda: Stop.requested)
-    elapsed = time.monotonic() - started
+    with batch_job(db_path, jobs=jobs, rules_path=rules_path, cluster=cluster, fmt=fmt, label="re-extracting",
+                   total=lambda archive: count_pages(archive, filters, limit)) as job:
+        report = run_reextract(job.archive, filters=filters, limit=limit, **job.run_options())
+    elapsed = time.monotonic() - job.started
     if fmt == "json":
         echo_json({**report.to_dict(), "seconds": round(elapsed, 3)})
     else:
-        for error in report.errors[:20]:
-            echo(f"failed       {error}", err=True)
+        print_failures(report.errors)
         click.echo(f"re-extracted {report.pages} pages in {elapsed:.1f}s: {report.updated} updated, "
                    f"{report.refreshed} refreshed, {report.unchanged} unchanged, {report.failed} failed", err=True)
-    if Stop.requested:
-        raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if report.failed:
-        raise click.exceptions.Exit(EXIT_FAILED)
+    raise click.exceptions.Exit(report.exit_code)
 
 
 @cli.command("import-warc")
 @click.argument("files", nargs=-1, required=True)
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for extraction (default: one per CPU core).")
-@click.option("--max-bytes", default=10 * 1024 * 1024, show_default=True, type=click.IntRange(min=1024),
+@click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True, type=click.IntRange(min=1024),
               help="Largest page body to import.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@cluster_option
-@db_option
-def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int, fmt: str, cluster: str | None,
-                        db_path: str) -> None:
+@batch_options
+def import_warc_command(files: tuple[str, ...], max_bytes: int, jobs: int | None, rules_path: str | None, fmt: str,
+                        cluster: str | None, db_path: str) -> None:
     """Archive the HTML pages of WARC or ARC files (gzipped or not).
 
     Takes response records with a 2xx HTML answer and HTML resource records;
     skips the rest with a reason. A page already stored is not stored twice; a
-    capture older than the stored one is kept as a past version. With --cluster
+    capture older than the stored one is kept as a past version. Site rules
+    apply as in fetch (--rules, else the default rules file). With --cluster
     the files are read here and their pages extracted by the cluster's workers.
 
     \b
@@ -1112,38 +1142,21 @@ def import_warc_command(files: tuple[str, ...], jobs: int | None, max_bytes: int
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
         raise UsageError(f"no such file: {missing[0]}")
-    check_cluster(cluster)
-    if cluster and jobs is not None:
-        raise UsageError("--jobs is for processes on this machine; with --cluster the cluster's workers extract")
-    archive = open_archive(db_path)
-    Stop.install()
-    bar = _progress(None, "importing")
-    with archive, cluster_connection(cluster, quiet=fmt == "json") as connection:
-        mapper = connection.mapper() if connection is not None else None
-        jobs = jobs or default_jobs()
-        if bar is not None:
-            with bar:
-                report = run_import_warc(archive, files, jobs=jobs, mapper=mapper, max_bytes=max_bytes,
-                                         progress=bar.update, stop=lambda: Stop.requested)
-        else:
-            report = run_import_warc(archive, files, jobs=jobs, mapper=mapper, max_bytes=max_bytes,
-                                     stop=lambda: Stop.requested)
+    with batch_job(db_path, jobs=jobs, rules_path=rules_path, cluster=cluster, fmt=fmt, label="importing",
+                   total=lambda archive: None) as job:
+        report = run_import_warc(job.archive, files, max_bytes=max_bytes, **job.run_options())
     if fmt == "json":
         echo_json(report.to_dict())
     else:
-        for error in report.errors[:20]:
-            echo(f"failed       {error}", err=True)
+        print_failures(report.errors)
         stored = sum(report.stored.values())
         parts = ", ".join(f"{n} {status}" for status, n in sorted(report.stored.items())) or "none"
         skipped = sum(report.skipped.values())
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items(), key=lambda kv: -kv[1]))
         echo(f"{plural(report.records, 'record')} in {plural(len(files), 'file')}: "
              f"{plural(stored, 'page')} archived ({parts}); {skipped} skipped" + (f" ({reasons})" if reasons else "")
-                   + f"; {report.failed} failed", err=True)
-    if Stop.requested:
-        raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if report.failed:
-        raise click.exceptions.Exit(EXIT_FAILED)
+             + f"; {report.failed} failed", err=True)
+    raise click.exceptions.Exit(report.exit_code)
 
 
 @cli.command("export-warc")
@@ -1340,12 +1353,8 @@ def _crawl_logging(quiet: bool, log_file: str | None, line: _ProgressLine | None
 @click.option("--workers", type=click.IntRange(min=1), help="Hosts fetched at once.  [default: 4]")
 @click.option("--processes", type=click.IntRange(min=0),
               help="Extraction processes (default: one per CPU when --workers > 1; 0: in the fetching threads).")
-@click.option("--user-agent", help=f"User-Agent header.  [default: {DEFAULT_USER_AGENT}]")
-@click.option("--timeout", type=click.FloatRange(min=0.1), help="Read timeout per request, in seconds.  [default: 30]")
-@click.option("--max-bytes", type=click.IntRange(min=1024), help="Largest page body to read.")
-@click.option("--retries", type=click.IntRange(min=0), help="Retries on 429/5xx, connection errors and bodies cut short.  [default: 2]")
-@click.option("--allow-private", is_flag=True, default=None,
-              help="Follow links and redirects from public sites to private/loopback addresses.")
+@http_options(crawl=True)
+@rules_option
 @click.option("--wait", "wait_lock", is_flag=True, help="If another crawl runs on this archive, wait for it.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors (for cron).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append a timestamped log of every URL to FILE.")
@@ -1357,7 +1366,8 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
                   max_pages: int | None, max_pages_per_site: int | None, since: str | None,
                   include: tuple[str, ...], exclude: tuple[str, ...], refresh: bool | None, delay: float | None,
                   workers: int | None, processes: int | None, user_agent: str | None, timeout: float | None,
-                  max_bytes: int | None, retries: int | None, allow_private: bool | None, wait_lock: bool,
+                  max_bytes: int | None, retries: int | None, allow_private: bool | None, rules_path: str | None,
+                  wait_lock: bool,
                   quiet: bool, log_file: str | None, summary_json: str | None, cluster: str | None,
                   db_path: str) -> None:
     """Discover articles from feeds, sitemaps and section pages and archive the new ones.
@@ -1376,17 +1386,14 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
       scraper crawl --config sites.toml --quiet --summary-json last-run.json
       scraper crawl --config sites.toml --cluster local:2 --workers 8
     """
-    explicit: dict[str, Any] = {
-        "feeds": list(feeds), "sitemaps": list(sitemaps), "start": list(start),
-        "urls": list(_read_lines(input_file)) if input_file is not None else [],
-        "follow": list(follow), "include": list(include), "exclude": list(exclude),
-        "depth": depth, "since": since, "max_pages": max_pages, "max_pages_per_site": max_pages_per_site,
-        "refresh": refresh, "delay": delay, "workers": workers, "processes": processes,
-        "user_agent": user_agent, "timeout": timeout, "max_bytes": max_bytes, "retries": retries,
-        "allow_private": allow_private,
-    }
-    explicit = {k: v for k, v in explicit.items() if v not in (None, [])}
-    options = build_options(config=config_file, explicit=explicit)
+    # the parameters are named as the crawl's options (scraper.crawl.OPTION_NAMES): what was given
+    # on the command line wins over a sites.toml, which wins over the defaults
+    params = click.get_current_context().params
+    explicit = {name: list(value) if isinstance(value, tuple) else value for name, value in params.items()
+                if name in OPTION_NAMES and value not in (None, ())}
+    if input_file is not None:
+        explicit["urls"] = list(_read_lines(input_file))
+    options = replace(build_options(config=config_file, explicit=explicit), rules=open_rules(rules_path))
     check_output(summary_json, "--summary-json")  # before the crawl, not after it
     check_output(log_file, "--log-file")
     check_cluster(cluster)
@@ -1395,7 +1402,7 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
                    "extract")
     line = _ProgressLine() if sys.stderr.isatty() and not quiet else None
     handlers = _crawl_logging(quiet, log_file, line)
-    Stop.install()
+    stop = catch_stop_signals()
     summary = None
     try:
         # a local cluster gets a thread per host fetched at once: crawl tasks mostly wait on servers
@@ -1412,9 +1419,9 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
                 if not spec.local:
                     # unless told otherwise (command line or config), fetch as many hosts at once
                     # as the cluster has threads
-                    options = build_options(config=config_file, explicit=explicit,
-                                            defaults={"workers": max(options.workers, connection.threads)})
-            summary = crawl(db_path, options, wait=wait_lock, stop=lambda: Stop.requested,
+                    options = replace(build_options(config=config_file, explicit=explicit, defaults={
+                        "workers": max(options.workers, connection.threads)}), rules=options.rules)
+            summary = crawl(db_path, options, wait=wait_lock, stop=stop,
                             progress=line.show if line else None,
                             on_wait=lambda message: click.echo(message, err=True), executor=executor)
     finally:
@@ -1432,10 +1439,7 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
             raise UsageError(f"cannot write {summary_json}: {exc.strerror or exc}") from None
     if not quiet or summary.any_failed:
         click.echo(summary.line(), err=True)
-    if summary.status == "interrupted":
-        raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if summary.any_failed:
-        raise click.exceptions.Exit(EXIT_FAILED)
+    raise click.exceptions.Exit(summary.exit_code)
 
 
 def main() -> None:

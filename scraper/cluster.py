@@ -5,7 +5,7 @@ import, and without the extra the rest of ``scraper`` must work as before.
 
 What travels between machines is plain picklable data — crawl :class:`~scraper.worker.Task`
 objects and their :class:`~scraper.worker.TaskResult` (page bytes, extracted article),
-chunks of :class:`~scraper.reextract.RawPage` and the :class:`~scraper.reextract.Extracted`
+chunks of :class:`~scraper.pipeline.Page` and the :class:`~scraper.pipeline.Extracted`
 records made of them — never the archive file. The client (the process that runs the
 command) stays the single archive writer:
 
@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import UsageError
-from .reextract import Extracted, Mapper, RawPage, WorkerError
+from .errors import UsageError, WorkerError
+from .pipeline import Extracted, Page
+from .pool import Mapper
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers: Dask stays an optional import
     from concurrent.futures import Executor
@@ -168,7 +169,7 @@ class ClusterConnection:
         return dask_mapper(self.client, chunk_size=chunk_size, in_flight=in_flight)
 
 
-def _run_chunk(fn: Callable[[RawPage], Extracted], blob: bytes) -> list[Extracted]:
+def _run_chunk(fn: Callable[[Page], Extracted], blob: bytes) -> list[Extracted]:
     """Worker side of the mapper: a pickled chunk of pages in, their records out.
 
     The chunk travels as one ``bytes`` blob, so the scheduler (which unpickles task
@@ -194,7 +195,7 @@ def dask_mapper(client: Client, *, chunk_size: int = DEFAULT_CHUNK_SIZE, in_flig
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
 
-    def run(fn: Callable[[RawPage], Extracted], items: Iterable[RawPage]) -> Iterator[Extracted]:
+    def run(fn: Callable[[Page], Extracted], items: Iterable[Page]) -> Iterator[Extracted]:
         source = iter(items)
         threads = sum(w.get("nthreads", 1) for w in client.scheduler_info(n_workers=-1)["workers"].values())
         limit = in_flight or in_flight_chunks(max(1, threads), chunk_size)

@@ -25,8 +25,6 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import re
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import (
@@ -38,19 +36,19 @@ from concurrent.futures import (
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import fetching
 from .archive import Archive, ArchiveError
-from .errors import UsageError
+from .errors import ExitCode, UsageError
 from .feeds import (
     Entry,
     parse_date,
 )
-from .fetching import DEFAULT_USER_AGENT, FetchError, check_url
+from .fetching import FetchError, check_url
 from .frontier import (
     DONE,
     DUPLICATE,
@@ -63,7 +61,19 @@ from .frontier import (
     Frontier,
     FrontierRow,
 )
+from .options import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT,
+    ExtractOptions,
+    HttpOptions,
+)
+from .pipeline import Extracted, Page, store_page
+from .pool import process_pool, start_forkserver
 from .robots import MAX_CRAWL_DELAY, RobotsRules, product_token
+from .rules import Rules
 from .scheduler import HostScheduler
 from .urls import normalize_url, origin_of, site_key, url_matcher
 from .worker import (
@@ -85,6 +95,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 __all__ = [
+    "OPTION_NAMES",
     "ConfigError",
     "CrawlLocked",
     "CrawlOptions",
@@ -155,10 +166,22 @@ class CrawlOptions:
     refresh: bool = False
     allow_private: bool = False
     user_agent: str = DEFAULT_USER_AGENT
-    timeout: float = 30.0
-    max_bytes: int = 10 * 1024 * 1024
-    retries: int = 2
-    backoff: float = 1.0  # first retry wait when a server gives no Retry-After (doubles each time)
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF  # first retry wait when a server gives no Retry-After (doubles each time)
+    rules: Rules | None = None        # site rules, as fetch, reextract and import-warc apply them
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as JSON-ready values (the run log): the rules by the file they came from."""
+        data = asdict(replace(self, rules=None))
+        data["rules"] = self.rules.source if self.rules is not None else None
+        return data
+
+    @property
+    def http(self) -> HttpOptions:
+        """The HTTP options of every request the crawl makes."""
+        return HttpOptions(**{f.name: getattr(self, f.name) for f in fields(HttpOptions)})
 
     def extraction_processes(self) -> int:
         """How many extraction processes the run uses (0: extract in the fetching threads)."""
@@ -178,10 +201,16 @@ _SITE_KEYS = {"name": _TEXT, "feeds": _PATTERNS, "feed": _PATTERNS, "sitemaps": 
               "start": _PATTERNS, "urls": _PATTERNS, "follow": _PATTERNS, "depth": _INT, "include": _PATTERNS,
               "exclude": _PATTERNS, "delay": _NUMBER, "max_pages": _INT, "max_pages_per_site": _INT,
               "since": _DATE}
-_GLOBAL_KEYS = {"workers": _INT, "processes": _INT, "delay": _NUMBER, "max_pages": _INT,
-                "max_pages_per_site": _INT, "refresh": _BOOL, "allow_private": _BOOL, "user_agent": _TEXT,
-                "timeout": _NUMBER, "max_bytes": _INT, "retries": _INT, "since": _DATE, "include": _PATTERNS,
-                "exclude": _PATTERNS, "follow": _PATTERNS, "depth": _INT, "site": "tables"}
+# The run-wide options: every CrawlOptions setting but these is one (command line, sites.toml).
+_NOT_OPTIONS = ("sites", "backoff", "rules")
+_GLOBAL_OPTIONS = tuple(f.name for f in fields(CrawlOptions) if f.name not in _NOT_OPTIONS)
+_KIND_OF_TYPE = {"int": _INT, "int | None": _INT, "float": _NUMBER, "bool": _BOOL, "str": _TEXT}
+_GLOBAL_KEYS = {**{f.name: _KIND_OF_TYPE[str(f.type)] for f in fields(CrawlOptions) if f.name not in _NOT_OPTIONS},
+                # defaults for every [[site]] of the file
+                "since": _DATE, "include": _PATTERNS, "exclude": _PATTERNS, "follow": _PATTERNS, "depth": _INT,
+                "site": "tables"}
+# Every crawl option by name, as the command line's parameters and CrawlOptions/SiteConfig call them.
+OPTION_NAMES = frozenset(_GLOBAL_OPTIONS) | frozenset(f.name for f in fields(SiteConfig) if f.name != "name")
 
 
 def _fits(value: Any, kind: str) -> bool:
@@ -302,8 +331,7 @@ def build_options(*, config: str | Path | None = None, explicit: Mapping[str, An
     if not sites:
         raise ConfigError("nothing to crawl: give --feed, --sitemap, --start, --input or --config")
     options = CrawlOptions(sites=sites)
-    for name in ("workers", "processes", "delay", "max_pages", "max_pages_per_site", "refresh",
-                 "allow_private", "user_agent", "timeout", "max_bytes", "retries"):
+    for name in _GLOBAL_OPTIONS:
         if merged.get(name) is not None:
             setattr(options, name, merged[name])
     _validate(options)
@@ -390,6 +418,13 @@ class CrawlSummary:
         """Did any page or source fail? (exit code 1)"""
         return bool(self.failed or self.sources_failed)
 
+    @property
+    def exit_code(self) -> int:
+        """130 when interrupted, 1 when a page or source failed, else 0."""
+        if self.status == "interrupted":
+            return ExitCode.INTERRUPTED
+        return ExitCode.FAILED if self.any_failed else ExitCode.OK
+
     def line(self) -> str:
         """One human line for stderr."""
         parts = [f"{self.discovered} discovered", f"{self.fetched} fetched", f"{self.new} new",
@@ -411,92 +446,6 @@ class CrawlSummary:
 
 
 # -- the crawler ---------------------------------------------------------------------------
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed process nobody has reaped yet is a zombie: gone for our purpose
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _worker_init(main_pid: int) -> None:
-    """Extraction processes ignore Ctrl-C/SIGTERM (the main process finishes the page in
-    progress, then stops them) and exit by themselves if the main process is killed.
-
-    They watch the crawl's process itself, not their parent: that is the forkserver,
-    which in turn waits for its children, so neither would ever notice on its own.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-    def watch() -> None:
-        while _process_alive(main_pid):
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _start_forkserver() -> None:
-    """Start the fork server deaf to SIGINT and SIGTERM, and with it every extraction
-    process it forks, from their first instruction on.
-
-    A Ctrl-C on a terminal reaches the whole process group. A new extraction process
-    spends about 0.7 s importing before :func:`_worker_init` can make it ignore the
-    signal; one interrupted then died, broke the pool, and the pages in it failed as
-    internal errors. An ignored signal stays ignored across exec, and the fork server
-    hands the SIGINT setting it started with to each child. So the crawl ignores both
-    signals while it starts the server; they are blocked meanwhile, so one that comes
-    in those milliseconds waits and is handled once the handlers are back. That holds
-    when no other thread runs yet (one could take the signal and drop it): call this
-    from the main thread before starting any. Does nothing when the server already runs.
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        multiprocessing.forkserver.ensure_running()  # only the main thread may change handlers
-        return
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in _STOP_SIGNALS}
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _process_pool(size: int) -> ProcessPoolExecutor:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:  # never fork a process that runs threads
-        _start_forkserver()  # a no-op when the crawl started it before its threads
-        context = multiprocessing.get_context("forkserver")
-    else:  # pragma: no cover - Windows
-        context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(size, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),))
-    # Start the processes now, off the main thread: the first page is then extracted
-    # without waiting for the server process to import lxml and friends.
-    def warm() -> None:
-        try:
-            for _ in range(size):
-                pool.submit(_noop)
-        except RuntimeError:  # the crawl already ended
-            pass
-
-    threading.Thread(target=warm, daemon=True).start()
-    return pool
-
-
-def _noop() -> None:
-    """Warm-up task for a new extraction process."""
-
 
 def _say(level: int, label: str, status: int | str | None, url: str, detail: str) -> None:
     """One aligned log line per URL: what happened, the HTTP status, the URL, details."""
@@ -574,8 +523,7 @@ class Crawler:
         self.frontier = Frontier(archive)
         self.sites = {s.name: _Site(s, options) for s in options.sites}
         self.scheduler = HostScheduler(options.delay)
-        self.settings = WorkerSettings(options.user_agent, options.timeout, options.max_bytes,
-                                       options.retries, options.allow_private, options.backoff)
+        self.settings = WorkerSettings(options.http, ExtractOptions(rules=options.rules))
         self.agent_token = product_token(options.user_agent)
         self.robots: dict[str, RobotsRules] = {}
         self.auto_sitemaps: dict[str, set[str]] = {}  # origin -> sites that asked for --sitemap auto
@@ -605,11 +553,11 @@ class Crawler:
         started = time.monotonic()
         summary = self.summary
         summary.started_at = _now_iso()
-        self.run_id = self.frontier.start_run(asdict(self.options))
+        self.run_id = self.frontier.start_run(self.options.to_dict())
         summary.run_id = self.run_id
         processes = 0 if self.executor is not None else self.options.extraction_processes()
         if processes and "forkserver" in multiprocessing.get_all_start_methods():
-            _start_forkserver()  # before any thread of ours exists: see its docstring
+            start_forkserver()  # before any thread of ours exists: see its docstring
         fetch_pool = self.executor or ThreadPoolExecutor(self.options.workers, thread_name_prefix="crawl-fetch")
         extract_pool: ProcessPoolExecutor | None = None  # started with the first page request
         fetching: dict[Future[TaskResult], Task] = {}
@@ -623,7 +571,7 @@ class Crawler:
                 if not stopping:
                     self._dispatch(fetch_pool, fetching, backlog - len(extracting))
                     if processes and extract_pool is None and self.pages_started:
-                        extract_pool = _process_pool(processes)
+                        extract_pool = process_pool(processes)
                 if not fetching and not extracting and (stopping or self.scheduler.wake_in() is None):
                     break
                 timeout = self.scheduler.wake_in()
@@ -641,14 +589,15 @@ class Crawler:
                         self._timings["fetch_pages" if task.kind == "page" else "fetch_sources"] += \
                             result.fetch_seconds
                         if result.needs_extraction and extract_pool is not None:
-                            extracting[extract_pool.submit(extract_result, result)] = task
+                            future = extract_pool.submit(extract_result, result, self.settings.extract)
+                            extracting[future] = task
                             continue
                     else:
                         task = extracting.pop(future)
                         result = self._outcome(future, task)
                         if isinstance(future.exception(), BrokenProcessPool) and extract_pool is not None:
                             extract_pool.shutdown(wait=False, cancel_futures=True)
-                            extract_pool = _process_pool(processes)
+                            extract_pool = process_pool(processes)
                     self._timings["extract"] += result.extract_seconds
                     self._apply(result)
                 if self.progress and time.monotonic() - last_progress > 0.5:
@@ -1005,14 +954,15 @@ class Crawler:
             _say(logging.INFO, "duplicate", response.status, task.url, f"same article as #{duplicate}")
             self.frontier.mark(key, DUPLICATE, run_id=self.run_id, article_id=duplicate)
             return
-        stored = self.archive.store(article, response)
-        setattr(summary, stored.status, getattr(summary, stored.status) + 1)
+        stored = store_page(self.archive, Page.from_response(response), Extracted(task.url, article))
+        status = stored.status
+        setattr(summary, status, getattr(summary, status) + 1)
         detail = article.title or "(no title)"
         if article.published:
             detail += f" ({article.published[:10]})"
         if not article.is_article:
             detail += " [not an article]"
-        _say(logging.INFO, stored.status, response.status, task.url, detail)
+        _say(logging.INFO, status, response.status, task.url, detail)
         aliases = []
         final = normalize_url(response.final_url)
         if final != key:

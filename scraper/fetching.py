@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -34,8 +35,15 @@ import urllib3.exceptions
 import urllib3.response
 import urllib3.util.connection
 
-from . import __version__
 from .errors import PageError
+from .options import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT,
+    HttpOptions,
+)
 from .parsing import charset_of, looks_binary
 from .records import Attempt, Response
 
@@ -53,8 +61,6 @@ __all__ = [
     "is_private_url",
 ]
 
-DEFAULT_USER_AGENT = f"scraper/{__version__} (+https://github.com/scraper-archive/scraper)"
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 XML_TYPES = (
     "application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
@@ -514,11 +520,11 @@ class Fetcher:
         *,
         user_agent: str = DEFAULT_USER_AGENT,
         connect_timeout: float = 10.0,
-        read_timeout: float = 30.0,
+        read_timeout: float = DEFAULT_TIMEOUT,
         deadline: float = 90.0,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        retries: int = 2,
-        backoff: float = 1.0,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
         max_retry_after: float = 120.0,
         max_redirects: int = 10,
         allow_private: bool = False,
@@ -550,6 +556,11 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+
+    @classmethod
+    def from_options(cls, options: HttpOptions, **overrides: Any) -> Fetcher:
+        """A fetcher with the settings of ``options`` (``overrides`` for the rest)."""
+        return cls(**{**options.fetcher_kwargs(), **overrides})
 
     def __enter__(self) -> Fetcher:
         return self
