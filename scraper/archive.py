@@ -516,7 +516,8 @@ class Archive:
 
     def store(self, article: Article, response: Response | None = None, *,
               raw: bytes | None = None, url: str | None = None, source: str | None = None,
-              source_ref: str | None = None, fetched_at: str | None = None) -> StoreResult:
+              source_ref: str | None = None, fetched_at: str | None = None,
+              replaces: int | None = None) -> StoreResult:
         """Store an extracted article with the page it came from, in one transaction.
 
         ``response`` is the HTTP response (its attempts are logged in ``fetches``, its
@@ -525,6 +526,9 @@ class Archive:
         (``fetch``, ``file``, ``warc``) and ``source_ref`` which file and record.
         Re-storing a URL updates its row in place, never duplicates it, and keeps the
         previous text, title, dates, authors and tags in ``versions`` when they changed.
+        ``replaces`` is the id of an article stored from a copy of this page (one naming
+        this URL as its canonical one): when this URL has no article yet, that row becomes
+        this URL's, its id kept and its past state kept as a version.
         """
         key = normalize_url(url or (response.url if response else None) or article.url or "")
         if not key:
@@ -534,6 +538,9 @@ class Archive:
         source = source or ("fetch" if response is not None else "file")
         try:
             with self.transaction() as conn:
+                if replaces is not None and conn.execute("SELECT 1 FROM articles WHERE url = ?",
+                                                         (key,)).fetchone() is None:
+                    conn.execute("UPDATE articles SET url = ? WHERE id = ?", (key, replaces))
                 page_id, known = self._insert_page(conn, key, response, raw, when, source, source_ref)
                 if response is not None:
                     self._insert_attempts(conn, key, response.attempts, page_id)

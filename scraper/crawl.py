@@ -19,6 +19,7 @@ reuse two of them unchanged:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import multiprocessing
@@ -532,6 +533,7 @@ class Crawler:
         self.scheduled: set[str] = set()     # page keys queued in the scheduler this run
         self.sources_seen: set[str] = set()  # feed/sitemap/start keys requested this run
         self.pages_started = 0
+        self.new_articles: set[int] = set()  # ids of the articles this run added
         self.pages_per_site: dict[str, int] = {}
         self.limit_hit = False
         self.executor = executor
@@ -561,7 +563,14 @@ class Crawler:
         fetch_pool = self.executor or ThreadPoolExecutor(self.options.workers, thread_name_prefix="crawl-fetch")
         extract_pool: ProcessPoolExecutor | None = None  # started with the first page request
         fetching: dict[Future[TaskResult], Task] = {}
-        extracting: dict[Future[TaskResult], Task] = {}
+        extracting: dict[Future[TaskResult], tuple[Task, int]] = {}
+        # Pages are written in the order their fetches ended, whatever order their extraction
+        # ends in: of two pages with the same text, the one fetched first is stored (pages of
+        # one host are fetched one at a time, in the order found). ``held`` keeps results
+        # whose turn has not come.
+        fetched = itertools.count()
+        held: dict[int, TaskResult] = {}
+        turn = 0
         backlog = self.options.workers + 2 * max(processes, 1)
         last_progress = 0.0
         try:
@@ -569,7 +578,7 @@ class Crawler:
             while True:
                 stopping = self.stop()
                 if not stopping:
-                    self._dispatch(fetch_pool, fetching, backlog - len(extracting))
+                    self._dispatch(fetch_pool, fetching, backlog - len(extracting) - len(held))
                     if processes and extract_pool is None and self.pages_started:
                         extract_pool = process_pool(processes)
                 if not fetching and not extracting and (stopping or self.scheduler.wake_in() is None):
@@ -588,18 +597,26 @@ class Crawler:
                         result = self._outcome(future, task)
                         self._timings["fetch_pages" if task.kind == "page" else "fetch_sources"] += \
                             result.fetch_seconds
+                        if task.kind != "page":
+                            self._apply(result)
+                            continue
+                        number = next(fetched)
                         if result.needs_extraction and extract_pool is not None:
                             future = extract_pool.submit(extract_result, result, self.settings.extract)
-                            extracting[future] = task
+                            extracting[future] = (task, number)
                             continue
                     else:
-                        task = extracting.pop(future)
+                        task, number = extracting.pop(future)
                         result = self._outcome(future, task)
                         if isinstance(future.exception(), BrokenProcessPool) and extract_pool is not None:
                             extract_pool.shutdown(wait=False, cancel_futures=True)
                             extract_pool = process_pool(processes)
-                    self._timings["extract"] += result.extract_seconds
-                    self._apply(result)
+                    held[number] = result
+                    while turn in held:
+                        result = held.pop(turn)
+                        turn += 1
+                        self._timings["extract"] += result.extract_seconds
+                        self._apply(result)
                 if self.progress and time.monotonic() - last_progress > 0.5:
                     last_progress = time.monotonic()
                     self._refresh_summary(started)
@@ -947,22 +964,39 @@ class Crawler:
             return
         article = result.article
         assert article is not None
-        duplicate = self.frontier.duplicate_of(key, result.canonical, result.body_hash)
+        # The page that IS the canonical URL wins over copies naming it, whichever came first:
+        # a copy stored before takes this page's address (one article, its id kept).
+        copy = self.frontier.copy_of(key) if result.canonical is None else None
+        duplicate = self.frontier.duplicate_of(key, result.canonical, result.body_hash,
+                                               besides=copy[0] if copy else None)
         if duplicate is not None:
             self.archive.record_attempts(task.url, response.attempts)
             summary.duplicates += 1
             _say(logging.INFO, "duplicate", response.status, task.url, f"same article as #{duplicate}")
             self.frontier.mark(key, DUPLICATE, run_id=self.run_id, article_id=duplicate)
             return
-        stored = store_page(self.archive, Page.from_response(response), Extracted(task.url, article))
+        stored = store_page(self.archive, Page.from_response(response), Extracted(task.url, article),
+                            replaces=copy[0] if copy else None)
         status = stored.status
+        if copy is not None and copy[0] in self.new_articles:
+            # the copy was new this run: counted now as what it is, a duplicate; this page is the new one
+            summary.new -= 1
+            summary.duplicates += 1
+            status = "new"
         setattr(summary, status, getattr(summary, status) + 1)
+        if stored.status == "new" or status == "new":
+            self.new_articles.add(stored.article_id or 0)
         detail = article.title or "(no title)"
         if article.published:
             detail += f" ({article.published[:10]})"
         if not article.is_article:
             detail += " [not an article]"
+        if copy is not None:
+            detail += f" (replaces the copy {copy[1]}, #{copy[0]})"
         _say(logging.INFO, status, response.status, task.url, detail)
+        if copy is not None:
+            _say(logging.INFO, "duplicate", None, copy[1], f"same article as #{copy[0]} (its canonical URL)")
+            self.frontier.mark(copy[1], DUPLICATE, run_id=self.run_id, article_id=copy[0])
         aliases = []
         final = normalize_url(response.final_url)
         if final != key:

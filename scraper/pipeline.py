@@ -214,10 +214,11 @@ class Outcome:
         return self.status != "failed"
 
 
-def store_page(archive: Archive, page: Page, result: Extracted) -> Outcome:
+def store_page(archive: Archive, page: Page, result: Extracted, *, replaces: int | None = None) -> Outcome:
     """The store step of every way in: the article with its page in one transaction, or,
     for a re-extracted page, its changed fields; a failure is logged (``fetches``) for
-    pages fetched or read for this run. Raises only :class:`~scraper.errors.ArchiveError`."""
+    pages fetched or read for this run. ``replaces``: see :meth:`Archive.store`.
+    Raises only :class:`~scraper.errors.ArchiveError`."""
     article = result.article
     if article is None:
         kind, message = result.kind or "internal", result.message
@@ -232,7 +233,8 @@ def store_page(archive: Archive, page: Page, result: Extracted) -> Outcome:
         stored = archive.store(article, raw=page.body(), url=page.url, source=page.source,
                                source_ref=page.source_ref, fetched_at=page.fetched_at)
     else:
-        stored = archive.store(article, page.response(), source=page.source, source_ref=page.source_ref)
+        stored = archive.store(article, page.response(), source=page.source, source_ref=page.source_ref,
+                               replaces=replaces)
     return Outcome(page.url, stored.status, page.status, stored.article_id, article.title, article.published,
                    is_article=article.is_article)
 
