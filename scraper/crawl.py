@@ -76,6 +76,7 @@ from .pool import process_pool, start_forkserver
 from .robots import MAX_CRAWL_DELAY, RobotsRules, product_token
 from .rules import Rules
 from .scheduler import HostScheduler
+from .tasks import Kind
 from .urls import normalize_url, origin_of, site_key, url_matcher
 from .worker import (
     ErrorInfo,
@@ -595,9 +596,9 @@ class Crawler:
                         task = fetching.pop(future)
                         self.scheduler.release(task.origin)
                         result = self._outcome(future, task)
-                        self._timings["fetch_pages" if task.kind == "page" else "fetch_sources"] += \
+                        self._timings["fetch_pages" if task.kind is Kind.PAGE else "fetch_sources"] += \
                             result.fetch_seconds
-                        if task.kind != "page":
+                        if task.kind is not Kind.PAGE:
                             self._apply(result)
                             continue
                         number = next(fetched)
@@ -654,12 +655,12 @@ class Crawler:
                 self.trusted_origins.add(origin_of(url))
         for site in self.sites.values():
             config = site.config
-            seeds = [(u, "feed") for u in config.feeds] + [(u, "start") for u in config.start] + \
-                    [(u, "sitemap") for u in config.sitemaps if u != "auto"]
+            seeds = [(u, Kind.FEED) for u in config.feeds] + [(u, Kind.START) for u in config.start] + \
+                    [(u, Kind.SITEMAP) for u in config.sitemaps if u != "auto"]
             for url, kind in seeds:
                 self._note_private_seed(url)
                 self._add_source(Task(url, kind, site.name, source="seed", seed=True,
-                                      follow=kind == "start" and config.depth > 0))
+                                      follow=kind is Kind.START and config.depth > 0))
             if "auto" in config.sitemaps:
                 for url in config.feeds + config.start + config.urls + [s for s in config.sitemaps if s != "auto"]:
                     origin = origin_of(url)
@@ -715,7 +716,7 @@ class Crawler:
             self.scheduler.set_delay(origin, site.delay)
             # robots.txt of a host the user did not give is only asked of a public address
             public_only = origin not in self.trusted_origins and self._public_only(origin + "/")
-            self.scheduler.add(Task(origin + "/", "robots", site.name, source="robots", public_only=public_only),
+            self.scheduler.add(Task(origin + "/", Kind.ROBOTS, site.name, source="robots", public_only=public_only),
                                first=True)
         elif site.delay > self.scheduler.delay(origin) and origin not in self.robots:
             self.scheduler.set_delay(origin, site.delay)
@@ -748,7 +749,7 @@ class Crawler:
             if reason is not None:
                 self.scheduler.release(task.origin, requested=False)
                 continue
-            if task.kind == "page":
+            if task.kind is Kind.PAGE:
                 self.pages_started += 1
                 site = site_key(task.url)
                 self.pages_per_site[site] = self.pages_per_site.get(site, 0) + 1
@@ -759,16 +760,16 @@ class Crawler:
     def _gate(self, task: Task) -> str | None:
         """Why ``task`` must not be requested now (None: go ahead). Robots, the archive and
         limits are checked at the last moment, with everything known so far."""
-        if task.kind == "robots":
+        if task.kind is Kind.ROBOTS:
             return None
         rules = self.robots.get(task.origin)
         if rules is not None and rules.state == "unreachable":
             return "unreachable"  # stays queued in the frontier for the next run
         if task.origin in self.deferred:
             return "deferred"  # Crawl-delay over the cap: stays queued for the next run
-        from_robots = task.kind == "sitemap" and task.source.startswith("robots:")
+        from_robots = task.kind is Kind.SITEMAP and task.source.startswith("robots:")
         if rules is not None and not from_robots and not rules.allowed(task.url):
-            if task.kind == "page":
+            if task.kind is Kind.PAGE:
                 self.summary.skipped_robots += 1
                 self.frontier.mark(task.key, ROBOTS, run_id=self.run_id, error="disallowed by robots.txt")
                 _say(logging.INFO, "robots", None, task.url, "disallowed by robots.txt: not fetched")
@@ -776,7 +777,7 @@ class Crawler:
                 self.summary.sources_failed += 1
                 log.error("%s %s is disallowed by robots.txt: not fetched", task.kind, task.url)
             return "robots"
-        if task.kind != "page":
+        if task.kind is not Kind.PAGE:
             return None
         if not task.revisit:  # stored since it was queued (a kill between store and mark, another command)
             archived = self.frontier.archived(task.key)
@@ -805,9 +806,9 @@ class Crawler:
 
     def _apply(self, result: TaskResult) -> None:
         kind = result.task.kind
-        if kind == "robots":
+        if kind is Kind.ROBOTS:
             self._apply_robots(result)
-        elif kind == "page":
+        elif kind is Kind.PAGE:
             t0 = time.perf_counter()
             self._apply_page(result)
             self._timings["write"] += time.perf_counter() - t0
@@ -853,7 +854,7 @@ class Crawler:
             for url in rules.sitemaps:
                 if self._refuse_private(url, origin + "/robots.txt"):
                     continue
-                self._add_source(Task(url, "sitemap", site.name, source=f"robots:{origin}",
+                self._add_source(Task(url, Kind.SITEMAP, site.name, source=f"robots:{origin}",
                                       public_only=self._public_only(origin + "/robots.txt")))
 
     def _apply_source(self, result: TaskResult) -> None:
@@ -884,7 +885,7 @@ class Crawler:
             if task.level == 0:
                 for url in result.feeds:
                     if not self._refuse_private(url, task.url):
-                        self._add_source(Task(url, "feed", site.name, source=f"page:{task.url}", level=1,
+                        self._add_source(Task(url, Kind.FEED, site.name, source=f"page:{task.url}", level=1,
                                               public_only=self._public_only(task.url)))
         for child in result.sitemaps:
             if task.level + 1 >= MAX_SITEMAP_LEVELS or site.sitemaps_seen >= MAX_SITEMAPS_PER_SITE:
@@ -895,16 +896,16 @@ class Crawler:
             if self._refuse_private(child.url, task.url):
                 continue
             site.sitemaps_seen += 1
-            self._add_source(Task(child.url, "sitemap", site.name, source=f"sitemap:{task.url}",
+            self._add_source(Task(child.url, Kind.SITEMAP, site.name, source=f"sitemap:{task.url}",
                                   level=task.level + 1, public_only=self._public_only(task.url)))
-        if task.kind == "start":
+        if task.kind is Kind.START:
             entries = self._follow_links(result.links, task, site)
             rows = self._discover(entries, site, source=f"start:{task.url}", depth=1,
                                   follow=site.config.depth > 1, origin_url=task.url, write=False)
         else:
             rows = self._discover(result.entries, site, source=f"{task.kind}:{task.url}", depth=0,
                                   origin_url=task.url, write=False)
-        if result.feeds or result.sitemaps or (task.kind == "start" and site.config.depth > 1):
+        if result.feeds or result.sitemaps or (task.kind is Kind.START and site.config.depth > 1):
             # a home page, a sitemap index or a start page whose section pages are followed
             # can stay the same while what it points to changes: never skip it on a 304,
             # read it whole and ask its children instead
@@ -1088,7 +1089,7 @@ class Crawler:
                    "run_id": self.run_id, "state": QUEUED}
             existing = self.frontier.get(key)
             # the normalised address is the one requested: no tracking parameters sent back
-            task = Task(key, "page", site.name, depth=depth, follow=follow, source=source, seed=seed,
+            task = Task(key, Kind.PAGE, site.name, depth=depth, follow=follow, source=source, seed=seed,
                         public_only=not seed and (origin_url is None or self._public_only(origin_url))
                         and not self.options.allow_private)
             if existing is not None and not self.options.refresh and (
@@ -1131,7 +1132,7 @@ class Crawler:
 
 def row_task(row: FrontierRow) -> Task:
     """The task that resumes a frontier row left by an earlier run."""
-    return Task(row.url, "page", row.site, depth=row.depth, follow=row.follow, source=row.source)
+    return Task(row.url, Kind.PAGE, row.site, depth=row.depth, follow=row.follow, source=row.source)
 
 
 def crawl(db_path: str | Path, options: CrawlOptions, *, wait: bool = False,

@@ -36,7 +36,7 @@ from .fetching import Fetcher, FetchError, Response
 from .options import ExtractOptions, HttpOptions
 from .parsing import decode_html
 from .pipeline import MIN_HASH_WORDS, Page, extract_page, page_links
-from .tasks import Task
+from .tasks import Kind, Task
 
 __all__ = [
     "ErrorInfo",
@@ -106,7 +106,7 @@ class TaskResult:
     @property
     def needs_extraction(self) -> bool:
         """True for a fetched article page not yet extracted."""
-        return (self.task.kind == "page" and self.ok and not self.not_modified and self.article is None
+        return (self.task.kind is Kind.PAGE and self.ok and not self.not_modified and self.article is None
                 and self.response is not None)
 
 
@@ -124,12 +124,12 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
     source_fetcher = source_fetcher or fetcher
     started = time.perf_counter()
     result = TaskResult(task)
-    accept = "html" if task.kind in ("page", "start") else "any"
-    url = urljoin(task.url, "/robots.txt") if task.kind == "robots" else task.url
+    accept = "html" if task.kind in (Kind.PAGE, Kind.START) else "any"
+    url = urljoin(task.url, "/robots.txt") if task.kind is Kind.ROBOTS else task.url
     try:
-        response = (fetcher if task.kind in ("page", "start") else source_fetcher).fetch(
+        response = (fetcher if task.kind in (Kind.PAGE, Kind.START) else source_fetcher).fetch(
             url, accept=accept, etag=task.etag, last_modified=task.last_modified,
-            same_site=task.kind == "page", public_only=task.public_only)
+            same_site=task.kind is Kind.PAGE, public_only=task.public_only)
     except FetchError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, exc.status, exc.attempts,
                                  exc.final_url if exc.kind == "moved" else None)
@@ -140,9 +140,9 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
     if response.status == 304:
         return result
     try:
-        if task.kind == "robots":
+        if task.kind is Kind.ROBOTS:
             result.robots = response.content.decode("utf-8", "replace")
-        elif task.kind == "feed":
+        elif task.kind is Kind.FEED:
             if looks_like_html(response.content):
                 content = response.content
                 check_markup(decode_html(content, response.charset)[0])
@@ -153,17 +153,17 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
             else:
                 feed = read_feed(response.content, response.final_url, charset=response.charset)
                 result.entries, result.problems = feed.entries, feed.problems
-        elif task.kind == "sitemap":
+        elif task.kind is Kind.SITEMAP:
             sitemap = parse_sitemap(response.content, response.final_url, charset=response.charset)
             result.entries, result.sitemaps, result.problems = sitemap.urls, sitemap.sitemaps, sitemap.problems
-        elif task.kind == "start":
+        elif task.kind is Kind.START:
             result.links = within_time(DEFAULT_BUDGET.seconds, lambda: page_links(
                 parse_within_budget(response.content, response.charset), response.final_url))
     except FeedError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, response.status, response.attempts)
     except TooComplex as exc:
         result.error = ErrorInfo(exc.kind, str(exc), response.status, response.attempts)
-    if task.kind != "page":
+    if task.kind is not Kind.PAGE:
         response.content = b""  # parsed: no need to carry the bytes around
     return result
 
