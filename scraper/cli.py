@@ -1287,7 +1287,7 @@ class _ProgressLine:
             self.shown = False
 
 
-class _ClearingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _ClearingHandler(logging.StreamHandler):
     def __init__(self, line: _ProgressLine | None) -> None:
         super().__init__(sys.stderr)
         self.line = line

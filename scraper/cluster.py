@@ -131,7 +131,8 @@ class ClusterConnection:
     @property
     def address(self) -> str:
         """The scheduler's address (for a local cluster, the port it was given)."""
-        return str(self.client.scheduler.address)
+        scheduler = self.client.scheduler
+        return str(scheduler.address) if scheduler is not None else ""
 
     def workers(self) -> dict[str, int]:
         """Worker address → threads, from the scheduler."""

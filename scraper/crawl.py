@@ -26,6 +26,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import (
@@ -91,10 +92,10 @@ from .worker import (
     process_task,
 )
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ImportError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 __all__ = [
     "OPTION_NAMES",

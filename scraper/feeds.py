@@ -403,6 +403,7 @@ def _repair(text: str) -> str:
         close = text.find(">", end) if end >= 0 else -1
         text = text[root.start():close + 1 if close >= 0 else len(text)]
     starts: dict[str, list[int]] = {}  # where each text element opens (lower-case name)
+    match: re.Match[str] | None
     for match in _SPECIAL.finditer(text):
         if match.group(2) and not match.group(1):
             starts.setdefault(match.group(2).lower(), []).append(match.start())

@@ -164,7 +164,7 @@ def _checked_iterator(stream: IO[bytes]) -> Any:
     """
     from warcio.archiveiterator import ArchiveIterator
 
-    class CheckedIterator(ArchiveIterator):  # type: ignore[misc]
+    class CheckedIterator(ArchiveIterator):
         bad_ends = 0
         cut_short = False
 
