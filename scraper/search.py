@@ -226,7 +226,7 @@ def search(archive: Archive | sqlite3.Connection, query: str, filters: Filters |
     return hits
 
 
-def _one_per_story(archive: Archive, query: str, where: str, params: list[Any],
+def _one_per_story(archive: Archive | sqlite3.Connection, query: str, where: str, params: list[Any],
                    limit: int) -> list[tuple[int, float]]:
     """The best-ranked match of each story (and every match in no story), best first."""
     cursor = _execute(archive, "SELECT f.rowid, f.rank, a.story FROM articles_fts f JOIN articles a ON a.id = f.rowid "
