@@ -33,6 +33,7 @@ import sqlite_utils
 from . import __version__, stories
 from .article import Article, content_hash
 from .errors import ArchiveError
+from .options import DEFAULT_BUSY_TIMEOUT, busy_timeout
 from .records import Attempt, Response
 from .safehtml import safe_links
 from .urls import normalize_url, site_of, web_archive_capture
@@ -327,18 +328,21 @@ class Archive:
 
     ``readonly=True`` opens an existing file without ever writing to it (for
     ``show``, ``list``, ``export``); ``timeout`` is how long a writer waits for
-    another process's lock before :class:`ArchiveError`. A writable open upgrades an
+    another process's lock before :class:`ArchiveError` (default ``$SCRAPER_BUSY_TIMEOUT``
+    or 30 s, :func:`scraper.options.busy_timeout`). A writable open upgrades an
     older schema (``migrated_from`` tells from which version); a read-only open of an
     older schema raises :class:`ArchiveError` naming ``scraper migrate``.
     """
 
     def __init__(self, path: str | Path = "archive.db", *, readonly: bool = False,
-                 timeout: float = 30.0) -> None:
+                 timeout: float | None = None) -> None:
         self.path = Path(path)
         self.readonly = readonly
         self.migrated_from: int | None = None
+        if timeout is None:
+            timeout = busy_timeout()
         # SQLite takes whole milliseconds in a C int: about 24 days at most
-        timeout = 30.0 if timeout != timeout else min(max(timeout, 0.0), MAX_BUSY_TIMEOUT)
+        timeout = DEFAULT_BUSY_TIMEOUT if timeout != timeout else min(max(timeout, 0.0), MAX_BUSY_TIMEOUT)
         self._cursors: weakref.WeakSet[sqlite3.Cursor] = weakref.WeakSet()  # those query() streams from
         # side files a read-only open finds missing are removed again on close (see close())
         self._side_files_absent = readonly and not any(p.exists() for p in self._side_files())

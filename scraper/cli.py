@@ -132,16 +132,8 @@ def check_output(path: str | None, option: str) -> None:
         raise UsageError(f"{option} {path}: permission denied")
 
 
-def busy_timeout() -> float:
-    """Seconds to wait for another process's write lock (env SCRAPER_BUSY_TIMEOUT, default 30)."""
-    try:
-        return max(0.0, float(os.environ.get("SCRAPER_BUSY_TIMEOUT", "30")))
-    except ValueError:
-        return 30.0
-
-
 def open_archive(path: str, *, readonly: bool = False) -> Archive:
-    return Archive(path, readonly=readonly, timeout=busy_timeout())
+    return Archive(path, readonly=readonly)  # waits $SCRAPER_BUSY_TIMEOUT for a busy archive
 
 
 def open_rules(path: str | None) -> Rules | None:

@@ -8,6 +8,7 @@ processes and cluster workers), and importing it costs nothing.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +18,23 @@ if TYPE_CHECKING:  # pragma: no cover
     from .rules import Rules
 
 __all__ = ["DEFAULT_USER_AGENT", "DEFAULT_TIMEOUT", "DEFAULT_MAX_BYTES", "DEFAULT_RETRIES", "DEFAULT_BACKOFF",
-           "HttpOptions", "ExtractOptions"]
+           "DEFAULT_BUSY_TIMEOUT", "busy_timeout", "HttpOptions", "ExtractOptions"]
 
 DEFAULT_USER_AGENT = f"scraper/{__version__} (+https://github.com/scraper-archive/scraper)"
 DEFAULT_TIMEOUT = 30.0                 # seconds of silence a read may wait
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024   # the largest page body read (and imported from a WARC)
 DEFAULT_RETRIES = 2                    # on 429/5xx, connections that break, bodies cut short
 DEFAULT_BACKOFF = 1.0                  # first wait before a retry (doubles each time)
+DEFAULT_BUSY_TIMEOUT = 30.0            # seconds to wait for another process's write lock on the archive
+
+
+def busy_timeout() -> float:
+    """Seconds to wait for another process's write lock: ``$SCRAPER_BUSY_TIMEOUT``, else
+    :data:`DEFAULT_BUSY_TIMEOUT` (also when the variable is not a number)."""
+    try:
+        return max(0.0, float(os.environ.get("SCRAPER_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT
 
 
 @dataclass(frozen=True)
