@@ -32,7 +32,6 @@ import scraper.fetching
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive
 from scraper.article import Article
-from scraper.budget import TooComplex
 from scraper.cluster import INSTALL_HINT as CLUSTER_INSTALL
 from scraper.crawl import OPTION_NAMES, build_options, crawl
 from scraper.errors import ArchiveError, Error, ExitCode, PageError, UsageError
@@ -538,8 +537,8 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
         row = archive.get(ref)
         try:
             fresh = extract_stored(archive, ref, options=options) if explain and row is not None else None
-        except TooComplex as exc:
-            raise Error(f"cannot explain {ref}: {exc.kind}: {exc}") from None
+        except PageError as exc:
+            raise Error(f"cannot explain {ref}: {exc.line()}") from None
     if row is None:
         raise Error(f"not in the archive: {ref}")
     if explain:

@@ -36,6 +36,7 @@ from lxml.html import HtmlElement
 
 from .article import Article, content_hash
 from .budget import TooComplex, extract_within_budget
+from .errors import PageError
 from .options import ExtractOptions
 from .pool import Mapper, close_results, local_mapper
 from .records import Attempt, Response
@@ -316,20 +317,19 @@ def archive_file(path: str | Path, url: str, archive: Archive, *, options: Extra
 def extract_stored(archive: Archive, ref: str | int, *, options: ExtractOptions | None = None) -> Article | None:
     """Run today's extractor (and ``options``' rules) again on the stored raw page of an
     article, as ``reextract`` would. No network. Returns None when the article or its
-    raw page is not in the archive; raises :class:`scraper.budget.TooComplex` (or what
-    else the extractor raised) for a page that fails."""
+    raw page is not in the archive; raises :class:`~scraper.errors.PageError` (kind
+    ``too-complex``, ``damaged``, ``internal``) for a page that fails."""
     row = archive.get(ref)
     if row is None or row.get("page_id") is None:
         return None
-    stored = archive.page(row["page_id"])
-    if stored is None:
+    from .reextract import stored_page  # the stored form, inflated by the extraction step
+
+    page = stored_page(archive, row["id"])
+    if page is None:
         return None
-    content, headers = stored
-    page = Page(url=row["url"], final_url=row.get("final_url") or row["url"], content=content, headers=headers,
-                source="reextract", article_id=row["id"])
     result = extract_page(page, options)
     if result.article is None:
-        if result.kind == TooComplex.kind:
-            raise TooComplex(result.message)
-        raise RuntimeError(result.error)
+        error = TooComplex(result.message) if result.kind == TooComplex.kind else PageError(result.message)
+        error.kind = result.kind or "internal"
+        raise error
     return result.article

@@ -23,7 +23,7 @@ from .pool import Mapper, close_results, default_jobs, local_mapper
 from .search import Filters
 
 __all__ = ["RawPage", "Extracted", "Mapper", "extract_page", "local_mapper", "reextract", "ReextractReport",
-           "default_jobs", "close_results", "WorkerError", "stored_pages", "count_pages"]
+           "default_jobs", "close_results", "WorkerError", "stored_pages", "stored_page", "count_pages"]
 
 RawPage = Page  # the name this module gave pages before the pipeline was one
 
@@ -77,12 +77,26 @@ def stored_pages(archive: Archive, filters: Filters | None = None, *, limit: int
             (last, *params, size)).fetchall()
         if not rows:
             return
-        for article_id, url, final_url, headers, content, compression, fetched_at, status in rows:
-            yield Page(url=url, final_url=final_url or url, content=bytes(content), headers=_headers(headers),
-                       fetched_at=fetched_at, compression=compression, status=status, article_id=article_id,
-                       source="reextract")
+        for row in rows:
+            yield _page(row)
         last = rows[-1][0]
         seen += len(rows)
+
+
+def stored_page(archive: Archive, article_id: int) -> Page | None:
+    """One article's current raw page, as :func:`stored_pages` reads them (None without one)."""
+    row = archive.db.conn.execute(
+        "SELECT a.id, a.url, p.final_url, p.headers, p.content, p.compression, p.fetched_at, p.status "
+        "FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.id = ? AND p.content IS NOT NULL",
+        (article_id,)).fetchone()
+    return _page(row) if row else None
+
+
+def _page(row: tuple[Any, ...]) -> Page:
+    article_id, url, final_url, headers, content, compression, fetched_at, status = row
+    return Page(url=url, final_url=final_url or url, content=bytes(content), headers=_headers(headers),
+                fetched_at=fetched_at, compression=compression, status=status, article_id=article_id,
+                source="reextract")
 
 
 def _headers(text: str | None) -> dict[str, str]:

@@ -70,3 +70,21 @@ def test_the_command_line_prints_one_line_and_the_errors_code(tmp_path, args, co
     assert result.exit_code == code, result.output
     assert result.stderr.splitlines()[-1] == line.format(tmp=tmp_path)
     assert "Traceback" not in result.output
+
+
+def test_explaining_a_damaged_stored_page_is_one_line_with_its_kind(tmp_path):
+    """show --explain re-extracts as reextract does, with the same failure kinds."""
+    import sqlite3
+
+    from scraper.extraction import extract
+
+    db = tmp_path / "a.db"
+    html = b"<html><body><article><p>" + b"A story told in a few words. " * 40 + b"</p></article></body></html>"
+    with scraper.Archive(db) as archive:
+        archive.store(extract(html, "https://x.example/a"), raw=html, url="https://x.example/a")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE pages SET content = ?", (b"not zlib data",))
+    result = CliRunner().invoke(cli, ["show", "1", "--explain", "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: cannot explain 1: damaged: the stored page cannot be inflated")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
