@@ -1,13 +1,10 @@
 """The ``scraper`` command line: options in, library calls, output out.
 
-Exit codes (also in README):
-  0  everything asked for succeeded
-  1  some pages failed (each is reported on stderr and logged in the archive)
-  2  usage error: bad option, invalid URL, unsupported scheme, missing file; a --cluster
-     that cannot be used (Dask not installed, scheduler unreachable, no workers)
-  3  archive error: cannot open, read or write the archive file
-  4  another crawl is already running on this archive
-  130 interrupted (Ctrl-C or SIGTERM) after finishing the page in progress
+The library does the work and raises :class:`scraper.Error` for what it refuses or cannot
+do, each error with its exit code (:class:`scraper.errors.ExitCode`, README's table);
+:class:`ScraperGroup` turns every one into one ``Error:`` line and that code, and a
+second Ctrl-C into 130. A job's report says its own code (pages failed: 1; stopped
+early: 130). The installed ``scraper`` and ``python -m scraper`` run :func:`main`.
 """
 
 from __future__ import annotations
