@@ -31,8 +31,10 @@ from urllib.parse import quote
 import sqlite_utils
 
 from . import __version__, stories
-from .article import Article
-from .fetching import Attempt, Response
+from .article import Article, content_hash
+from .errors import ArchiveError
+from .options import DEFAULT_BUSY_TIMEOUT, busy_timeout
+from .records import Attempt, Response
 from .safehtml import safe_links
 from .urls import normalize_url, site_of, web_archive_capture
 
@@ -291,17 +293,8 @@ _FETCH_COLUMNS = ("final_url", "page_id", "last_fetched")
 _MONTH = re.compile(r"^\d{4}-[01]\d")
 
 
-class ArchiveError(Exception):
-    """The archive file cannot be opened, read or written (exit code 3 in the CLI)."""
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def content_hash(text: str) -> str:
-    """Hash of the body text with whitespace collapsed: same article text, same hash."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
 def published_month(published: str | None) -> str | None:
@@ -335,18 +328,21 @@ class Archive:
 
     ``readonly=True`` opens an existing file without ever writing to it (for
     ``show``, ``list``, ``export``); ``timeout`` is how long a writer waits for
-    another process's lock before :class:`ArchiveError`. A writable open upgrades an
+    another process's lock before :class:`ArchiveError` (default ``$SCRAPER_BUSY_TIMEOUT``
+    or 30 s, :func:`scraper.options.busy_timeout`). A writable open upgrades an
     older schema (``migrated_from`` tells from which version); a read-only open of an
     older schema raises :class:`ArchiveError` naming ``scraper migrate``.
     """
 
     def __init__(self, path: str | Path = "archive.db", *, readonly: bool = False,
-                 timeout: float = 30.0) -> None:
+                 timeout: float | None = None) -> None:
         self.path = Path(path)
         self.readonly = readonly
         self.migrated_from: int | None = None
+        if timeout is None:
+            timeout = busy_timeout()
         # SQLite takes whole milliseconds in a C int: about 24 days at most
-        timeout = 30.0 if timeout != timeout else min(max(timeout, 0.0), MAX_BUSY_TIMEOUT)
+        timeout = DEFAULT_BUSY_TIMEOUT if timeout != timeout else min(max(timeout, 0.0), MAX_BUSY_TIMEOUT)
         self._cursors: weakref.WeakSet[sqlite3.Cursor] = weakref.WeakSet()  # those query() streams from
         # side files a read-only open finds missing are removed again on close (see close())
         self._side_files_absent = readonly and not any(p.exists() for p in self._side_files())
@@ -524,7 +520,8 @@ class Archive:
 
     def store(self, article: Article, response: Response | None = None, *,
               raw: bytes | None = None, url: str | None = None, source: str | None = None,
-              source_ref: str | None = None, fetched_at: str | None = None) -> StoreResult:
+              source_ref: str | None = None, fetched_at: str | None = None,
+              replaces: int | None = None) -> StoreResult:
         """Store an extracted article with the page it came from, in one transaction.
 
         ``response`` is the HTTP response (its attempts are logged in ``fetches``, its
@@ -533,6 +530,9 @@ class Archive:
         (``fetch``, ``file``, ``warc``) and ``source_ref`` which file and record.
         Re-storing a URL updates its row in place, never duplicates it, and keeps the
         previous text, title, dates, authors and tags in ``versions`` when they changed.
+        ``replaces`` is the id of an article stored from a copy of this page (one naming
+        this URL as its canonical one): when this URL has no article yet, that row becomes
+        this URL's, its id kept and its past state kept as a version.
         """
         key = normalize_url(url or (response.url if response else None) or article.url or "")
         if not key:
@@ -542,6 +542,9 @@ class Archive:
         source = source or ("fetch" if response is not None else "file")
         try:
             with self.transaction() as conn:
+                if replaces is not None and conn.execute("SELECT 1 FROM articles WHERE url = ?",
+                                                         (key,)).fetchone() is None:
+                    conn.execute("UPDATE articles SET url = ? WHERE id = ?", (key, replaces))
                 page_id, known = self._insert_page(conn, key, response, raw, when, source, source_ref)
                 if response is not None:
                     self._insert_attempts(conn, key, response.attempts, page_id)

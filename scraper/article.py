@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Article"]
+__all__ = ["Article", "content_hash"]
 
 
 @dataclass
@@ -45,3 +46,8 @@ class Article:
     @property
     def word_count(self) -> int:
         return len(self.body.split())
+
+
+def content_hash(text: str) -> str:
+    """Hash of the body text with whitespace collapsed: same article text, same hash."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()

@@ -40,6 +40,7 @@ from typing import TypeVar
 from lxml.html import HtmlElement
 
 from .article import Article
+from .errors import PageError
 from .extraction import extract_tree
 from .parsing import charset_of, decode_html, parse_html
 from .rules import Rules
@@ -63,7 +64,7 @@ class Budget:
 DEFAULT_BUDGET = Budget()
 
 
-class TooComplex(ValueError):
+class TooComplex(PageError, ValueError):
     """A page over its extraction budget; ``kind`` is its code in the ``fetches`` table."""
 
     kind = "too-complex"

@@ -5,7 +5,7 @@ import, and without the extra the rest of ``scraper`` must work as before.
 
 What travels between machines is plain picklable data — crawl :class:`~scraper.worker.Task`
 objects and their :class:`~scraper.worker.TaskResult` (page bytes, extracted article),
-chunks of :class:`~scraper.reextract.RawPage` and the :class:`~scraper.reextract.Extracted`
+chunks of :class:`~scraper.pipeline.Page` and the :class:`~scraper.pipeline.Extracted`
 records made of them — never the archive file. The client (the process that runs the
 command) stays the single archive writer:
 
@@ -36,7 +36,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .reextract import Extracted, Mapper, RawPage, WorkerError
+from .errors import UsageError, WorkerError
+from .pipeline import Extracted, Page
+from .pool import Mapper
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers: Dask stays an optional import
     from concurrent.futures import Executor
@@ -58,7 +60,7 @@ CHUNK_RETRIES = 2               # a chunk task that raised is run again (it has 
 INSTALL_HINT = "pip install -e '.[cluster]' in a checkout of scraper"
 
 
-class ClusterError(Exception):
+class ClusterError(UsageError):
     """The cluster cannot be used: Dask missing, a bad address, an unreachable scheduler,
     no workers, or workers without this version of scraper. One line, exit code 2."""
 
@@ -129,7 +131,8 @@ class ClusterConnection:
     @property
     def address(self) -> str:
         """The scheduler's address (for a local cluster, the port it was given)."""
-        return str(self.client.scheduler.address)
+        scheduler = self.client.scheduler
+        return str(scheduler.address) if scheduler is not None else ""
 
     def workers(self) -> dict[str, int]:
         """Worker address → threads, from the scheduler."""
@@ -167,7 +170,7 @@ class ClusterConnection:
         return dask_mapper(self.client, chunk_size=chunk_size, in_flight=in_flight)
 
 
-def _run_chunk(fn: Callable[[RawPage], Extracted], blob: bytes) -> list[Extracted]:
+def _run_chunk(fn: Callable[[Page], Extracted], blob: bytes) -> list[Extracted]:
     """Worker side of the mapper: a pickled chunk of pages in, their records out.
 
     The chunk travels as one ``bytes`` blob, so the scheduler (which unpickles task
@@ -193,7 +196,7 @@ def dask_mapper(client: Client, *, chunk_size: int = DEFAULT_CHUNK_SIZE, in_flig
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
 
-    def run(fn: Callable[[RawPage], Extracted], items: Iterable[RawPage]) -> Iterator[Extracted]:
+    def run(fn: Callable[[Page], Extracted], items: Iterable[Page]) -> Iterator[Extracted]:
         source = iter(items)
         threads = sum(w.get("nthreads", 1) for w in client.scheduler_info(n_workers=-1)["workers"].values())
         limit = in_flight or in_flight_chunks(max(1, threads), chunk_size)
@@ -215,7 +218,8 @@ def dask_mapper(client: Client, *, chunk_size: int = DEFAULT_CHUNK_SIZE, in_flig
                 try:
                     results = future.result()
                 except Exception as exc:
-                    raise WorkerError(f"a cluster task failed ({type(exc).__name__}: {exc})") from None
+                    raise WorkerError(f"a cluster task failed ({type(exc).__name__}: {exc}); what was written "
+                                      "before it is kept") from None
                 finally:
                     future.release()
                 yield from results

@@ -19,14 +19,14 @@ reuse two of them unchanged:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import re
-import signal
-import threading
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import (
@@ -38,18 +38,19 @@ from concurrent.futures import (
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import fetching
 from .archive import Archive, ArchiveError
+from .errors import ExitCode, UsageError
 from .feeds import (
     Entry,
     parse_date,
 )
-from .fetching import DEFAULT_USER_AGENT, FetchError, check_url
+from .fetching import FetchError, check_url
 from .frontier import (
     DONE,
     DUPLICATE,
@@ -62,8 +63,21 @@ from .frontier import (
     Frontier,
     FrontierRow,
 )
+from .options import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT,
+    ExtractOptions,
+    HttpOptions,
+)
+from .pipeline import Extracted, Page, store_page
+from .pool import process_pool, start_forkserver
 from .robots import MAX_CRAWL_DELAY, RobotsRules, product_token
+from .rules import Rules
 from .scheduler import HostScheduler
+from .tasks import Kind
 from .urls import normalize_url, origin_of, site_key, url_matcher
 from .worker import (
     ErrorInfo,
@@ -78,12 +92,13 @@ from .worker import (
     process_task,
 )
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ImportError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 __all__ = [
+    "OPTION_NAMES",
     "ConfigError",
     "CrawlLocked",
     "CrawlOptions",
@@ -111,8 +126,8 @@ MAX_SITEMAP_LEVELS = 4          # index → index → … → urlset
 MAX_SITEMAPS_PER_SITE = 2000    # a sitemap trap stops here
 
 
-class ConfigError(ValueError):
-    """Bad crawl options or config file (exit code 2 in the CLI)."""
+class ConfigError(UsageError, ValueError):
+    """Bad crawl options or config file (exit code 2)."""
 
 
 # -- options -----------------------------------------------------------------------------
@@ -154,10 +169,22 @@ class CrawlOptions:
     refresh: bool = False
     allow_private: bool = False
     user_agent: str = DEFAULT_USER_AGENT
-    timeout: float = 30.0
-    max_bytes: int = 10 * 1024 * 1024
-    retries: int = 2
-    backoff: float = 1.0  # first retry wait when a server gives no Retry-After (doubles each time)
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF  # first retry wait when a server gives no Retry-After (doubles each time)
+    rules: Rules | None = None        # site rules, as fetch, reextract and import-warc apply them
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as JSON-ready values (the run log): the rules by the file they came from."""
+        data = asdict(replace(self, rules=None))
+        data["rules"] = self.rules.source if self.rules is not None else None
+        return data
+
+    @property
+    def http(self) -> HttpOptions:
+        """The HTTP options of every request the crawl makes."""
+        return HttpOptions(**{f.name: getattr(self, f.name) for f in fields(HttpOptions)})
 
     def extraction_processes(self) -> int:
         """How many extraction processes the run uses (0: extract in the fetching threads)."""
@@ -177,10 +204,16 @@ _SITE_KEYS = {"name": _TEXT, "feeds": _PATTERNS, "feed": _PATTERNS, "sitemaps": 
               "start": _PATTERNS, "urls": _PATTERNS, "follow": _PATTERNS, "depth": _INT, "include": _PATTERNS,
               "exclude": _PATTERNS, "delay": _NUMBER, "max_pages": _INT, "max_pages_per_site": _INT,
               "since": _DATE}
-_GLOBAL_KEYS = {"workers": _INT, "processes": _INT, "delay": _NUMBER, "max_pages": _INT,
-                "max_pages_per_site": _INT, "refresh": _BOOL, "allow_private": _BOOL, "user_agent": _TEXT,
-                "timeout": _NUMBER, "max_bytes": _INT, "retries": _INT, "since": _DATE, "include": _PATTERNS,
-                "exclude": _PATTERNS, "follow": _PATTERNS, "depth": _INT, "site": "tables"}
+# The run-wide options: every CrawlOptions setting but these is one (command line, sites.toml).
+_NOT_OPTIONS = ("sites", "backoff", "rules")
+_GLOBAL_OPTIONS = tuple(f.name for f in fields(CrawlOptions) if f.name not in _NOT_OPTIONS)
+_KIND_OF_TYPE = {"int": _INT, "int | None": _INT, "float": _NUMBER, "bool": _BOOL, "str": _TEXT}
+_GLOBAL_KEYS = {**{f.name: _KIND_OF_TYPE[str(f.type)] for f in fields(CrawlOptions) if f.name not in _NOT_OPTIONS},
+                # defaults for every [[site]] of the file
+                "since": _DATE, "include": _PATTERNS, "exclude": _PATTERNS, "follow": _PATTERNS, "depth": _INT,
+                "site": "tables"}
+# Every crawl option by name, as the command line's parameters and CrawlOptions/SiteConfig call them.
+OPTION_NAMES = frozenset(_GLOBAL_OPTIONS) | frozenset(f.name for f in fields(SiteConfig) if f.name != "name")
 
 
 def _fits(value: Any, kind: str) -> bool:
@@ -301,8 +334,7 @@ def build_options(*, config: str | Path | None = None, explicit: Mapping[str, An
     if not sites:
         raise ConfigError("nothing to crawl: give --feed, --sitemap, --start, --input or --config")
     options = CrawlOptions(sites=sites)
-    for name in ("workers", "processes", "delay", "max_pages", "max_pages_per_site", "refresh",
-                 "allow_private", "user_agent", "timeout", "max_bytes", "retries"):
+    for name in _GLOBAL_OPTIONS:
         if merged.get(name) is not None:
             setattr(options, name, merged[name])
     _validate(options)
@@ -389,6 +421,13 @@ class CrawlSummary:
         """Did any page or source fail? (exit code 1)"""
         return bool(self.failed or self.sources_failed)
 
+    @property
+    def exit_code(self) -> int:
+        """130 when interrupted, 1 when a page or source failed, else 0."""
+        if self.status == "interrupted":
+            return ExitCode.INTERRUPTED
+        return ExitCode.FAILED if self.any_failed else ExitCode.OK
+
     def line(self) -> str:
         """One human line for stderr."""
         parts = [f"{self.discovered} discovered", f"{self.fetched} fetched", f"{self.new} new",
@@ -410,92 +449,6 @@ class CrawlSummary:
 
 
 # -- the crawler ---------------------------------------------------------------------------
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed process nobody has reaped yet is a zombie: gone for our purpose
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _worker_init(main_pid: int) -> None:
-    """Extraction processes ignore Ctrl-C/SIGTERM (the main process finishes the page in
-    progress, then stops them) and exit by themselves if the main process is killed.
-
-    They watch the crawl's process itself, not their parent: that is the forkserver,
-    which in turn waits for its children, so neither would ever notice on its own.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-    def watch() -> None:
-        while _process_alive(main_pid):
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _start_forkserver() -> None:
-    """Start the fork server deaf to SIGINT and SIGTERM, and with it every extraction
-    process it forks, from their first instruction on.
-
-    A Ctrl-C on a terminal reaches the whole process group. A new extraction process
-    spends about 0.7 s importing before :func:`_worker_init` can make it ignore the
-    signal; one interrupted then died, broke the pool, and the pages in it failed as
-    internal errors. An ignored signal stays ignored across exec, and the fork server
-    hands the SIGINT setting it started with to each child. So the crawl ignores both
-    signals while it starts the server; they are blocked meanwhile, so one that comes
-    in those milliseconds waits and is handled once the handlers are back. That holds
-    when no other thread runs yet (one could take the signal and drop it): call this
-    from the main thread before starting any. Does nothing when the server already runs.
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        multiprocessing.forkserver.ensure_running()  # only the main thread may change handlers
-        return
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in _STOP_SIGNALS}
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _process_pool(size: int) -> ProcessPoolExecutor:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:  # never fork a process that runs threads
-        _start_forkserver()  # a no-op when the crawl started it before its threads
-        context = multiprocessing.get_context("forkserver")
-    else:  # pragma: no cover - Windows
-        context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(size, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),))
-    # Start the processes now, off the main thread: the first page is then extracted
-    # without waiting for the server process to import lxml and friends.
-    def warm() -> None:
-        try:
-            for _ in range(size):
-                pool.submit(_noop)
-        except RuntimeError:  # the crawl already ended
-            pass
-
-    threading.Thread(target=warm, daemon=True).start()
-    return pool
-
-
-def _noop() -> None:
-    """Warm-up task for a new extraction process."""
-
 
 def _say(level: int, label: str, status: int | str | None, url: str, detail: str) -> None:
     """One aligned log line per URL: what happened, the HTTP status, the URL, details."""
@@ -573,8 +526,7 @@ class Crawler:
         self.frontier = Frontier(archive)
         self.sites = {s.name: _Site(s, options) for s in options.sites}
         self.scheduler = HostScheduler(options.delay)
-        self.settings = WorkerSettings(options.user_agent, options.timeout, options.max_bytes,
-                                       options.retries, options.allow_private, options.backoff)
+        self.settings = WorkerSettings(options.http, ExtractOptions(rules=options.rules))
         self.agent_token = product_token(options.user_agent)
         self.robots: dict[str, RobotsRules] = {}
         self.auto_sitemaps: dict[str, set[str]] = {}  # origin -> sites that asked for --sitemap auto
@@ -583,6 +535,7 @@ class Crawler:
         self.scheduled: set[str] = set()     # page keys queued in the scheduler this run
         self.sources_seen: set[str] = set()  # feed/sitemap/start keys requested this run
         self.pages_started = 0
+        self.new_articles: set[int] = set()  # ids of the articles this run added
         self.pages_per_site: dict[str, int] = {}
         self.limit_hit = False
         self.executor = executor
@@ -604,15 +557,22 @@ class Crawler:
         started = time.monotonic()
         summary = self.summary
         summary.started_at = _now_iso()
-        self.run_id = self.frontier.start_run(asdict(self.options))
+        self.run_id = self.frontier.start_run(self.options.to_dict())
         summary.run_id = self.run_id
         processes = 0 if self.executor is not None else self.options.extraction_processes()
         if processes and "forkserver" in multiprocessing.get_all_start_methods():
-            _start_forkserver()  # before any thread of ours exists: see its docstring
+            start_forkserver()  # before any thread of ours exists: see its docstring
         fetch_pool = self.executor or ThreadPoolExecutor(self.options.workers, thread_name_prefix="crawl-fetch")
         extract_pool: ProcessPoolExecutor | None = None  # started with the first page request
         fetching: dict[Future[TaskResult], Task] = {}
-        extracting: dict[Future[TaskResult], Task] = {}
+        extracting: dict[Future[TaskResult], tuple[Task, int]] = {}
+        # Pages are written in the order their fetches ended, whatever order their extraction
+        # ends in: of two pages with the same text, the one fetched first is stored (pages of
+        # one host are fetched one at a time, in the order found). ``held`` keeps results
+        # whose turn has not come.
+        fetched = itertools.count()
+        held: dict[int, TaskResult] = {}
+        turn = 0
         backlog = self.options.workers + 2 * max(processes, 1)
         last_progress = 0.0
         try:
@@ -620,9 +580,9 @@ class Crawler:
             while True:
                 stopping = self.stop()
                 if not stopping:
-                    self._dispatch(fetch_pool, fetching, backlog - len(extracting))
+                    self._dispatch(fetch_pool, fetching, backlog - len(extracting) - len(held))
                     if processes and extract_pool is None and self.pages_started:
-                        extract_pool = _process_pool(processes)
+                        extract_pool = process_pool(processes)
                 if not fetching and not extracting and (stopping or self.scheduler.wake_in() is None):
                     break
                 timeout = self.scheduler.wake_in()
@@ -637,19 +597,28 @@ class Crawler:
                         task = fetching.pop(future)
                         self.scheduler.release(task.origin)
                         result = self._outcome(future, task)
-                        self._timings["fetch_pages" if task.kind == "page" else "fetch_sources"] += \
+                        self._timings["fetch_pages" if task.kind is Kind.PAGE else "fetch_sources"] += \
                             result.fetch_seconds
+                        if task.kind is not Kind.PAGE:
+                            self._apply(result)
+                            continue
+                        number = next(fetched)
                         if result.needs_extraction and extract_pool is not None:
-                            extracting[extract_pool.submit(extract_result, result)] = task
+                            future = extract_pool.submit(extract_result, result, self.settings.extract)
+                            extracting[future] = (task, number)
                             continue
                     else:
-                        task = extracting.pop(future)
+                        task, number = extracting.pop(future)
                         result = self._outcome(future, task)
                         if isinstance(future.exception(), BrokenProcessPool) and extract_pool is not None:
                             extract_pool.shutdown(wait=False, cancel_futures=True)
-                            extract_pool = _process_pool(processes)
-                    self._timings["extract"] += result.extract_seconds
-                    self._apply(result)
+                            extract_pool = process_pool(processes)
+                    held[number] = result
+                    while turn in held:
+                        result = held.pop(turn)
+                        turn += 1
+                        self._timings["extract"] += result.extract_seconds
+                        self._apply(result)
                 if self.progress and time.monotonic() - last_progress > 0.5:
                     last_progress = time.monotonic()
                     self._refresh_summary(started)
@@ -687,12 +656,12 @@ class Crawler:
                 self.trusted_origins.add(origin_of(url))
         for site in self.sites.values():
             config = site.config
-            seeds = [(u, "feed") for u in config.feeds] + [(u, "start") for u in config.start] + \
-                    [(u, "sitemap") for u in config.sitemaps if u != "auto"]
+            seeds = [(u, Kind.FEED) for u in config.feeds] + [(u, Kind.START) for u in config.start] + \
+                    [(u, Kind.SITEMAP) for u in config.sitemaps if u != "auto"]
             for url, kind in seeds:
                 self._note_private_seed(url)
                 self._add_source(Task(url, kind, site.name, source="seed", seed=True,
-                                      follow=kind == "start" and config.depth > 0))
+                                      follow=kind is Kind.START and config.depth > 0))
             if "auto" in config.sitemaps:
                 for url in config.feeds + config.start + config.urls + [s for s in config.sitemaps if s != "auto"]:
                     origin = origin_of(url)
@@ -748,7 +717,7 @@ class Crawler:
             self.scheduler.set_delay(origin, site.delay)
             # robots.txt of a host the user did not give is only asked of a public address
             public_only = origin not in self.trusted_origins and self._public_only(origin + "/")
-            self.scheduler.add(Task(origin + "/", "robots", site.name, source="robots", public_only=public_only),
+            self.scheduler.add(Task(origin + "/", Kind.ROBOTS, site.name, source="robots", public_only=public_only),
                                first=True)
         elif site.delay > self.scheduler.delay(origin) and origin not in self.robots:
             self.scheduler.set_delay(origin, site.delay)
@@ -781,7 +750,7 @@ class Crawler:
             if reason is not None:
                 self.scheduler.release(task.origin, requested=False)
                 continue
-            if task.kind == "page":
+            if task.kind is Kind.PAGE:
                 self.pages_started += 1
                 site = site_key(task.url)
                 self.pages_per_site[site] = self.pages_per_site.get(site, 0) + 1
@@ -792,16 +761,16 @@ class Crawler:
     def _gate(self, task: Task) -> str | None:
         """Why ``task`` must not be requested now (None: go ahead). Robots, the archive and
         limits are checked at the last moment, with everything known so far."""
-        if task.kind == "robots":
+        if task.kind is Kind.ROBOTS:
             return None
         rules = self.robots.get(task.origin)
         if rules is not None and rules.state == "unreachable":
             return "unreachable"  # stays queued in the frontier for the next run
         if task.origin in self.deferred:
             return "deferred"  # Crawl-delay over the cap: stays queued for the next run
-        from_robots = task.kind == "sitemap" and task.source.startswith("robots:")
+        from_robots = task.kind is Kind.SITEMAP and task.source.startswith("robots:")
         if rules is not None and not from_robots and not rules.allowed(task.url):
-            if task.kind == "page":
+            if task.kind is Kind.PAGE:
                 self.summary.skipped_robots += 1
                 self.frontier.mark(task.key, ROBOTS, run_id=self.run_id, error="disallowed by robots.txt")
                 _say(logging.INFO, "robots", None, task.url, "disallowed by robots.txt: not fetched")
@@ -809,7 +778,7 @@ class Crawler:
                 self.summary.sources_failed += 1
                 log.error("%s %s is disallowed by robots.txt: not fetched", task.kind, task.url)
             return "robots"
-        if task.kind != "page":
+        if task.kind is not Kind.PAGE:
             return None
         if not task.revisit:  # stored since it was queued (a kill between store and mark, another command)
             archived = self.frontier.archived(task.key)
@@ -838,9 +807,9 @@ class Crawler:
 
     def _apply(self, result: TaskResult) -> None:
         kind = result.task.kind
-        if kind == "robots":
+        if kind is Kind.ROBOTS:
             self._apply_robots(result)
-        elif kind == "page":
+        elif kind is Kind.PAGE:
             t0 = time.perf_counter()
             self._apply_page(result)
             self._timings["write"] += time.perf_counter() - t0
@@ -886,7 +855,7 @@ class Crawler:
             for url in rules.sitemaps:
                 if self._refuse_private(url, origin + "/robots.txt"):
                     continue
-                self._add_source(Task(url, "sitemap", site.name, source=f"robots:{origin}",
+                self._add_source(Task(url, Kind.SITEMAP, site.name, source=f"robots:{origin}",
                                       public_only=self._public_only(origin + "/robots.txt")))
 
     def _apply_source(self, result: TaskResult) -> None:
@@ -917,7 +886,7 @@ class Crawler:
             if task.level == 0:
                 for url in result.feeds:
                     if not self._refuse_private(url, task.url):
-                        self._add_source(Task(url, "feed", site.name, source=f"page:{task.url}", level=1,
+                        self._add_source(Task(url, Kind.FEED, site.name, source=f"page:{task.url}", level=1,
                                               public_only=self._public_only(task.url)))
         for child in result.sitemaps:
             if task.level + 1 >= MAX_SITEMAP_LEVELS or site.sitemaps_seen >= MAX_SITEMAPS_PER_SITE:
@@ -928,16 +897,16 @@ class Crawler:
             if self._refuse_private(child.url, task.url):
                 continue
             site.sitemaps_seen += 1
-            self._add_source(Task(child.url, "sitemap", site.name, source=f"sitemap:{task.url}",
+            self._add_source(Task(child.url, Kind.SITEMAP, site.name, source=f"sitemap:{task.url}",
                                   level=task.level + 1, public_only=self._public_only(task.url)))
-        if task.kind == "start":
+        if task.kind is Kind.START:
             entries = self._follow_links(result.links, task, site)
             rows = self._discover(entries, site, source=f"start:{task.url}", depth=1,
                                   follow=site.config.depth > 1, origin_url=task.url, write=False)
         else:
             rows = self._discover(result.entries, site, source=f"{task.kind}:{task.url}", depth=0,
                                   origin_url=task.url, write=False)
-        if result.feeds or result.sitemaps or (task.kind == "start" and site.config.depth > 1):
+        if result.feeds or result.sitemaps or (task.kind is Kind.START and site.config.depth > 1):
             # a home page, a sitemap index or a start page whose section pages are followed
             # can stay the same while what it points to changes: never skip it on a 304,
             # read it whole and ask its children instead
@@ -997,21 +966,39 @@ class Crawler:
             return
         article = result.article
         assert article is not None
-        duplicate = self.frontier.duplicate_of(key, result.canonical, result.body_hash)
+        # The page that IS the canonical URL wins over copies naming it, whichever came first:
+        # a copy stored before takes this page's address (one article, its id kept).
+        copy = self.frontier.copy_of(key) if result.canonical is None else None
+        duplicate = self.frontier.duplicate_of(key, result.canonical, result.body_hash,
+                                               besides=copy[0] if copy else None)
         if duplicate is not None:
             self.archive.record_attempts(task.url, response.attempts)
             summary.duplicates += 1
             _say(logging.INFO, "duplicate", response.status, task.url, f"same article as #{duplicate}")
             self.frontier.mark(key, DUPLICATE, run_id=self.run_id, article_id=duplicate)
             return
-        stored = self.archive.store(article, response)
-        setattr(summary, stored.status, getattr(summary, stored.status) + 1)
+        stored = store_page(self.archive, Page.from_response(response), Extracted(task.url, article),
+                            replaces=copy[0] if copy else None)
+        status = stored.status
+        if copy is not None and copy[0] in self.new_articles:
+            # the copy was new this run: counted now as what it is, a duplicate; this page is the new one
+            summary.new -= 1
+            summary.duplicates += 1
+            status = "new"
+        setattr(summary, status, getattr(summary, status) + 1)
+        if stored.status == "new" or status == "new":
+            self.new_articles.add(stored.article_id or 0)
         detail = article.title or "(no title)"
         if article.published:
             detail += f" ({article.published[:10]})"
         if not article.is_article:
             detail += " [not an article]"
-        _say(logging.INFO, stored.status, response.status, task.url, detail)
+        if copy is not None:
+            detail += f" (replaces the copy {copy[1]}, #{copy[0]})"
+        _say(logging.INFO, status, response.status, task.url, detail)
+        if copy is not None:
+            _say(logging.INFO, "duplicate", None, copy[1], f"same article as #{copy[0]} (its canonical URL)")
+            self.frontier.mark(copy[1], DUPLICATE, run_id=self.run_id, article_id=copy[0])
         aliases = []
         final = normalize_url(response.final_url)
         if final != key:
@@ -1103,7 +1090,7 @@ class Crawler:
                    "run_id": self.run_id, "state": QUEUED}
             existing = self.frontier.get(key)
             # the normalised address is the one requested: no tracking parameters sent back
-            task = Task(key, "page", site.name, depth=depth, follow=follow, source=source, seed=seed,
+            task = Task(key, Kind.PAGE, site.name, depth=depth, follow=follow, source=source, seed=seed,
                         public_only=not seed and (origin_url is None or self._public_only(origin_url))
                         and not self.options.allow_private)
             if existing is not None and not self.options.refresh and (
@@ -1146,7 +1133,7 @@ class Crawler:
 
 def row_task(row: FrontierRow) -> Task:
     """The task that resumes a frontier row left by an earlier run."""
-    return Task(row.url, "page", row.site, depth=row.depth, follow=row.follow, source=row.source)
+    return Task(row.url, Kind.PAGE, row.site, depth=row.depth, follow=row.follow, source=row.source)
 
 
 def crawl(db_path: str | Path, options: CrawlOptions, *, wait: bool = False,

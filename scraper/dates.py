@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import TypeGuard
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -1630,14 +1631,14 @@ def find_dates(
         hi = min(hi, capture.captured.date())
     lang = _page_lang(doc, meta)
     mdy = _prefers_mdy(lang, url)
-    known: list[HtmlElement | None] = [] if heading is _UNKNOWN else [heading]  # type: ignore[list-item]
+    known: list[HtmlElement | None] = [] if heading is _UNKNOWN else [heading]
 
     def title() -> HtmlElement | None:
         if not known:
             known.append(title_heading(doc, meta))
         return known[0]
 
-    def ok(stamp: _Stamp | None) -> bool:
+    def ok(stamp: _Stamp | None) -> TypeGuard[_Stamp]:
         return stamp is not None and lo <= stamp.day <= hi
 
     # 1. Structured data: JSON-LD of the page's own article, then <meta> tags.
@@ -1777,10 +1778,10 @@ def find_dates(
         # usually written the day the story was. Often right, but a stock photo lies.
         for key in ("og:image", "twitter:image", "og:image:url"):
             for image in meta.get(key, [])[:1]:
-                day, _ = _url_date(image)
-                if day is not None and lo <= day <= hi and (
-                        url_month is None or (day.year, day.month) == url_month):
-                    pub = _Cand(_Stamp(day), f"{key} url")
+                image_day, _ = _url_date(image)
+                if image_day is not None and lo <= image_day <= hi and (
+                        url_month is None or (image_day.year, image_day.month) == url_month):
+                    pub = _Cand(_Stamp(image_day), f"{key} url")
                     break
             if pub is not None:
                 break

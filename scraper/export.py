@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from .archive import Archive
+from .errors import UsageError
 from .extraction import render_body
 from .history import Version, history, json_list
 from .search import Filters, select_articles
@@ -65,8 +66,8 @@ def excel_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-class ExportError(ValueError):
-    """An export that cannot be written as asked (a usage error in the CLI)."""
+class ExportError(UsageError, ValueError):
+    """An export that cannot be written as asked (a usage error, exit code 2)."""
 
 
 def parse_fields(spec: str | None, *, versions: bool = False) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ import lxml.etree
 import lxml.html
 from defusedxml import DefusedXmlException
 
+from .errors import PageError
 from .parsing import decode_text
 
 __all__ = [
@@ -59,7 +60,7 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+j
 MAX_PROBLEMS = 10
 
 
-class FeedError(ValueError):
+class FeedError(PageError, ValueError):
     """A feed or sitemap that cannot (or must not) be read; ``kind`` is a short code for logs."""
 
     def __init__(self, kind: str, message: str) -> None:
@@ -402,6 +403,7 @@ def _repair(text: str) -> str:
         close = text.find(">", end) if end >= 0 else -1
         text = text[root.start():close + 1 if close >= 0 else len(text)]
     starts: dict[str, list[int]] = {}  # where each text element opens (lower-case name)
+    match: re.Match[str] | None
     for match in _SPECIAL.finditer(text):
         if match.group(2) and not match.group(1):
             starts.setdefault(match.group(2).lower(), []).append(match.start())

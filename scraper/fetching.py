@@ -23,8 +23,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -35,8 +35,17 @@ import urllib3.exceptions
 import urllib3.response
 import urllib3.util.connection
 
-from . import __version__
-from .parsing import charset_of, decode_html, looks_binary
+from .errors import PageError
+from .options import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT,
+    HttpOptions,
+)
+from .parsing import charset_of, looks_binary
+from .records import Attempt, Response
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -52,8 +61,6 @@ __all__ = [
     "is_private_url",
 ]
 
-DEFAULT_USER_AGENT = f"scraper/{__version__} (+https://github.com/scraper-archive/scraper)"
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 XML_TYPES = (
     "application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
@@ -70,50 +77,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-@dataclass
-class Attempt:
-    """One HTTP request made while fetching a URL (retries and redirects each count)."""
-
-    url: str
-    started_at: str
-    status: int | None = None
-    error: str | None = None
-    elapsed: float = 0.0
-
-
-@dataclass
-class Response:
-    """A page that was fetched whole."""
-
-    url: str
-    final_url: str
-    status: int
-    headers: dict[str, str]
-    content: bytes
-    fetched_at: str
-    redirects: list[str] = field(default_factory=list)
-    attempts: list[Attempt] = field(default_factory=list)
-    elapsed: float = 0.0
-
-    @property
-    def content_type(self) -> str:
-        return (self.headers.get("Content-Type") or self.headers.get("content-type") or "").split(";")[0].strip().lower()
-
-    @property
-    def charset(self) -> str | None:
-        return charset_of(self.headers)
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
-
-    @property
-    def text(self) -> str:
-        """The body decoded with :func:`scraper.parsing.decode_html` (BOM, UTF-8 check, charset, detection)."""
-        return decode_html(self.content, self.charset)[0]
-
-
-class FetchError(Exception):
+class FetchError(PageError):
     """A URL could not be fetched as a page.
 
     ``kind`` is a short stable code for logs and the ``fetches`` table:
@@ -556,11 +520,11 @@ class Fetcher:
         *,
         user_agent: str = DEFAULT_USER_AGENT,
         connect_timeout: float = 10.0,
-        read_timeout: float = 30.0,
+        read_timeout: float = DEFAULT_TIMEOUT,
         deadline: float = 90.0,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        retries: int = 2,
-        backoff: float = 1.0,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
         max_retry_after: float = 120.0,
         max_redirects: int = 10,
         allow_private: bool = False,
@@ -592,6 +556,11 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+
+    @classmethod
+    def from_options(cls, options: HttpOptions, **overrides: Any) -> Fetcher:
+        """A fetcher with the settings of ``options`` (``overrides`` for the rest)."""
+        return cls(**{**options.fetcher_kwargs(), **overrides})
 
     def __enter__(self) -> Fetcher:
         return self

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from .archive import Archive, ArchiveError, _explain_sqlite
+from .errors import LockedError
+from .urls import normalize_url
 
 try:
     import fcntl
@@ -51,8 +53,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class CrawlLocked(Exception):
-    """Another crawl holds the archive (exit code 4 in the CLI)."""
+class CrawlLocked(LockedError):
+    """Another crawl holds the archive (exit code 4)."""
 
 
 def lock_path_for(db_path: str | Path) -> Path:
@@ -263,15 +265,30 @@ class Frontier:
 
     def archived(self, url: str, raw: str | None = None) -> tuple[int, bool] | None:
         """(article id, is_article) when ``url`` (normalised) or ``raw`` is already in the
-        archive, as its own URL or as another article's canonical or final URL."""
+        archive, as its own URL or as the address another article's page was served from
+        (a redirect's target). A copy that only *names* ``url`` as its canonical URL does
+        not count: the canonical page is fetched once and takes the copy's place (see
+        :meth:`copy_of`)."""
         row = self.conn.execute("SELECT id, is_article FROM articles WHERE url = ?", (url,)).fetchone()
         if row is None:
             candidates = [url] + ([raw] if raw and raw != url else [])
             marks = ", ".join("?" for _ in candidates)
-            row = self.conn.execute(
-                f"SELECT id, is_article FROM articles WHERE canonical_url IN ({marks}) ORDER BY id LIMIT 1",
-                candidates).fetchone()
+            for article_id, is_article, final_url in self.conn.execute(
+                    f"SELECT id, is_article, final_url FROM articles WHERE canonical_url IN ({marks}) ORDER BY id",
+                    candidates):
+                if final_url and normalize_url(final_url) == url:
+                    return int(article_id), bool(is_article)
         return (int(row[0]), bool(row[1])) if row else None
+
+    def copy_of(self, url: str) -> tuple[int, str] | None:
+        """(article id, its URL) of an archived copy of ``url``: another article that names
+        ``url`` as its canonical URL, while ``url`` itself is not archived. The page at
+        ``url`` takes its place, whichever of the two was fetched first."""
+        if self.conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone():
+            return None
+        row = self.conn.execute("SELECT id, url FROM articles WHERE canonical_url = ? AND url != ? "
+                                "ORDER BY id LIMIT 1", (url, url)).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified the stored page of ``url`` was served with."""
@@ -286,8 +303,10 @@ class Frontier:
             return None, None
         return headers.get("etag"), headers.get("last-modified")
 
-    def duplicate_of(self, url: str, canonical: str | None, body_hash: str | None) -> int | None:
-        """Id of another article with the same canonical URL or the same body text."""
+    def duplicate_of(self, url: str, canonical: str | None, body_hash: str | None,
+                     besides: int | None = None) -> int | None:
+        """Id of another article with the same canonical URL or the same body text
+        (``besides``: an article not to count, the copy a page is replacing)."""
         if canonical:
             row = self.conn.execute(
                 "SELECT id FROM articles WHERE (url = ? OR canonical_url = ?) AND url != ? ORDER BY id LIMIT 1",
@@ -296,8 +315,8 @@ class Frontier:
                 return int(row[0])
         if body_hash:
             row = self.conn.execute(
-                "SELECT id FROM articles WHERE content_hash = ? AND url != ? AND is_article = 1 "
-                "ORDER BY id LIMIT 1", (body_hash, url)).fetchone()
+                "SELECT id FROM articles WHERE content_hash = ? AND url != ? AND is_article = 1 AND id != ? "
+                "ORDER BY id LIMIT 1", (body_hash, url, -1 if besides is None else besides)).fetchone()
             if row:
                 return int(row[0])
         return None

@@ -252,8 +252,8 @@ def dominant_script(text: str) -> tuple[str | None, int]:
 
 def word_score(text_tokens: list[str], lang: str) -> int | None:
     """Function-word hits for ``lang`` in the tokens, or None if we have no list for it."""
-    primary = lang.split("-")[0]
-    primary = _WORD_ALIASES.get(primary, primary)
+    code = lang.split("-")[0]
+    primary: str | None = _WORD_ALIASES.get(code, code)
     if primary is None or primary not in _WORDS:
         return None
     words = _WORDS[primary]

@@ -1438,8 +1438,8 @@ def _read_image(doc: HtmlElement, meta: Mapping[str, list[str]], arts: list[dict
     candidates: list[tuple[str | None, str]] = []
     for key in ("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
                 "twitter:image:src"):
-        for value in meta.get(key, ())[:1]:
-            candidates.append((value, key))
+        for image in meta.get(key, ())[:1]:
+            candidates.append((image, key))
     for obj in arts[:2]:
         candidates.append((_ld_image(obj.get("image") or obj.get("thumbnailUrl"), index),
                            "JSON-LD image"))
@@ -1529,7 +1529,7 @@ _LD_HEADLINE_MAX_CHARS = 100
 
 
 def _headings(doc: HtmlElement) -> list[str]:
-    out = []
+    out: list[str] = []
     body = doc.find("body")
     if body is None:
         return out

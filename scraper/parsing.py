@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import lxml.html
 from lxml import etree
 
+from .errors import PageError
+
 __all__ = ["charset_of", "decode_html", "decode_text", "looks_binary", "parse_html", "ParseError"]
 
 # Bounded: a page made of "<meta" repeated without a ">" must not cost quadratic time.
@@ -72,8 +74,10 @@ def _parser() -> lxml.html.HTMLParser:
     return parser
 
 
-class ParseError(ValueError):
+class ParseError(PageError, ValueError):
     """Raised when the bytes cannot be read as an HTML document at all."""
+
+    kind = "unreadable"
 
 
 def _lookup(label: str | None) -> str | None:

@@ -9,6 +9,7 @@ page never goes through BeautifulSoup, which would be slow).
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from lxml.html import HtmlElement
@@ -123,7 +124,7 @@ def to_text(root: Tag) -> str:
             flush("\n\n" if name not in ("li", "tr", "dt", "dd") else "\n")
         stack.append(("close", node))
         for child in reversed(node.contents):
-            stack.append(("node", child))
+            stack.append(("node", cast("Tag | NavigableString", child)))
     flush("\n\n")
     text = "".join(out)
     text = "\n".join(part.strip(" ") if not part.startswith("    ") else part for part in text.split("\n"))
@@ -137,7 +138,7 @@ def to_markdown(root: Tag) -> str:
 
 
 def _md_children(node: Tag, depth: int) -> str:
-    return "".join(_md(child, depth) for child in node.children)
+    return "".join(_md(cast("Tag | NavigableString", child), depth) for child in node.children)
 
 
 def _md(node: Tag | NavigableString, depth: int) -> str:
@@ -175,7 +176,8 @@ def _md(node: Tag | NavigableString, depth: int) -> str:
         return "\n\n" + "\n".join(f"> {line}" if line else ">" for line in body.split("\n")) + "\n\n"
     if name in ("ul", "ol"):
         items = []
-        number = int(node.get("start", 1)) if str(node.get("start", "1")).isdigit() else 1
+        start = str(node.get("start", "1"))
+        number = int(start) if start.isdigit() else 1
         for li in node.find_all("li", recursive=False):
             text = _BLANKS.sub("\n", _md_children(li, depth + 1)).strip().replace("\n", "\n   ")
             marker = f"{number}." if name == "ol" else "-"

@@ -23,9 +23,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
+
+from .errors import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,13 +40,15 @@ __all__ = ["SiteRule", "Rules", "RulesError", "load_rules", "default_rules_path"
 _SELECTOR_KEYS = ("content", "remove", "date", "tags", "title", "authors")
 
 
-class RulesError(ValueError):
+class RulesError(UsageError, ValueError):
     """The rules file cannot be read or holds an invalid rule (a usage error in the CLI)."""
 
 
 @dataclass
 class SiteRule:
-    """Selectors for one site. Selectors are compiled to XPath once, when loaded."""
+    """Selectors for one site. Selectors are compiled to XPath once, when loaded, and again
+    in each process a rule is sent to: a rule pickles as its selectors (extraction
+    processes and cluster workers apply the same rules as the process that read them)."""
 
     domain: str
     content: str | None = None
@@ -52,14 +57,27 @@ class SiteRule:
     tags: str | None = None
     title: str | None = None
     authors: str | None = None
-    _compiled: dict[str, list] = field(default_factory=dict, repr=False)
+    selectors: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _compiled: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def compile(self, where: str = "rules") -> None:
+        """Compile every selector (raises :class:`RulesError` for an invalid one)."""
+        self._compiled = {key: [_compile(v, f"{where} {key}") for v in values]
+                          for key, values in self.selectors.items()}
 
     def select(self, key: str, doc: HtmlElement) -> list[HtmlElement]:
         """Elements of ``doc`` matching the rule's selector(s) for ``key``, in document order."""
+        if self.selectors and not self._compiled:
+            self.compile()
         found: list[HtmlElement] = []
         for xpath in self._compiled.get(key, []):
             found.extend(xpath(doc))
         return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_compiled"] = {}  # compiled selectors do not pickle: compiled again on first use
+        return state
 
     def matches(self, host: str) -> bool:
         return host == self.domain or host.endswith("." + self.domain)
@@ -82,7 +100,7 @@ class Rules:
         return next((rule for rule in self.rules if rule.matches(host)), None)
 
 
-def _compile(selector: str, where: str) -> object:
+def _compile(selector: str, where: str) -> Any:
     from cssselect import SelectorError
     from lxml.cssselect import CSSSelector
 
@@ -115,8 +133,9 @@ def parse_rules(data: dict, source: str = "rules") -> Rules:
             selectors = [value] if isinstance(value, str) else value
             if not isinstance(selectors, list) or not all(isinstance(v, str) for v in selectors):
                 raise RulesError(f"{where}: {key} must be a CSS selector or a list of them")
-            rule._compiled[key] = [_compile(v, f"{where} {key}") for v in selectors]
+            rule.selectors[key] = list(selectors)
             setattr(rule, key, selectors if key == "remove" else ", ".join(selectors))
+        rule.compile(where)
         rules.append(rule)
     return Rules(rules, source)
 

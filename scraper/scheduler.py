@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from .worker import Task
+from .tasks import Kind, Task
 
 __all__ = ["HostScheduler"]
 
@@ -65,7 +65,7 @@ class HostScheduler:
     def add(self, task: Task, *, first: bool = False) -> None:
         """Queue a task on its origin (``first``: ahead of the others, for robots.txt)."""
         host = self._host(task.origin)
-        queue = host.pages if task.kind == "page" else host.sources
+        queue = host.pages if task.kind is Kind.PAGE else host.sources
         if first:
             queue.appendleft(task)
         else:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .archive import Archive, ArchiveError, _decode, _explain_sqlite
+from .errors import UsageError
 
 __all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "recent_articles", "date_bound",
            "check_query", "DATE_HELP"]
@@ -31,7 +32,7 @@ DATE_HELP = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 time, or 36h / 2d / 1w ago"
 DEFAULT_MARKS = ("**", "**")
 
 
-class QueryError(ValueError):
+class QueryError(UsageError, ValueError):
     """The user's search query is not valid FTS5 syntax (a usage error, exit code 2)."""
 
 
@@ -225,7 +226,7 @@ def search(archive: Archive | sqlite3.Connection, query: str, filters: Filters |
     return hits
 
 
-def _one_per_story(archive: Archive, query: str, where: str, params: list[Any],
+def _one_per_story(archive: Archive | sqlite3.Connection, query: str, where: str, params: list[Any],
                    limit: int) -> list[tuple[int, float]]:
     """The best-ranked match of each story (and every match in no story), best first."""
     cursor = _execute(archive, "SELECT f.rowid, f.rank, a.story FROM articles_fts f JOIN articles a ON a.id = f.rowid "

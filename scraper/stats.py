@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from .archive import Archive
+from .errors import ArchiveError
 
 __all__ = ["archive_stats"]
 
@@ -14,7 +16,15 @@ def archive_stats(archive: Archive, *, top: int = 10) -> dict[str, Any]:
 
     ``top`` bounds the site, tag and failure lists; months are all listed, oldest first.
     Every figure is one indexed or single-scan query, so this stays quick on big archives.
+    An archive SQLite cannot read raises :class:`~scraper.errors.ArchiveError`.
     """
+    try:
+        return _stats(archive, top)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot read {archive.path}: {exc}") from None
+
+
+def _stats(archive: Archive, top: int) -> dict[str, Any]:
     conn = archive.db.conn
 
     def scalar(sql: str, params: tuple[Any, ...] = ()) -> int:

@@ -3,8 +3,8 @@
 **Import** reads WARC and ARC files (gzipped or not) and archives their HTML responses:
 ``response`` records with a 2xx HTML answer, and ``resource`` records of type HTML.
 Other records are counted as skipped with a reason. Reading (here, one process) and
-extracting (:func:`scraper.reextract.extract_page`, any mapper) are separate steps, and
-the archive has one writer, so a cluster backend can do the extraction later.
+extracting (:func:`scraper.pipeline.extract_page`, any mapper, the same site rules as
+``fetch``) are separate steps, and the archive has one writer, so a cluster can extract.
 
 **Export** writes every stored page, oldest first, as WARC/1.0 records:
 
@@ -27,7 +27,6 @@ import gzip
 import json
 import os
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -39,9 +38,11 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .archive import Archive, decompress
-from .fetching import DEFAULT_MAX_BYTES, Response
+from .errors import ExitCode
+from .options import DEFAULT_MAX_BYTES, ExtractOptions
 from .parsing import charset_of, looks_binary
-from .reextract import Extracted, Mapper, RawPage, close_results, extract_page, local_mapper
+from .pipeline import Page, run_pages
+from .pool import Mapper
 from .urls import normalize_url
 
 __all__ = ["ImportReport", "read_warc", "import_warc", "export_warc", "warc_date", "iso_date"]
@@ -64,9 +65,16 @@ class ImportReport:
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
+    interrupted: bool = False
+
     def to_dict(self) -> dict[str, Any]:
         return {"records": self.records, "stored": self.stored, "skipped": self.skipped,
                 "failed": self.failed, "errors": self.errors[:20]}
+
+    @property
+    def exit_code(self) -> int:
+        """130 when stopped early, 1 when a page or a file failed, else 0."""
+        return ExitCode.INTERRUPTED if self.interrupted else ExitCode.FAILED if self.failed else ExitCode.OK
 
 
 def warc_date(iso: str | None) -> str:
@@ -131,7 +139,7 @@ def _warc_fields(data: bytes) -> dict[str, str]:
     return fields
 
 
-def _apply_metadata(page: RawPage, fields: dict[str, str]) -> None:
+def _apply_metadata(page: Page, fields: dict[str, str]) -> None:
     url = fields.get("scraper-url")
     if url and urlsplit(url).scheme in ("http", "https"):
         page.url = normalize_url(url)
@@ -156,7 +164,7 @@ def _checked_iterator(stream: IO[bytes]) -> Any:
     """
     from warcio.archiveiterator import ArchiveIterator
 
-    class CheckedIterator(ArchiveIterator):  # type: ignore[misc]
+    class CheckedIterator(ArchiveIterator):
         bad_ends = 0
         cut_short = False
 
@@ -194,7 +202,7 @@ def _record_cut_short(record: Any) -> bool:
 
 
 def read_warc(path: str | Path, report: ImportReport | None = None, *,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawPage]:
+              max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Page]:
     """The archivable pages of one WARC or ARC file, in file order.
 
     A page is held back until the next page record, so a ``metadata`` record that
@@ -212,7 +220,7 @@ def read_warc(path: str | Path, report: ImportReport | None = None, *,
         report.failed += 1
         report.errors.append(f"{name}: not a readable WARC/ARC file (it starts with neither WARC/ nor filedesc://)")
         return
-    held: tuple[str | None, RawPage] | None = None
+    held: tuple[str | None, Page] | None = None
     previous: str | None = None  # the id of the record read before this one
     bad_ends = 0
     first = report.records  # records counted before this file
@@ -291,7 +299,7 @@ def _looks_like_warc(path: str | Path) -> bool:
 
 
 def _page_of(record: Any, name: str, record_id: str | None, report: ImportReport,
-             max_bytes: int) -> RawPage | None:
+             max_bytes: int) -> Page | None:
     target = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
     if urlsplit(target).scheme not in ("http", "https"):
         report.skip("not an http(s) URL")
@@ -333,58 +341,33 @@ def _page_of(record: Any, name: str, record_id: str | None, report: ImportReport
         report.skip("not HTML (binary content labelled as HTML)")
         return None
     ref = f"{name} {record_id}" if record_id else name
-    return RawPage(url=normalize_url(target), final_url=target, content=content, headers=headers,
-                   fetched_at=iso_date(record.rec_headers.get_header("WARC-Date")), status=status,
-                   source_ref=ref)
+    return Page(url=normalize_url(target), final_url=target, content=content, headers=headers,
+                fetched_at=iso_date(record.rec_headers.get_header("WARC-Date")), status=status,
+                source_ref=ref, source="warc")
 
 
 def import_warc(archive: Archive, paths: Sequence[str | Path], *, jobs: int = 1, mapper: Mapper | None = None,
-                max_bytes: int = DEFAULT_MAX_BYTES, progress: Callable[[int], None] | None = None,
+                max_bytes: int = DEFAULT_MAX_BYTES, options: ExtractOptions | None = None,
+                progress: Callable[[int], None] | None = None,
                 stop: Callable[[], bool] | None = None) -> ImportReport:
     """Archive the HTML pages of WARC/ARC files; the same page twice is stored once.
 
-    Pages are extracted by ``mapper`` (default: ``jobs`` local processes) and written
-    here, one transaction per article, in file order, so a page captured twice
+    Pages go through the one pipeline (:func:`scraper.pipeline.run_pages`): extracted by
+    ``mapper`` (default: ``jobs`` local processes) with ``options`` (the site rules) and
+    written here, one transaction per article, in file order, so a page captured twice
     leaves the later text current and the earlier one in ``versions``.
     """
     report = ImportReport()
-    sent: deque[RawPage] = deque()  # pages handed to the mapper, in order; their results come back in order
-
-    def pages() -> Iterator[RawPage]:
-        for path in paths:
-            for page in read_warc(path, report, max_bytes=max_bytes):
-                sent.append(page)
-                yield page
-
-    run = mapper or local_mapper(jobs)
-    results = run(extract_page, pages())
-    try:
-        for result in results:
-            _store_one(archive, sent.popleft(), result, report)
-            if progress is not None:
-                progress(1)
-            if stop is not None and stop():
-                break
-    finally:
-        close_results(results)
+    pages = (page for path in paths for page in read_warc(path, report, max_bytes=max_bytes))
+    for page, outcome in run_pages(archive, pages, options=options, mapper=mapper, jobs=jobs, stop=stop,
+                                   progress=progress):
+        if not outcome.ok:
+            report.failed += 1
+            report.errors.append(f"{page.final_url}: {outcome.error_kind}: {outcome.error}")
+        else:
+            report.stored[outcome.status] = report.stored.get(outcome.status, 0) + 1
+    report.interrupted = stop is not None and stop()
     return report
-
-
-def _store_one(archive: Archive, page: RawPage, result: Extracted, report: ImportReport) -> None:
-    """The writer step for one imported page: one transaction, or a counted failure."""
-    if result.article is None:
-        report.failed += 1
-        report.errors.append(f"{page.final_url}: {result.error}")
-        return
-    if page.status is None:  # a resource record: a page with no HTTP exchange
-        stored = archive.store(result.article, raw=page.content, url=page.url, source="warc",
-                               source_ref=page.source_ref, fetched_at=page.fetched_at)
-    else:
-        response = Response(url=page.url, final_url=page.final_url, status=page.status,
-                            headers=page.headers, content=page.content,
-                            fetched_at=page.fetched_at or "", redirects=page.redirects)
-        stored = archive.store(result.article, response, source="warc", source_ref=page.source_ref)
-    report.stored[stored.status] = report.stored.get(stored.status, 0) + 1
 
 
 # -- export ----------------------------------------------------------------------------

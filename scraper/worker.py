@@ -11,19 +11,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
-
 from . import fetching
-from .archive import content_hash
 from .article import Article
 from .budget import (
     DEFAULT_BUDGET,
     TooComplex,
     check_markup,
-    extract_within_budget,
     parse_within_budget,
     within_time,
 )
@@ -36,9 +32,11 @@ from .feeds import (
     parse_sitemap,
     read_feed,
 )
-from .fetching import DEFAULT_USER_AGENT, Fetcher, FetchError, Response
+from .fetching import Fetcher, FetchError, Response
+from .options import ExtractOptions, HttpOptions
 from .parsing import decode_html
-from .urls import normalize_url, origin_of
+from .pipeline import MIN_HASH_WORDS, Page, extract_page, page_links
+from .tasks import Kind, Task
 
 __all__ = [
     "ErrorInfo",
@@ -53,47 +51,16 @@ __all__ = [
     "process_task",
 ]
 
-MIN_HASH_WORDS = 50  # shorter bodies are too alike to call duplicates by hash
+__all__ += ["MIN_HASH_WORDS"]
 
 
-@dataclass
-class Task:
-    """One request to make: what, where from, and what to do with the answer."""
-
-    url: str
-    kind: str                    # robots | feed | sitemap | start | page
-    site: str = ""
-    depth: int = 0
-    follow: bool = False         # extract links from the page (start lineage, depth < max)
-    source: str = ""
-    seed: bool = False           # given by the user (private addresses allowed, said so in the log)
-    public_only: bool = False    # found on a public site: every connection must reach a public address
-    level: int = 0               # sitemap nesting / feed discovery level
-    revisit: bool = False        # fetch again although archived (--refresh, a section page)
-    etag: str | None = None
-    last_modified: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The normalised URL: the frontier's key."""
-        return normalize_url(self.url)
-
-    @property
-    def origin(self) -> str:
-        """Scheme, host and port: the unit of politeness."""
-        return origin_of(self.url)
-
-
-@dataclass
+@dataclass(frozen=True)
 class WorkerSettings:
-    """What a worker needs to fetch like the crawl would (picklable)."""
+    """What a worker needs to fetch and extract like the crawl would (picklable): the
+    HTTP options and the extraction options (site rules included) of the one pipeline."""
 
-    user_agent: str = DEFAULT_USER_AGENT
-    timeout: float = 30.0
-    max_bytes: int = 10 * 1024 * 1024
-    retries: int = 2
-    allow_private: bool = False
-    backoff: float = 1.0
+    http: HttpOptions = HttpOptions()
+    extract: ExtractOptions = ExtractOptions()
 
 
 @dataclass
@@ -139,7 +106,7 @@ class TaskResult:
     @property
     def needs_extraction(self) -> bool:
         """True for a fetched article page not yet extracted."""
-        return (self.task.kind == "page" and self.ok and not self.not_modified and self.article is None
+        return (self.task.kind is Kind.PAGE and self.ok and not self.not_modified and self.article is None
                 and self.response is not None)
 
 
@@ -157,12 +124,12 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
     source_fetcher = source_fetcher or fetcher
     started = time.perf_counter()
     result = TaskResult(task)
-    accept = "html" if task.kind in ("page", "start") else "any"
-    url = urljoin(task.url, "/robots.txt") if task.kind == "robots" else task.url
+    accept = "html" if task.kind in (Kind.PAGE, Kind.START) else "any"
+    url = urljoin(task.url, "/robots.txt") if task.kind is Kind.ROBOTS else task.url
     try:
-        response = (fetcher if task.kind in ("page", "start") else source_fetcher).fetch(
+        response = (fetcher if task.kind in (Kind.PAGE, Kind.START) else source_fetcher).fetch(
             url, accept=accept, etag=task.etag, last_modified=task.last_modified,
-            same_site=task.kind == "page", public_only=task.public_only)
+            same_site=task.kind is Kind.PAGE, public_only=task.public_only)
     except FetchError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, exc.status, exc.attempts,
                                  exc.final_url if exc.kind == "moved" else None)
@@ -173,9 +140,9 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
     if response.status == 304:
         return result
     try:
-        if task.kind == "robots":
+        if task.kind is Kind.ROBOTS:
             result.robots = response.content.decode("utf-8", "replace")
-        elif task.kind == "feed":
+        elif task.kind is Kind.FEED:
             if looks_like_html(response.content):
                 content = response.content
                 check_markup(decode_html(content, response.charset)[0])
@@ -186,92 +153,58 @@ def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = No
             else:
                 feed = read_feed(response.content, response.final_url, charset=response.charset)
                 result.entries, result.problems = feed.entries, feed.problems
-        elif task.kind == "sitemap":
+        elif task.kind is Kind.SITEMAP:
             sitemap = parse_sitemap(response.content, response.final_url, charset=response.charset)
             result.entries, result.sitemaps, result.problems = sitemap.urls, sitemap.sitemaps, sitemap.problems
-        elif task.kind == "start":
+        elif task.kind is Kind.START:
             result.links = within_time(DEFAULT_BUDGET.seconds, lambda: page_links(
                 parse_within_budget(response.content, response.charset), response.final_url))
     except FeedError as exc:
         result.error = ErrorInfo(exc.kind, exc.message, response.status, response.attempts)
     except TooComplex as exc:
         result.error = ErrorInfo(exc.kind, str(exc), response.status, response.attempts)
-    if task.kind != "page":
+    if task.kind is not Kind.PAGE:
         response.content = b""  # parsed: no need to carry the bytes around
     return result
 
 
-def extract_result(result: TaskResult) -> TaskResult:
-    """Extract the article (and, when the task follows links, the links) of a fetched page.
+def extract_result(result: TaskResult, options: ExtractOptions | None = None) -> TaskResult:
+    """Extract the article (and, when the task follows links, the links) of a fetched page,
+    through the one pipeline's :func:`~scraper.pipeline.extract_page` with ``options``
+    (site rules included).
 
-    Pure CPU work on plain data: runs in a worker process, returns the result filled in.
-    The page is parsed once: links are read from the tree before extraction cleans it.
-    A page over the extraction budget (:mod:`scraper.budget`) fails as ``too-complex``.
+    Pure CPU work on plain data: runs in an extraction process, returns the result filled
+    in. The page is parsed once: links are read from the tree before extraction cleans it.
+    A page over the extraction budget fails as ``too-complex``.
     """
     response = result.response
     if response is None:
         return result
-    started = time.perf_counter()
-    links: list[str] = []
-
-    def read_links(doc: HtmlElement) -> None:
-        if result.task.follow:
-            links.extend(page_links(doc, response.final_url))
-
-    try:
-        article = extract_within_budget(response.content, response.final_url, headers=response.headers,
-                                        before=read_links)
-    except TooComplex as exc:
-        result.error = ErrorInfo(exc.kind, str(exc), response.status, response.attempts)
-        result.extract_seconds = time.perf_counter() - started
+    options = replace(options or ExtractOptions(), links=result.task.follow)
+    extracted = extract_page(Page.from_response(response), options)
+    result.extract_seconds = extracted.seconds
+    if extracted.article is None:
+        result.error = ErrorInfo(extracted.kind or "internal", extracted.message, response.status,
+                                 response.attempts)
         return result
-    article.url = response.url
-    canonical = article.canonical_url
-    if canonical and normalize_url(canonical) == normalize_url(response.final_url):
-        canonical = None
-    result.article = article
-    result.links = links
-    result.canonical = normalize_url(canonical) if canonical else None
-    if article.is_article and article.word_count >= MIN_HASH_WORDS:
-        result.body_hash = content_hash(article.body)
-    result.extract_seconds = time.perf_counter() - started
+    result.article = extracted.article
+    result.links = extracted.links
+    result.canonical = extracted.canonical
+    result.body_hash = extracted.body_hash
     return result
-
-
-def page_links(doc: HtmlElement, base_url: str) -> list[str]:
-    """Absolute http(s) links of a parsed page, in order, once each (``rel=nofollow``
-    ones left out, fragments dropped; ``<base href>`` honoured)."""
-    base = base_url
-    for el in doc.iter("base"):
-        if el.get("href"):
-            base = urljoin(base_url, el.get("href").strip())
-            break
-    links: list[str] = []
-    seen = set()
-    for el in doc.iter("a"):
-        href = (el.get("href") or "").strip()
-        if not href or "nofollow" in (el.get("rel") or "").lower().split():
-            continue
-        url = urljoin(base, href).split("#", 1)[0]
-        if url.startswith(("http://", "https://")) and url not in seen:
-            seen.add(url)
-            links.append(url)
-    return links
 
 
 _local = threading.local()
 
 
-def _thread_fetchers(settings: WorkerSettings) -> tuple[Fetcher, Fetcher]:
+def _thread_fetchers(http: HttpOptions) -> tuple[Fetcher, Fetcher]:
     """One Fetcher pair per thread (requests sessions are not shared across threads):
     pages capped at ``max_bytes``, feeds and sitemaps at the sitemap protocol's 50 MB."""
     cached = getattr(_local, "fetchers", None)
-    if cached is None or cached[0] != settings:
-        common = dict(user_agent=settings.user_agent, read_timeout=settings.timeout, retries=settings.retries,
-                      allow_private=settings.allow_private, backoff=settings.backoff)
-        pages = Fetcher(max_bytes=settings.max_bytes, **common)  # type: ignore[arg-type]
-        sources = Fetcher(max_bytes=max(settings.max_bytes, MAX_XML_BYTES), **common)  # type: ignore[arg-type]
-        cached = (settings, pages, sources)
+    if cached is None or cached[0] != http:
+        pages = Fetcher(**http.fetcher_kwargs())
+        sources = Fetcher(**replace(http, max_bytes=max(http.max_bytes, MAX_XML_BYTES)).fetcher_kwargs())
+        cached = (http, pages, sources)
         _local.fetchers = cached
     return cached[1], cached[2]
 
@@ -279,10 +212,10 @@ def _thread_fetchers(settings: WorkerSettings) -> tuple[Fetcher, Fetcher]:
 def process_task(task: Task, settings: WorkerSettings) -> TaskResult:
     """All the work on one URL, no archive: fetch, then parse or extract. The entry point
     for a remote worker (the caller keeps one task per origin in flight)."""
-    pages, sources = _thread_fetchers(settings)
+    pages, sources = _thread_fetchers(settings.http)
     result = fetch_task(task, pages, sources)
     if result.needs_extraction:
-        result = extract_result(result)
+        result = extract_result(result, settings.extract)
     return result
 
 
@@ -290,5 +223,5 @@ def process_task(task: Task, settings: WorkerSettings) -> TaskResult:
 def process_fetch(task: Task, settings: WorkerSettings) -> TaskResult:
     """Thread side of a local crawl: fetch and parse, leaving article extraction to the pool
     when there is one (the crawler extracts inline results itself via ``needs_extraction``)."""
-    pages, sources = _thread_fetchers(settings)
+    pages, sources = _thread_fetchers(settings.http)
     return fetch_task(task, pages, sources)

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from sites import LocalSite, rss_feed
 
-from cli import cli
 from scraper.archive import Archive
 from scraper.article import Article
+from scraper.cli import cli
 from scraper.fetching import Attempt, Response
 
 COMMANDS = ("search", "export", "stats", "reextract", "import-warc", "export-warc", "migrate")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import EXIT_FAILED, cli
 from scraper.archive import Archive
+from scraper.cli import EXIT_FAILED, cli
 from scraper.extraction import extract
 from scraper.reextract import (
     Extracted,
@@ -87,7 +87,8 @@ def test_a_damaged_page_fails_alone(archive):
     stale(archive, "UPDATE articles SET title = 'stale' WHERE id = 4")
     result = CliRunner().invoke(cli, ["reextract", "--jobs", "1", "--db", str(archive)])
     assert result.exit_code == EXIT_FAILED
-    assert "failed       https://other.example/2021/07/22/c: error: Error -3 while decompressing" in result.stderr
+    assert ("failed       https://other.example/2021/07/22/c: damaged: the stored page cannot be inflated "
+            "(Error -3 while decompressing") in result.stderr
     assert result.stderr.endswith(": 1 updated, 0 refreshed, 2 unchanged, 1 failed\n")
 
 

@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cli import EXIT_ARCHIVE, cli
 from scraper.archive import Archive, ArchiveError
 from scraper.article import Article
+from scraper.cli import EXIT_ARCHIVE, cli
 from scraper.fetching import Response
 
 SCRIPT = Path(sys.executable).with_name("scraper")
@@ -320,3 +320,18 @@ def test_any_busy_timeout_value_opens_the_archive(db_path, monkeypatch, value):
     result = CliRunner().invoke(cli, ["list", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+
+
+def test_every_archive_opening_waits_as_scraper_busy_timeout_says(db_path, monkeypatch):
+    """The default is defined once (scraper.options) and read wherever an archive is opened:
+    the command line, a crawl, a library user."""
+    Archive(db_path).close()
+    monkeypatch.setenv("SCRAPER_BUSY_TIMEOUT", "2.5")
+    with Archive(db_path) as archive, Archive(db_path, readonly=True) as reader:
+        waits = [a.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] for a in (archive, reader)]
+    with Archive(db_path, timeout=0.25) as explicit:
+        assert explicit.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 250
+    monkeypatch.delenv("SCRAPER_BUSY_TIMEOUT")
+    with Archive(db_path) as default:
+        assert default.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    assert waits == [2500, 2500]

@@ -10,9 +10,9 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from cli import EXIT_ARCHIVE, cli
 from scraper.archive import SCHEMA_VERSION, Archive, ArchiveError
 from scraper.article import Article
+from scraper.cli import EXIT_ARCHIVE, cli
 from scraper.fetching import Attempt, Response
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -20,9 +20,9 @@ from sites import LocalSite, article_html, rss_feed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cli import EXIT_FAILED, cli
 from scraper.archive import Archive
 from scraper.budget import Budget, TooComplex, check_markup, extract_within_budget, within_time
+from scraper.cli import EXIT_FAILED, cli
 from scraper.extraction import extract
 
 ATTRIBUTES = ("<html><head><title>Attributes</title></head><body><div "

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import EXIT_ARCHIVE, EXIT_FAILED, EXIT_USAGE, cli
 from scraper import __version__
+from scraper.cli import EXIT_ARCHIVE, EXIT_FAILED, EXIT_USAGE, cli
 
 PAGE = "/news/2021/07/22/border-outpost"
 

@@ -35,10 +35,10 @@ from test_crawl import (
 from test_warc import write_many_captures
 from waiting import wait_for
 
-from cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
 from scraper import __version__
 from scraper.archive import Archive
 from scraper.article import Article
+from scraper.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
 from scraper.cluster import (
     ClusterError,
     ClusterSpec,
@@ -216,7 +216,7 @@ def test_without_the_option_dask_is_never_imported(tmp_path):
     db = tmp_path / "a.db"
     code = f"""
 import sys
-from cli import cli
+from scraper.cli import cli
 import scraper.cluster  # the module itself imports Dask lazily too
 for args in (["reextract", "--db", {str(db)!r}], ["import-warc", "--help"], ["crawl", "--help"]):
     try:
@@ -235,7 +235,7 @@ def test_without_the_extra_the_option_says_how_to_install_it(tmp_path):
     code = f"""
 import sys
 sys.modules["distributed"] = sys.modules["dask"] = None  # as if the cluster extra were not installed
-from cli import main
+from scraper.cli import main
 sys.argv = ["scraper", "reextract", "--cluster", "local:2", "--db", {str(tmp_path / "a.db")!r}]
 main()
 """

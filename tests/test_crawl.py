@@ -29,7 +29,7 @@ from sites import (
     urlset,
 )
 
-from cli import EXIT_FAILED, EXIT_OK, cli
+from scraper.cli import EXIT_FAILED, EXIT_OK, cli
 from scraper.fetching import DEFAULT_USER_AGENT
 
 DELAY = 0.15        # --delay for the tests

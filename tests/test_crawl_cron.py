@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sites import Gate, LocalSite, article_html, rss_feed, urlset
 from waiting import finish, read_until, wait_for
 
-from cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, cli
+from scraper.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, cli
 
 SCRIPT = Path(sys.executable).with_name("scraper")
 

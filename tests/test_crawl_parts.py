@@ -22,6 +22,7 @@ from scraper.crawl import (
     process_task,
 )
 from scraper.feeds import FeedError, discover_feeds, parse_date, parse_feed, parse_sitemap
+from scraper.options import HttpOptions
 from scraper.parsing import parse_html
 from scraper.robots import RobotsRules, product_token
 from scraper.urls import normalize_url, origin_of, site_key, url_matcher
@@ -244,7 +245,7 @@ def test_worker_function_result_survives_pickling():
     with LocalSite() as site:
         host = site.host("w")
         host.add("/story", article_html("Picklable story", seed="p"))
-        result = process_task(Task(host.url("/story"), "page", follow=True), WorkerSettings(retries=0))
+        result = process_task(Task(host.url("/story"), "page", follow=True), WorkerSettings(HttpOptions(retries=0)))
     copy = pickle.loads(pickle.dumps(result))
     assert copy.ok and copy.article.title == "Picklable story" and copy.response.status == 200
     assert copy.body_hash == result.body_hash and len(copy.body_hash) == 64

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sites import LocalSite, article_html, public_and_private_hosts, rss_feed, sitemap_index, urlset
 
-from cli import EXIT_ARCHIVE, EXIT_FAILED, EXIT_OK, cli
+from scraper.cli import EXIT_ARCHIVE, EXIT_FAILED, EXIT_OK, cli
 from scraper.feeds import (
     MAX_XML_BYTES,
     FeedError,

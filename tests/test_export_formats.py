@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cli import EXIT_USAGE, cli
 from scraper.archive import Archive
 from scraper.article import Article
+from scraper.cli import EXIT_USAGE, cli
 from scraper.export import ALL_FIELDS, LIST_SEPARATOR, excel_safe
 from scraper.fetching import Response
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import EXIT_USAGE, cli
 from scraper import extract
+from scraper.cli import EXIT_USAGE, cli
 from scraper.extraction import render_body
 from scraper.rules import RulesError, load_rules, parse_rules
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sites import LocalSite, article_html, rss_feed, sitemap_index, urlset
 
-from cli import EXIT_OK, cli
+from scraper.cli import EXIT_OK, cli
 from scraper.feeds import FeedError, parse_date, parse_feed, parse_sitemap, parse_xml, read_feed
 from scraper.robots import RobotsRules
 

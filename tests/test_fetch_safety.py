@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sites import article_html, public_and_private_hosts, rss_feed
 
-from cli import EXIT_FAILED, EXIT_OK, cli
+from scraper.cli import EXIT_FAILED, EXIT_OK, cli
 
 REFUSED = "refused redirect from public 127.0.0.2 to private address {} (use --allow-private to permit)"
 

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from sites import Gate, LocalSite, article_html, rss_feed
 
-from cli import EXIT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
 from scraper import Archive
 from scraper.article import Article
+from scraper.cli import EXIT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, cli
 
 SCRIPT = Path(sys.executable).with_name("scraper")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -218,7 +218,7 @@ def test_web_metadata_says_the_current_schema_version():
 # -- 9. the progress bar's time left ignores the start-up of the extraction processes ----------
 
 def test_time_left_comes_from_the_pace_after_the_first_pages():
-    from cli import Eta
+    from scraper.cli import Eta
 
     now = [0.0]
     eta = Eta(2000, clock=lambda: now[0])
@@ -277,7 +277,7 @@ def test_the_private_address_note_comes_once_per_host(tmp_path, db_path):
 # -- 12. one meaning per short option, one date grammar -------------------------------------
 
 def test_q_means_quiet_everywhere_and_export_takes_query_in_full(small_archive):
-    from cli import cli as group
+    from scraper.cli import cli as group
 
     for name, command in group.commands.items():
         for param in command.params:

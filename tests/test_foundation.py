@@ -7,7 +7,7 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from cli import cli
+from scraper.cli import cli
 
 PAGE_PATH = "/2021/07/22/russia-in-talks-to-help-tajikistan-build-afghan-border-outpost-a74580"
 BOILERPLATE = [

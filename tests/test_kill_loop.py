@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sites import LocalSite, article_html, rss_feed, section_html, urlset
 
-from cli import EXIT_OK
+from scraper.cli import EXIT_OK
 from scraper.frontier import lock_path_for
 
 SCRIPT = Path(sys.executable).with_name("scraper")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from cli import cli
 from scraper.archive import Archive
+from scraper.cli import cli
 from scraper.export import LIST_SEPARATOR
 
 FIXTURES = Path(__file__).parent / "fixtures"

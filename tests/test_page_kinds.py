@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
 from scraper import extract
+from scraper.cli import cli
 
 KINDS = Path(__file__).parent / "fixtures" / "kinds"
 EXPECTED: dict[str, dict] = json.loads((KINDS / "expected.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from cli import cli
+from scraper.cli import cli
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)

@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cli import EXIT_USAGE, cli
 from scraper.archive import Archive
 from scraper.article import Article
+from scraper.cli import EXIT_USAGE, cli
 from scraper.search import Filters, QueryError, date_bound, search
 
 ARTICLES = [

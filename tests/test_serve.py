@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
 from scraper import Archive
 from scraper.article import Article
+from scraper.cli import cli
 from scraper.diff import changed_words, diff_text, paragraphs
 from scraper.web.article import article_context, display_date, json_list, safe_body_html
 from scraper.web.metadata import build_metadata, build_settings, canned_queries

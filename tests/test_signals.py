@@ -1,6 +1,7 @@
-"""SIGINT and SIGTERM: ``scraper fetch`` of several URLs and ``scraper crawl`` stop after
-the page in progress, say what they did and exit with 130; a second Ctrl-C aborts a
-crawl at once and the archive still resumes. The installed ``scraper`` runs in real
+"""SIGINT and SIGTERM: ``scraper fetch`` of several URLs, ``crawl``, ``reextract`` and
+``import-warc`` stop after the page in progress, say what they did and exit with 130; a
+second Ctrl-C aborts at once (130) and the archive still resumes; extraction processes
+never die of the signal (the one contract of ``scraper.pool``). The installed ``scraper`` runs in real
 processes; Ctrl-C goes to the whole process group, as a terminal sends it.
 """
 
@@ -19,7 +20,7 @@ import pytest
 from sites import Gate, LocalSite, article_html, rss_feed
 from waiting import finish, read_until, wait_for
 
-from cli import EXIT_INTERRUPTED, EXIT_OK
+from scraper.cli import EXIT_INTERRUPTED, EXIT_OK
 
 SCRIPT = Path(sys.executable).with_name("scraper")
 
@@ -204,7 +205,7 @@ def test_extraction_processes_still_starting_survive_a_ctrl_c(tmp_path):
     script = tmp_path / "pool.py"
     script.write_text(textwrap.dedent("""
         import os, signal
-        from scraper.crawl import _process_pool, _start_forkserver
+        from scraper.pool import process_pool as _process_pool, start_forkserver as _start_forkserver
         if __name__ == "__main__":
             got = []
             signal.signal(signal.SIGINT, lambda *args: got.append(args[0]))
@@ -226,7 +227,7 @@ def test_a_stop_signal_while_the_fork_server_starts_waits_and_is_handled(monkeyp
     import multiprocessing.forkserver
     import threading
 
-    from scraper.crawl import _start_forkserver
+    from scraper.pool import start_forkserver as _start_forkserver
 
     got: list[int] = []
 
@@ -249,3 +250,114 @@ def test_a_stop_signal_while_the_fork_server_starts_waits_and_is_handled(monkeyp
         assert signum not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
     finally:
         signal.signal(signum, previous)
+
+
+# -- reextract and import-warc keep the same contract -------------------------------------------
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def extraction_processes(pid: int, count: int) -> list[int]:
+    """Wait until ``pid``'s pool has ``count`` extraction processes (children of its fork
+    server, a child of ``pid``); returns their ids."""
+    found: list[int] = []
+
+    def started() -> bool:
+        found[:] = [grandchild for child in children(pid) for grandchild in children(child)]
+        return len(found) >= count
+
+    wait_for(started)
+    return found
+
+
+def stale_archive(db: Path, pages: int) -> None:
+    """``pages`` stored pages whose articles an older extractor titled differently."""
+    from scraper import Archive, extract
+
+    with Archive(db) as archive:
+        for n in range(pages):
+            html = article_html(f"Story {n}", seed=f"s{n}")
+            article = extract(html, f"http://127.0.0.1/story/{n}")
+            article.title = "Old title"
+            archive.store(article, raw=html, url=f"http://127.0.0.1/story/{n}")
+
+
+def many_records(path: Path, pages: int) -> None:
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for n in range(pages):
+            html = article_html(f"Story {n}", seed=f"s{n}")
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                f"https://warc.example/{n}", "response", payload=io.BytesIO(html), length=len(html), http_headers=http,
+                warc_headers_dict={"WARC-Date": "2022-01-01T00:00:00Z"}))
+
+
+def batch_command(name: str, tmp_path: Path, pages: int = 100) -> tuple[list[str], Path]:
+    db = tmp_path / "archive.db"
+    if name == "reextract":
+        stale_archive(db, pages)
+        return [str(SCRIPT), "reextract", "--jobs", "2", "--db", str(db)], db
+    warc = tmp_path / "pages.warc.gz"
+    many_records(warc, pages)
+    return [str(SCRIPT), "import-warc", str(warc), "--jobs", "2", "--db", str(db)], db
+
+
+@pytest.mark.parametrize("command", ["reextract", "import-warc"])
+def test_batch_jobs_stop_after_the_pages_in_progress_and_their_processes_survive(tmp_path, command):
+    """The extraction processes are held (SIGSTOP) while Ctrl-C reaches the whole group, so
+    the job is provably still running when it comes; they get it too, and must live."""
+    args, db = batch_command(command, tmp_path)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    workers = extraction_processes(proc.pid, 2)
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    os.killpg(proc.pid, signal.SIGINT)
+    seen = read_until(proc, "stopping after the page in progress")
+    for pid in workers:
+        os.kill(pid, signal.SIGCONT)
+    err = finish(proc, seen)
+    assert proc.returncode == EXIT_INTERRUPTED, err
+    assert "Traceback" not in err and "Aborted" not in err
+    summary = err.splitlines()[-1]
+    assert "0 failed" in summary  # no page lost to a process killed by the signal
+    done = int(summary.split(" page")[0].split()[-1])  # "re-extracted N pages…", "… file: N pages archived…"
+    assert 0 < done < 100  # stopped early; the page in progress when it came was finished and kept
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+@pytest.mark.parametrize("command", ["reextract", "import-warc"])
+def test_batch_jobs_second_ctrl_c_aborts_with_130(tmp_path, command):
+    args, db = batch_command(command, tmp_path)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    workers = extraction_processes(proc.pid, 2)
+    for pid in workers:  # held: the job cannot end before both signals came
+        os.kill(pid, signal.SIGSTOP)
+    os.killpg(proc.pid, signal.SIGINT)
+    seen = read_until(proc, "stopping after the page in progress")
+    os.killpg(proc.pid, signal.SIGINT)
+    for pid in workers:
+        os.kill(pid, signal.SIGCONT)
+    err = finish(proc, seen)
+    assert proc.returncode == EXIT_INTERRUPTED, err  # not 1 and "Aborted!", as Click would have it
+    assert err.splitlines()[-2:] == ["stopping after the page in progress (press Ctrl-C again to abort)",
+                                     f"Error: {command} aborted"]
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]

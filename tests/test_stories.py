@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cli import EXIT_ARCHIVE, cli
 from scraper import stories
 from scraper.archive import Archive
 from scraper.article import Article
+from scraper.cli import EXIT_ARCHIVE, cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WORDS = ["ministry", "harbour", "council", "border", "outpost", "talks", "funding", "engineers", "village", "election", "vote", "court", "river", "bridge", "factory", "workers", "union", "strike", "prices", "grain", "export", "ferry", "storm", "coast", "police", "mayor", "budget", "school", "teachers", "hospital", "nurses", "vaccine", "doctors", "train", "station", "tunnel", "airport", "runway", "minister", "protest", "square", "festival", "museum", "painting", "archive", "library", "drought", "rainfall", "crops"]

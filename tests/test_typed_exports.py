@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from cli import EXIT_USAGE, cli
 from scraper.archive import Archive
+from scraper.cli import EXIT_USAGE, cli
 from scraper.export import write_parquet
 from scraper.extraction import extract
 

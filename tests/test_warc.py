@@ -15,8 +15,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from cli import EXIT_FAILED, EXIT_USAGE, cli
 from scraper.archive import Archive
+from scraper.cli import EXIT_FAILED, EXIT_USAGE, cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGE = "/2021/07/22/border-outpost"

@@ -248,7 +248,7 @@ def article_path(datasette: Any, database: str, article_id: Any) -> str:
 
 
 async def stylesheet() -> Response:
-    css = resources.files(__package__).joinpath("static", _CSS).read_text(encoding="utf-8")
+    css = resources.files(__package__).joinpath("static").joinpath(_CSS).read_text(encoding="utf-8")
     return Response(css, content_type="text/css; charset=utf-8",
                     headers={"cache-control": "max-age=300"})
 
@@ -292,6 +292,8 @@ class KeyedArrayFacet(ArrayFacet):
     facet time limit. Narrowing the rows to their key and the faceted columns first gives
     the same counts in 0.15 s.
     """
+
+    sql: str  # the faceted query (set by Datasette's Facet)
 
     async def facet_results(self) -> Any:
         configs = self.get_configs()

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..archive import SCHEMA_VERSION
+from ..errors import Error
 from .metadata import LOOPBACK_NAMES, PLUGIN_NAME, build_metadata, build_settings
 
 __all__ = ["ServeError", "allowed_hosts", "check_archive", "is_loopback", "listen", "make_datasette", "run",
@@ -26,11 +27,11 @@ __all__ = ["ServeError", "allowed_hosts", "check_archive", "is_loopback", "liste
 _TABLES = {"articles", "versions", "pages", "fetches", "tags", "article_tags", "articles_fts"}
 
 
-class ServeError(Exception):
-    """The server cannot start as asked; ``code`` is the CLI exit code."""
+class ServeError(Error):
+    """The server cannot start as asked; ``code`` (``exit_code``) is the exit code."""
 
     def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
+        super().__init__(message, exit_code=code)
         self.code = code
 
 
@@ -47,7 +48,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise ServeError(f"--host {host}: cannot resolve it ({exc.strerror})", 2) from None
-    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+    return bool(infos) and all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
 
 
 def allowed_hosts(host: str) -> list[str]:
