@@ -748,12 +748,21 @@ class Archive:
         The cursor is closed with the archive even when the reader stopped half-way (a
         closed pipe): an open statement would keep the connection alive past close().
         """
+        for keys, row in self._stream(sql, params):
+            yield _decode(dict(zip(keys, row)))
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` as plain tuples, nothing decoded (for exports); streams like :meth:`query`."""
+        for _keys, row in self._stream(sql, params):
+            yield row
+
+    def _stream(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> Iterator[tuple[list[str], Any]]:
         try:
             cursor = self.db.conn.execute(sql, params)
             self._cursors.add(cursor)
             keys = [d[0] for d in cursor.description]
             for row in cursor:
-                yield _decode(dict(zip(keys, row)))
+                yield keys, row
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 

@@ -22,7 +22,7 @@ from typing import Any
 from .archive import Archive, ArchiveError, _decode, _explain_sqlite
 from .errors import UsageError
 
-__all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "recent_articles", "date_bound",
+__all__ = ["Filters", "Hit", "QueryError", "search", "select_articles", "publication_order", "recent_articles", "date_bound",
            "check_query", "DATE_HELP"]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -245,23 +245,32 @@ def _one_per_story(archive: Archive | sqlite3.Connection, query: str, where: str
     return ranked
 
 
-def select_articles(archive: Archive, filters: Filters | None = None, *,
-                    columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
-    """Articles passing ``filters`` in publication order (undated ones last), one row at a time.
+def publication_order(filters: Filters | None = None, select: str = "a.*") -> list[tuple[str, list[Any]]]:
+    """The queries, with their parameters, that give the articles passing ``filters`` in
+    publication order (undated ones last), each row being ``select`` over ``articles AS a``.
 
     Two index-ordered passes (dated, then undated) instead of one ``ORDER BY`` over an
     expression, so SQLite never has to sort whole rows, bodies included.
     """
     filters = filters or Filters()
-    if filters.query:
-        check_query(archive, filters.query)
     where, params = filters.where("a")
-    select = ", ".join(f"a.{c}" for c in columns) if columns else "a.*"
-    yield from archive.query(f"SELECT {select} FROM articles a WHERE a.published IS NOT NULL AND {where} "
-                             "ORDER BY a.published, a.id", params)
+    queries = [(f"SELECT {select} FROM articles a WHERE a.published IS NOT NULL AND {where} "
+                "ORDER BY a.published, a.id", params)]
     if not (filters.since or filters.until):
-        yield from archive.query(f"SELECT {select} FROM articles a WHERE a.published IS NULL AND {where} "
-                                 "ORDER BY a.id", params)
+        queries.append((f"SELECT {select} FROM articles a WHERE a.published IS NULL AND {where} "
+                        "ORDER BY a.id", params))
+    return queries
+
+
+def select_articles(archive: Archive, filters: Filters | None = None, *,
+                    columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Articles passing ``filters`` in publication order (undated ones last), one row at a time
+    (see :func:`publication_order`)."""
+    if filters is not None and filters.query:
+        check_query(archive, filters.query)
+    select = ", ".join(f"a.{c}" for c in columns) if columns else "a.*"
+    for sql, params in publication_order(filters, select):
+        yield from archive.query(sql, params)
 
 
 def recent_articles(archive: Archive, filters: Filters | None = None, *, limit: int | None = None,
