@@ -40,7 +40,7 @@ from .urls import normalize_url, site_of, web_archive_capture
 
 __all__ = ["Archive", "ArchiveError", "StoreResult", "SCHEMA_VERSION", "MIGRATIONS", "content_hash"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 LIST_SEPARATOR = "; "
 
 # The first released schema, frozen: new archives are created at v1 and then run through
@@ -277,6 +277,18 @@ def _migrate_v4_v5(conn: sqlite3.Connection) -> None:
         stories.rebuild(conn, _now())
 
 
+# v6: what ``scraper stats`` and the web view ask of a large archive answered from indexes,
+# never by a scan of rows that carry bodies or page bytes: pages that did not read as articles
+# (a partial index, they are few), articles per site with their first and last publication
+# date (``idx_articles_site`` widened to a covering index), and the raw bytes stored.
+_MIGRATE_V5_V6 = """
+CREATE INDEX IF NOT EXISTS idx_articles_not_article ON articles(is_article) WHERE is_article = 0;
+CREATE INDEX IF NOT EXISTS idx_articles_site_published ON articles(site, published);
+DROP INDEX IF EXISTS idx_articles_site;
+CREATE INDEX IF NOT EXISTS idx_pages_size ON pages(size);
+"""
+
+
 # MIGRATIONS[n] takes an archive at schema n to n + 1, inside the caller's transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _run_script(conn, _SCHEMA_V1),
@@ -284,6 +296,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: lambda conn: _run_script(conn, _MIGRATE_V2_V3),
     3: _migrate_v3_v4,
     4: _migrate_v4_v5,
+    5: lambda conn: _run_script(conn, _MIGRATE_V5_V6),
 }
 
 # Changes to these make a new version of an article (the old values go to ``versions``).
