@@ -51,7 +51,7 @@ from scraper.pool import Mapper, StopSignals, default_jobs, stop_signals
 from scraper.reextract import count_pages
 from scraper.reextract import reextract as run_reextract
 from scraper.rules import Rules, default_rules_path, load_rules
-from scraper.search import DATE_HELP, Filters, check_query, date_bound, recent_articles
+from scraper.search import DATE_HELP, RANK_WINDOW, Filters, check_query, date_bound, recent_articles
 from scraper.search import search as run_search
 from scraper.stats import archive_stats
 from scraper.stories import list_stories
@@ -663,9 +663,12 @@ def list_(limit: int, since: str | None, until: str | None, tags: tuple[str, ...
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Hits to show.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @one_per_story_option
+@click.option("--rank-all", is_flag=True,
+              help=f"Rank every match, however many (by default, when over {RANK_WINDOW:,} articles match and no "
+                   f"filter is given, the best are chosen among the {RANK_WINDOW:,} most recently archived).")
 @db_option
 def search(query: str, since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-           articles_only: bool, limit: int, fmt: str, one_per_story: bool, db_path: str) -> None:
+           articles_only: bool, limit: int, fmt: str, one_per_story: bool, rank_all: bool, db_path: str) -> None:
     """Full-text search over titles and bodies, best matches first.
 
     QUERY uses SQLite FTS5 syntax: words (all must match), "exact phrase",
@@ -682,7 +685,8 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
     """
     filters = _filters(since, until, tags, sites, articles_only=articles_only, one_per_story=one_per_story)
     with open_archive(db_path, readonly=True) as archive:
-        hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"))
+        hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"),
+                          window=None if rank_all else RANK_WINDOW)
     if fmt == "json":
         rows = [dict(h.to_dict(), snippet=h.snippet.replace("\x02", "**").replace("\x03", "**")) for h in hits]
         echo_json(rows, indent=2)
