@@ -280,12 +280,13 @@ def _migrate_v4_v5(conn: sqlite3.Connection) -> None:
 # v6: what ``scraper stats`` and the web view ask of a large archive answered from indexes,
 # never by a scan of rows that carry bodies or page bytes: pages that did not read as articles
 # (a partial index, they are few), articles per site with their first and last publication
-# date (``idx_articles_site`` widened to a covering index), and the raw bytes stored.
+# date (``idx_articles_site`` widened to a covering index), and the raw bytes stored (an index
+# led by the page id, so that a new page's entry is appended, never written in the middle).
 _MIGRATE_V5_V6 = """
 CREATE INDEX IF NOT EXISTS idx_articles_not_article ON articles(is_article) WHERE is_article = 0;
 CREATE INDEX IF NOT EXISTS idx_articles_site_published ON articles(site, published);
 DROP INDEX IF EXISTS idx_articles_site;
-CREATE INDEX IF NOT EXISTS idx_pages_size ON pages(size);
+CREATE INDEX IF NOT EXISTS idx_pages_size ON pages(id, size);
 """
 
 
