@@ -137,7 +137,7 @@ def median_run(argv: list[str], repeat: int, **options: Any) -> tuple[float, flo
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+def timed(fn: Callable[..., Any], repeat: int) -> list[float]:
     """Seconds of each of ``repeat`` calls, after one warm-up call."""
     fn()
     times = []
@@ -426,8 +426,9 @@ def identical_to_python_writer(db: Path, produced: Path, fmt: str) -> bool:
     from scraper.export import DEFAULT_FIELDS, write_export
     from scraper.search import select_articles
 
-    class Digest(io.TextIOBase):
+    class Digest(io.StringIO):
         def __init__(self) -> None:
+            super().__init__()
             self.hash = hashlib.sha256()
 
         def write(self, text: str) -> int:  # type: ignore[override]
