@@ -293,10 +293,9 @@ def _is_plain(column: str, *, is_list: bool) -> str:
     text or NULL; for a list column a JSON array of strings (as the archive writes them)."""
     if not is_list:
         return f"typeof({column}) IN ('text', 'integer', 'null')"
-    checked = _json_or_empty(column)
     return (f"({column} IS NULL OR (typeof({column}) = 'text' AND json_valid({column}) "
-            f"AND json_type({checked}) = 'array' "
-            f"AND NOT EXISTS (SELECT 1 FROM json_each({checked}) WHERE type <> 'text')))")
+            f"AND substr(ltrim({column}, ' ' || char(9, 10, 13)), 1, 1) = '[' "
+            f"AND NOT EXISTS (SELECT 1 FROM json_each({_json_or_empty(column)}) WHERE type <> 'text')))")
 
 
 def _json_or_empty(column: str) -> str:
@@ -421,18 +420,23 @@ def _export_in_sql(archive: Archive, out: IO[str], *, fmt: str, fields: Sequence
     end = {"csv": b"\r\n", "jsonl": b"\n", "json": b""}[fmt]
     count = 0
     simple = bare == [False]
+    batch: list[bytes] = []  # records go out a few hundred at a time: one write call each
     for sql, params in publication_order(filters, ", ".join([plain, "a.id", *pieces])):
         for exact, article_id, *parts in archive.rows(sql, params):
-            if not exact:
-                data = _python_record(archive, article_id, fmt, fields, excel)
-            elif simple:
-                data = parts[0]
-            else:
-                data = b",".join(_quote(part, excel) if quote else part for part, quote in zip(parts, bare))
             if fmt == "json":
-                write(b",\n" if count else b"\n")
-            write(data + end)
+                batch.append(b",\n" if count else b"\n")
+            if not exact:
+                batch.append(_python_record(archive, article_id, fmt, fields, excel))
+            elif simple:
+                batch.append(parts[0])
+            else:
+                batch.append(b",".join(_quote(part, excel) if quote else part for part, quote in zip(parts, bare)))
+            batch.append(end)
             count += 1
+            if len(batch) >= 1024:
+                write(b"".join(batch))
+                batch.clear()
+    write(b"".join(batch))
     if fmt == "json":
         write(b"\n]\n" if count else b"]\n")
     return count

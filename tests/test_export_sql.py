@@ -68,7 +68,7 @@ def test_values_sql_cannot_write_exactly_go_the_python_way(db_path):
     """A real number, a blob, a list column holding a number, an object or broken JSON: what
     Python writes for them is what the export writes."""
     store(db_path, [Article(title=f"t{i}", body=f"b{i}", tags=["x"], published=f"2021-01-0{i + 1}")
-                    for i in range(6)])
+                    for i in range(9)])
     conn = sqlite3.connect(db_path)
     with conn:
         conn.execute("UPDATE articles SET word_count = 2.5 WHERE id = 1")
@@ -76,6 +76,9 @@ def test_values_sql_cannot_write_exactly_go_the_python_way(db_path):
         conn.execute("UPDATE articles SET tags = '[1, true, null]' WHERE id = 3")
         conn.execute("UPDATE articles SET tags = '{\"a\": 1}' WHERE id = 4")
         conn.execute("UPDATE articles SET authors = 'not json, \"quoted\"' WHERE id = 5")
+        conn.execute("UPDATE articles SET tags = '{}' WHERE id = 6")
+        conn.execute("UPDATE articles SET tags = '\"a, b\"' WHERE id = 7")
+        conn.execute("UPDATE articles SET authors = ' [\"Doe, Jane\"]' WHERE id = 8")
     conn.close()
     for fmt in SQL_FORMATS:
         for fields in (DEFAULT_FIELDS, ALL_FIELDS, ("tags",)):
