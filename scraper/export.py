@@ -36,7 +36,6 @@ from typing import IO, Any, BinaryIO
 
 from .archive import Archive
 from .errors import UsageError
-from .extraction import render_body
 from .history import Version, history, json_list
 from .search import Filters, check_query, publication_order, select_articles
 
@@ -101,6 +100,9 @@ def parse_fields(spec: str | None, *, versions: bool = False) -> tuple[str, ...]
 def _shape(row: dict[str, Any], fields: Sequence[str], body_format: str) -> dict[str, Any]:
     out = {name: row.get(name) for name in fields}
     if "body" in out and body_format != "text" and row.get("body_html") is not None:
+        # the extractor's modules are imported only for Markdown and HTML bodies
+        from .extraction import render_body
+
         out["body"] = render_body(row["body_html"], body_format)
     return out
 
