@@ -227,8 +227,8 @@ def bench_startup(report: Report, cache: Path, repeat: int) -> None:
             print(f"    imported: {', '.join(heavy)}", flush=True)
         for stale in cache.glob(scratch.name + "*"):
             stale.unlink()
-    # what a spawned extraction worker imports: the extractor and what its modules pull in
-    wall, rss = median_run([sys.executable, "-c", "import scraper.reextract, scraper.extraction"], repeat)
+    # what an extraction process imports to run its batches (extract_page, extract_result)
+    wall, rss = median_run([sys.executable, "-c", "import scraper.pool, scraper.pipeline, scraper.worker"], repeat)
     report.add("startup", "extraction worker's imports", f"{ms(wall)}, {rss:.0f} MB",
                f"{rss_imports:.0f} MB (imports)", rss / rss_imports, "no pandas/numpy", rss_mb=round(rss, 1))
 
