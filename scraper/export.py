@@ -384,7 +384,7 @@ def _byte_writer(out: IO[str]) -> Callable[[bytes], Any]:
     encoding = str(getattr(out, "encoding", "") or "").lower().replace("-", "").replace("_", "")
     if buffer is not None and encoding == "utf8" and os.linesep == "\n":
         out.flush()
-        return buffer.write  # type: ignore[no-any-return]
+        return buffer.write
     return lambda data: out.write(data.decode("utf-8"))
 
 
