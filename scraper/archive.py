@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import sqlite_utils
-
 from . import __version__, stories
 from .article import Article, content_hash
 from .errors import ArchiveError
@@ -40,7 +38,7 @@ from .urls import normalize_url, site_of, web_archive_capture
 
 __all__ = ["Archive", "ArchiveError", "StoreResult", "SCHEMA_VERSION", "MIGRATIONS", "content_hash"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 LIST_SEPARATOR = "; "
 
 # The first released schema, frozen: new archives are created at v1 and then run through
@@ -277,6 +275,19 @@ def _migrate_v4_v5(conn: sqlite3.Connection) -> None:
         stories.rebuild(conn, _now())
 
 
+# v6: what ``scraper stats`` and the web view ask of a large archive answered from indexes,
+# never by a scan of rows that carry bodies or page bytes: pages that did not read as articles
+# (a partial index, they are few), articles per site with their first and last publication
+# date (``idx_articles_site`` widened to a covering index), and the raw bytes stored (an index
+# led by the page id, so that a new page's entry is appended, never written in the middle).
+_MIGRATE_V5_V6 = """
+CREATE INDEX IF NOT EXISTS idx_articles_not_article ON articles(is_article) WHERE is_article = 0;
+CREATE INDEX IF NOT EXISTS idx_articles_site_published ON articles(site, published);
+DROP INDEX IF EXISTS idx_articles_site;
+CREATE INDEX IF NOT EXISTS idx_pages_size ON pages(id, size);
+"""
+
+
 # MIGRATIONS[n] takes an archive at schema n to n + 1, inside the caller's transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: lambda conn: _run_script(conn, _SCHEMA_V1),
@@ -284,6 +295,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: lambda conn: _run_script(conn, _MIGRATE_V2_V3),
     3: _migrate_v3_v4,
     4: _migrate_v4_v5,
+    5: lambda conn: _run_script(conn, _MIGRATE_V5_V6),
 }
 
 # Changes to these make a new version of an article (the old values go to ``versions``).
@@ -362,7 +374,7 @@ class Archive:
                 conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
                                        check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self.db = sqlite_utils.Database(conn)
+            self.db = Database(conn)
             if readonly:
                 self._check_readable(conn)
             else:
@@ -408,7 +420,7 @@ class Archive:
 
     def _check_readable(self, conn: sqlite3.Connection) -> None:
         version = self.schema_version
-        if version == 0 and not self.db["articles"].exists():
+        if version == 0 and not _has_table(conn, "articles"):
             raise ArchiveError(f"not a scraper archive: {self.path}")
         if version > SCHEMA_VERSION:
             raise ArchiveError(self._newer(version))
@@ -428,7 +440,7 @@ class Archive:
         version = self.schema_version
         if version > SCHEMA_VERSION:
             raise ArchiveError(self._newer(version))
-        if version == 0 and self.db.table_names() and not self.db["articles"].exists():
+        if version == 0 and _has_table(conn) and not _has_table(conn, "articles"):
             raise ArchiveError(f"not a scraper archive: {self.path}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -748,12 +760,21 @@ class Archive:
         The cursor is closed with the archive even when the reader stopped half-way (a
         closed pipe): an open statement would keep the connection alive past close().
         """
+        for keys, row in self._stream(sql, params):
+            yield _decode(dict(zip(keys, row)))
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` as plain tuples, nothing decoded (for exports); streams like :meth:`query`."""
+        for _keys, row in self._stream(sql, params):
+            yield row
+
+    def _stream(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> Iterator[tuple[list[str], Any]]:
         try:
             cursor = self.db.conn.execute(sql, params)
             self._cursors.add(cursor)
             keys = [d[0] for d in cursor.description]
             for row in cursor:
-                yield _decode(dict(zip(keys, row)))
+                yield keys, row
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(_explain_sqlite(self.path, exc)) from None
 
@@ -792,7 +813,9 @@ class Archive:
         return content, headers
 
     def count(self, table: str = "articles") -> int:
-        return self.db[table].count
+        if not _has_table(self.db.conn, table):
+            raise ArchiveError(f"no table {table!r} in {self.path}")
+        return int(self.db.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
 
     def check_integrity(self) -> list[str]:
         """Problems found by SQLite's ``integrity_check`` and the FTS index check; empty when sound.
@@ -813,6 +836,58 @@ class Archive:
         except sqlite3.DatabaseError as exc:
             problems.append(f"articles_fts: {exc}")
         return problems
+
+
+class Database:
+    """``Archive.db``: the archive's connection (``.conn``), and sqlite-utils' ``Database`` on it
+    for everything else (``db["articles"].count``, ``db.query(...)``), imported on first use.
+
+    The archive itself needs only the connection. sqlite-utils is imported lazily, and
+    without pandas and numpy, which it imports whenever they are installed (0.3 s and 50 MB
+    at every start of every command, for DataFrame support the archive never uses).
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._database: Any = None
+
+    def _full(self) -> Any:
+        if self._database is None:
+            self._database = _sqlite_utils().Database(self.conn)
+        return self._database
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._full(), name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._full()[name]
+
+
+def _sqlite_utils() -> Any:
+    """sqlite_utils, imported with pandas and numpy kept out unless this process already
+    has them (then it uses them, as it would anyway)."""
+    import sys
+
+    if "sqlite_utils" in sys.modules:
+        return sys.modules["sqlite_utils"]
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # "import pandas" raises ImportError
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return sqlite_utils
+
+
+def _has_table(conn: sqlite3.Connection, name: str | None = None) -> bool:
+    """Whether the database has a table called ``name`` (any table, when None)."""
+    if name is None:
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").fetchone() is not None
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (name,)).fetchone() is not None
 
 
 def decompress(content: bytes, compression: str | None) -> bytes:

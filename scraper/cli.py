@@ -25,12 +25,11 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
-import scraper.fetching
+# Only what every command needs is imported here: a command imports the rest (the HTTP
+# client, the extractor, the crawler, process pools) when it runs, so that `scraper list`
+# or `scraper --help` starts in a fraction of the time (tests/test_startup.py).
 from scraper import __version__
 from scraper.archive import SCHEMA_VERSION, Archive
-from scraper.article import Article
-from scraper.cluster import INSTALL_HINT as CLUSTER_INSTALL
-from scraper.crawl import OPTION_NAMES, build_options, crawl
 from scraper.errors import ArchiveError, Error, ExitCode, PageError, UsageError
 from scraper.export import (
     ALL_FIELDS,
@@ -42,24 +41,19 @@ from scraper.export import (
     version_record,
     write_export,
 )
-from scraper.extraction import render_body
-from scraper.fetching import Fetcher, FetchError, check_url, html_problem
 from scraper.history import history
-from scraper.options import DEFAULT_MAX_BYTES, ExtractOptions, HttpOptions
-from scraper.pipeline import Outcome, Page, archive_file, archive_url, extract_page, extract_stored
-from scraper.pool import Mapper, StopSignals, default_jobs, stop_signals
-from scraper.reextract import count_pages
-from scraper.reextract import reextract as run_reextract
-from scraper.rules import Rules, default_rules_path, load_rules
-from scraper.search import DATE_HELP, Filters, check_query, date_bound, recent_articles
+from scraper.options import CLUSTER_INSTALL, DEFAULT_MAX_BYTES, ExtractOptions, HttpOptions
+from scraper.search import DATE_HELP, RANK_WINDOW, Filters, check_query, date_bound, recent_articles
 from scraper.search import search as run_search
 from scraper.stats import archive_stats
 from scraper.stories import list_stories
-from scraper.warc import export_warc as run_export_warc
-from scraper.warc import import_warc as run_import_warc
 
-if TYPE_CHECKING:  # pragma: no cover - scraper.cluster imports Dask lazily, but only --cluster loads it
+if TYPE_CHECKING:  # pragma: no cover - imported where they are used (see above)
+    from scraper.article import Article
     from scraper.cluster import ClusterConnection
+    from scraper.pipeline import Outcome
+    from scraper.pool import Mapper, StopSignals
+    from scraper.rules import Rules
 
 EXIT_OK = ExitCode.OK
 EXIT_FAILED = ExitCode.FAILED
@@ -76,6 +70,8 @@ WEB_EXTRA = "pip install -e '.[web]' in a checkout of scraper"
 def catch_stop_signals() -> StopSignals:
     """From now on the first Ctrl-C or SIGTERM stops the command after the pages in progress
     (and says so), the second aborts it: the one contract of :mod:`scraper.pool`."""
+    from scraper.pool import stop_signals
+
     stop_signals.install(on_first=lambda: click.echo(
         "stopping after the page in progress (press Ctrl-C again to abort)", err=True))
     return stop_signals
@@ -134,6 +130,8 @@ def open_archive(path: str, *, readonly: bool = False) -> Archive:
 
 def open_rules(path: str | None) -> Rules | None:
     """``--rules FILE``, else the default rules file when there is one."""
+    from scraper.rules import default_rules_path, load_rules
+
     chosen = path or default_rules_path()
     if chosen is None:
         return None
@@ -310,6 +308,8 @@ class PrivateNotes:
         self.told: set[str] = set()
 
     def note(self, url: str) -> None:
+        import scraper.fetching
+
         try:
             host = scraper.fetching.connect_host(url)
         except ValueError:
@@ -365,6 +365,8 @@ def http_settings(params: dict[str, Any]) -> HttpOptions:
 
 def checked_url(url: str, where: str = "") -> str:
     """``url`` normalised, or a usage error (exit 2) naming where it came from."""
+    from scraper.fetching import FetchError, check_url
+
     try:
         return check_url(url)
     except FetchError as exc:
@@ -418,6 +420,9 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
     checked = [checked_url(t, where) for t, where in items if t not in files]
     if original_url is not None:
         checked_url(original_url, "--url: ")
+
+    from scraper.fetching import Fetcher
+    from scraper.pipeline import archive_file, archive_url
 
     options = ExtractOptions(rules=open_rules(rules_path), comments=comments)
     archive = open_archive(db_path)
@@ -473,6 +478,10 @@ def extract_command(target: str, original_url: str | None, fmt: str, user_agent:
       scraper extract saved/story.html --format markdown
       scraper extract https://example.com/news/story.html --format json | jq .published
     """
+    from scraper.extraction import render_body
+    from scraper.fetching import Fetcher, html_problem
+    from scraper.pipeline import Page, extract_page
+
     options = ExtractOptions(rules=open_rules(rules_path), comments=comments)
     if _looks_like_path(target):
         path = Path(target)
@@ -532,6 +541,8 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
     options = ExtractOptions(rules=open_rules(rules_path)) if explain else None
     with open_archive(db_path, readonly=True) as archive:
         row = archive.get(ref)
+        if explain:
+            from scraper.pipeline import extract_stored
         try:
             fresh = extract_stored(archive, ref, options=options) if explain and row is not None else None
         except PageError as exc:
@@ -543,7 +554,11 @@ def show(ref: str, fmt: str, body_format: str, explain: bool, rules_path: str | 
             raise Error(f"no stored page for {ref}: nothing to explain")
         show_explanation(fresh, fmt)
         return
-    row["body"] = render_body(row["body_html"], body_format) if body_format != "text" else row["body"]
+    if body_format != "text":
+        # the extractor's modules, for Markdown and HTML only
+        from scraper.extraction import render_body
+
+        row["body"] = render_body(row["body_html"], body_format)
     if fmt == "json":
         row.pop("body_html", None)
         echo_json(row, indent=2)
@@ -663,9 +678,12 @@ def list_(limit: int, since: str | None, until: str | None, tags: tuple[str, ...
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Hits to show.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @one_per_story_option
+@click.option("--rank-all", is_flag=True,
+              help=f"Rank every match, however many (by default, when over {RANK_WINDOW:,} articles match and no "
+                   f"filter is given, the best are chosen among the {RANK_WINDOW:,} most recently archived).")
 @db_option
 def search(query: str, since: str | None, until: str | None, tags: tuple[str, ...], sites: tuple[str, ...],
-           articles_only: bool, limit: int, fmt: str, one_per_story: bool, db_path: str) -> None:
+           articles_only: bool, limit: int, fmt: str, one_per_story: bool, rank_all: bool, db_path: str) -> None:
     """Full-text search over titles and bodies, best matches first.
 
     QUERY uses SQLite FTS5 syntax: words (all must match), "exact phrase",
@@ -682,7 +700,8 @@ def search(query: str, since: str | None, until: str | None, tags: tuple[str, ..
     """
     filters = _filters(since, until, tags, sites, articles_only=articles_only, one_per_story=one_per_story)
     with open_archive(db_path, readonly=True) as archive:
-        hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"))
+        hits = run_search(archive, query, filters, limit=limit, marks=("\x02", "\x03"),
+                          window=None if rank_all else RANK_WINDOW)
     if fmt == "json":
         rows = [dict(h.to_dict(), snippet=h.snippet.replace("\x02", "**").replace("\x03", "**")) for h in hits]
         echo_json(rows, indent=2)
@@ -1060,6 +1079,8 @@ def batch_job(db_path: str, *, jobs: int | None, rules_path: str | None, cluster
         bar = _progress(total(archive), label)
         if bar is not None:
             stack.enter_context(bar)
+        from scraper.pool import default_jobs
+
         yield BatchJob(archive, connection.mapper() if connection is not None else None, jobs or default_jobs(),
                        options, bar.update if bar is not None else None, stop)
 
@@ -1092,6 +1113,9 @@ def reextract(since: str | None, until: str | None, tags: tuple[str, ...], sites
       scraper reextract --rules my-rules.toml
       scraper reextract --cluster tcp://scheduler.lan:8786
     """
+    from scraper.reextract import count_pages
+    from scraper.reextract import reextract as run_reextract
+
     filters = _filters(since, until, tags, sites, articles_only=articles_only)
     with batch_job(db_path, jobs=jobs, rules_path=rules_path, cluster=cluster, fmt=fmt, label="re-extracting",
                    total=lambda archive: count_pages(archive, filters, limit)) as job:
@@ -1127,6 +1151,8 @@ def import_warc_command(files: tuple[str, ...], max_bytes: int, jobs: int | None
       scraper import-warc old/*.arc.gz --jobs 2
       scraper import-warc cc/*.warc.gz --cluster tcp://scheduler.lan:8786
     """
+    from scraper.warc import import_warc as run_import_warc
+
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
         raise UsageError(f"no such file: {missing[0]}")
@@ -1164,6 +1190,8 @@ def export_warc_command(output: str, db_path: str) -> None:
     target = Path(output)
     if not target.parent.is_dir():
         raise UsageError(f"folder does not exist: {target.parent}")
+    from scraper.warc import export_warc as run_export_warc
+
     partial = target.with_name(target.name + ".part")
     with open_archive(db_path, readonly=True) as archive:
         try:
@@ -1374,6 +1402,8 @@ def crawl_command(feeds: tuple[str, ...], sitemaps: tuple[str, ...], start: tupl
       scraper crawl --config sites.toml --quiet --summary-json last-run.json
       scraper crawl --config sites.toml --cluster local:2 --workers 8
     """
+    from scraper.crawl import OPTION_NAMES, build_options, crawl
+
     # the parameters are named as the crawl's options (scraper.crawl.OPTION_NAMES): what was given
     # on the command line wins over a sites.toml, which wins over the defaults
     params = click.get_current_context().params

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import UsageError, WorkerError
+from .options import CLUSTER_INSTALL
 from .pipeline import Extracted, Page
 from .pool import Mapper
 
@@ -57,7 +58,7 @@ DEFAULT_CHUNK_SIZE = 100        # pages per re-extraction task: a second or more
 MAX_PAGES_IN_FLIGHT = 10_000    # pages sent but not yet written back, whatever the cluster's size
 CHUNK_RETRIES = 2               # a chunk task that raised is run again (it has no side effects)
 # From this repository: the registry's "scraper" is an unrelated project.
-INSTALL_HINT = "pip install -e '.[cluster]' in a checkout of scraper"
+INSTALL_HINT = CLUSTER_INSTALL  # defined with the options, where the CLI's help reads it without this module
 
 
 class ClusterError(UsageError):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .rules import Rules
 
 __all__ = ["DEFAULT_USER_AGENT", "DEFAULT_TIMEOUT", "DEFAULT_MAX_BYTES", "DEFAULT_RETRIES", "DEFAULT_BACKOFF",
-           "DEFAULT_BUSY_TIMEOUT", "busy_timeout", "HttpOptions", "ExtractOptions"]
+           "DEFAULT_BUSY_TIMEOUT", "CLUSTER_INSTALL", "busy_timeout", "HttpOptions", "ExtractOptions"]
 
 DEFAULT_USER_AGENT = f"scraper/{__version__} (+https://github.com/scraper-archive/scraper)"
 DEFAULT_TIMEOUT = 30.0                 # seconds of silence a read may wait
@@ -26,6 +26,8 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024   # the largest page body read (and importe
 DEFAULT_RETRIES = 2                    # on 429/5xx, connections that break, bodies cut short
 DEFAULT_BACKOFF = 1.0                  # first wait before a retry (doubles each time)
 DEFAULT_BUSY_TIMEOUT = 30.0            # seconds to wait for another process's write lock on the archive
+# how to get --cluster's Dask (a checkout of this repository: the registry's "scraper" is another project)
+CLUSTER_INSTALL = "pip install -e '.[cluster]' in a checkout of scraper"
 
 
 def busy_timeout() -> float:

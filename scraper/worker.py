@@ -3,7 +3,8 @@
 Everything that crosses a process or machine boundary is plain picklable data: a
 :class:`Task` goes in, a :class:`TaskResult` comes out. :func:`process_task` is the
 whole job (for a remote worker); a local crawl splits it into :func:`fetch_task` in a
-thread and :func:`extract_result` in a process pool.
+thread and :func:`extract_result` in a process pool. The HTTP client is imported by the
+functions that fetch, so an extraction process imports the extractor and no more.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from . import fetching
 from .article import Article
 from .budget import (
     DEFAULT_BUDGET,
@@ -32,11 +33,15 @@ from .feeds import (
     parse_sitemap,
     read_feed,
 )
-from .fetching import Fetcher, FetchError, Response
 from .options import ExtractOptions, HttpOptions
 from .parsing import decode_html
 from .pipeline import MIN_HASH_WORDS, Page, extract_page, page_links
+from .records import Attempt, Response
 from .tasks import Kind, Task
+
+if TYPE_CHECKING:  # pragma: no cover - the HTTP client is imported where requests are made, so that an
+    # extraction process (which runs extract_result) never loads it
+    from .fetching import Fetcher
 
 __all__ = [
     "ErrorInfo",
@@ -70,7 +75,7 @@ class ErrorInfo:
     kind: str
     message: str
     status: int | None = None
-    attempts: list[fetching.Attempt] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
     moved_to: str | None = None  # a redirect to another site, left for the crawler to queue
 
 
@@ -121,6 +126,8 @@ def header_value(headers: Mapping[str, str], name: str) -> str | None:
 def fetch_task(task: Task, fetcher: Fetcher, source_fetcher: Fetcher | None = None) -> TaskResult:
     """Make the request of ``task`` and parse what is cheap to parse (robots.txt, feeds,
     sitemaps, links of a start page). Article extraction is left to :func:`extract_result`."""
+    from .fetching import FetchError
+
     source_fetcher = source_fetcher or fetcher
     started = time.perf_counter()
     result = TaskResult(task)
@@ -200,6 +207,8 @@ _local = threading.local()
 def _thread_fetchers(http: HttpOptions) -> tuple[Fetcher, Fetcher]:
     """One Fetcher pair per thread (requests sessions are not shared across threads):
     pages capped at ``max_bytes``, feeds and sitemaps at the sitemap protocol's 50 MB."""
+    from .fetching import Fetcher
+
     cached = getattr(_local, "fetchers", None)
     if cached is None or cached[0] != http:
         pages = Fetcher(**http.fetcher_kwargs())

@@ -60,9 +60,9 @@ def test_v1_archive_migrates_on_open_and_keeps_every_row(v1_copy):
 
     with Archive(v1_copy) as archive:
         assert archive.migrated_from == 1
-        assert archive.schema_version == SCHEMA_VERSION == 5
+        assert archive.schema_version == SCHEMA_VERSION == 6
         assert archive.check_integrity() == []
-        assert [r["version"] for r in archive.query("SELECT version FROM migrations")] == [2, 3, 4, 5]
+        assert [r["version"] for r in archive.query("SELECT version FROM migrations")] == [2, 3, 4, 5, 6]
         assert {"crawl_frontier", "crawl_sources", "crawl_runs"} <= set(archive.db.table_names())
         months = {r["id"]: r["published_month"] for r in archive.query("SELECT id, published_month FROM articles")}
         assert months == {1: "2021-07", 2: "2023-12", 3: "2022-05"}
@@ -72,6 +72,9 @@ def test_v1_archive_migrates_on_open_and_keeps_every_row(v1_copy):
         assert fts_ids(archive, "мир") == [2]  # Cyrillic, case-folded
         assert fts_ids(archive, "кавычками") == [2]
         assert archive.db["articles"].detect_fts() == "articles_fts"
+        indexes = {r["name"] for r in archive.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"idx_articles_not_article", "idx_articles_site_published", "idx_pages_size"} <= indexes  # v6
+        assert "idx_articles_site" not in indexes  # widened into idx_articles_site_published
 
     assert raw_rows(v1_copy, f"SELECT {columns} FROM articles ORDER BY id") == before
     assert raw_rows(v1_copy, "SELECT id, url, status, headers, content, sha256, fetched_at FROM pages") == pages_before
@@ -108,8 +111,8 @@ def test_readonly_open_of_v1_names_the_migrate_command(v1_copy):
 
     migrated = runner.invoke(cli, ["migrate", "--db", str(v1_copy)])
     assert migrated.exit_code == 0, migrated.output
-    assert "migrated from schema v1 to v5" in migrated.stderr
-    assert "already at schema v5" in runner.invoke(cli, ["migrate", "--db", str(v1_copy)]).stderr
+    assert "migrated from schema v1 to v6" in migrated.stderr
+    assert "already at schema v6" in runner.invoke(cli, ["migrate", "--db", str(v1_copy)]).stderr
     listed = runner.invoke(cli, ["list", "--db", str(v1_copy)])
     assert listed.exit_code == 0 and "Привет, мир" in listed.output and "Russia in Talks" in listed.output
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sites import FAULTS, FaultPlan, Hit, LocalSite, article_html, urlset
 
-import scraper.worker
+import scraper.fetching
 from scraper.archive import Archive
 from scraper.crawl import build_options, crawl
 from scraper.fetching import Fetcher
@@ -97,7 +97,8 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 def test_crawl_of_500_pages_with_one_request_in_five_failing(faulty_site, tmp_path, monkeypatch):
     site, plan, sitemaps, urls = faulty_site
-    monkeypatch.setattr(scraper.worker, "Fetcher", functools.partial(Fetcher, deadline=DEADLINE))
+    # the crawl's fetching threads make their Fetchers from scraper.fetching when they start
+    monkeypatch.setattr(scraper.fetching, "Fetcher", functools.partial(Fetcher, deadline=DEADLINE))
     db = tmp_path / "archive.db"
 
     first = run_crawl(db, sitemaps)

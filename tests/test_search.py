@@ -114,3 +114,37 @@ def test_bad_queries_are_one_line_usage_errors(archive, args, message):
     assert result.exit_code == EXIT_USAGE
     assert result.stderr.count("\n") == 1 and message in result.stderr
     assert result.stdout == ""
+
+
+@pytest.fixture
+def many(db_path):
+    """Twelve articles with "harbour": the oldest holds it in its title (the best match of all)."""
+    with Archive(db_path) as archive:
+        archive.store(Article(title="Harbour", body="harbour harbour"), raw=b"<p></p>", url="https://a.com/0")
+        for i in range(1, 12):
+            archive.store(Article(title=f"Note {i}", body=f"A walk by the harbour, day {i}."), raw=b"<p></p>",
+                          url=f"https://a.com/{i}")
+    return db_path
+
+
+def test_past_the_window_the_best_are_chosen_among_the_newest_matches(many):
+    with Archive(many, readonly=True) as a:
+        every = search(a, "harbour", window=None, limit=3)
+        windowed = search(a, "harbour", window=5, limit=20)
+        wide = search(a, "harbour", window=12, limit=3)
+        filtered = search(a, "harbour", Filters(sites=["a.com"]), window=5, limit=3)
+        phrase = search(a, '"the harbour"', window=5, limit=20)
+    assert every[0].id == 1  # the title match, archived first
+    assert sorted(ids(windowed)) == [8, 9, 10, 11, 12]  # the five most recently archived matches
+    assert ids(wide) == ids(every)  # no more matches than the window: every match ranked
+    assert filtered[0].id == 1  # a filter: every match ranked
+    assert sorted(ids(phrase)) == [8, 9, 10, 11, 12]
+
+
+def test_search_rank_all_option_reaches_the_library(many):
+    runner = CliRunner()
+    default = json.loads(runner.invoke(cli, ["search", "harbour", "--format", "json", "--db", str(many)]).stdout)
+    ranked = json.loads(runner.invoke(cli, ["search", "harbour", "--rank-all", "-n", "1", "--format", "json",
+                                            "--db", str(many)]).stdout)
+    assert default[0]["id"] == 1 and len(default) == 12  # 12 matches: under the default window
+    assert [hit["id"] for hit in ranked] == [1]

@@ -71,6 +71,26 @@ def test_facets_search_and_default_sort(served, archive):
     assert [row["title"] for row in tagged["rows"]] == [KLIMA_TITLE]
 
 
+def test_tags_facet_counts_every_tag_as_the_archive_does_filtered_or_not(served, archive):
+    """The tags facet (counted from article_tags) gives each tag's number of articles: of the
+    whole archive on the plain list, of the articles shown on a filtered one."""
+    conn = sqlite3.connect(f"file:{archive.path}?immutable=1", uri=True)
+    try:
+        every = dict(conn.execute("SELECT t.name, count(*) FROM article_tags at JOIN tags t ON t.id = at.tag_id "
+                                  "GROUP BY t.id").fetchall())
+        site = conn.execute("SELECT site FROM articles WHERE tags <> '[]' ORDER BY id LIMIT 1").fetchone()[0]
+        on_site = dict(conn.execute("SELECT t.name, count(*) FROM article_tags at JOIN tags t ON t.id = at.tag_id "
+                                    "JOIN articles a ON a.id = at.article_id WHERE a.site = ? GROUP BY t.id",
+                                    (site,)).fetchall())
+    finally:
+        conn.close()
+    assert every and on_site and on_site != every
+    for path, expected in (("", every), (f"&site={quote(site)}", on_site)):
+        data = get_json(served, f"/archive/articles.json?_facet_size=max{path}")
+        assert "tags" in data["facet_results"]  # a facet that timed out is left out
+        assert {item["value"]: item["count"] for item in data["facet_results"]["tags"]["results"]} == expected
+
+
 def test_metadata_titles_and_canned_queries(served, archive):
     metadata = get_json(served, "/-/metadata.json")
     tables = metadata["databases"]["archive"]["tables"]

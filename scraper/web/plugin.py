@@ -316,9 +316,15 @@ class KeyedArrayFacet(ArrayFacet):
         """The tags of the articles shown, counted by their case-folded key (``Klima`` and
         ``klima`` are one tag, as in "Articles by tag"), each linking to ``?_tag=``."""
         size = self.get_facet_size()
-        sql = (f"select min(t.name) as value, count(*) as count from article_tags at "
-               f"join tags t on t.id = at.tag_id where at.article_id in (select id from ({self.sql})) "
-               f"group by t.key order by count desc, t.key limit {size + 1}")
+        # Counted per tag id first, an index-only pass over article_tags (a tag's key is unique,
+        # so a tag id is a key); only the articles shown when the page is filtered. Counting
+        # through a join with tags for 100,000 articles took 0.23 s, this 16 ms.
+        table_sql = str(self.sql)
+        unfiltered = table_sql.rstrip().lower().endswith("from articles")
+        shown = "" if unfiltered else f"where article_id in (select id from ({table_sql})) "
+        sql = (f"select t.name as value, c.n as count from (select tag_id, count(*) as n from article_tags "
+               f"{shown}group by tag_id) c join tags t on t.id = c.tag_id "
+               f"order by count desc, t.key limit {size + 1}")
         try:
             rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
                                          custom_time_limit=self.ds.setting("facet_time_limit_ms"))
