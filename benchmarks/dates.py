@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from benchmarks.scoring import bench_dir, half
+from benchmarks.scoring import Counts, bench_dir, half
 from scraper.dates import find_dates
 from scraper.parsing import parse_html
 
@@ -48,13 +48,9 @@ class Page:
 
 
 @dataclass
-class Score:
-    """Counts and rates for one extractor over one page set."""
+class Score(Counts):
+    """Counts and rates for one extractor over one page set (one count per page)."""
 
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
     seconds: float = 0.0
     errors: list[tuple[str, str, str | None, str | None, str | None]] = field(default_factory=list)
 
@@ -63,21 +59,8 @@ class Score:
         return self.tp + self.fp + self.fn + self.tn
 
     @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
     def accuracy(self) -> float:
         return (self.tp + self.tn) / self.pages if self.pages else 0.0
-
-    @property
-    def f1(self) -> float:
-        denominator = 2 * self.tp + self.fp + self.fn
-        return 2 * self.tp / denominator if denominator else 0.0
 
     @property
     def pages_per_second(self) -> float:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["bench_dir", "half", "load_articles", "load_snippets", "shingles", "page_counts", "BodyScore",
+__all__ = ["Counts", "bench_dir", "half", "load_articles", "load_snippets", "shingles", "page_counts", "BodyScore",
            "score_bodies", "SnippetPage", "SnippetScore", "score_snippets", "read_page"]
 
 _WORD = re.compile(r"\w+")
@@ -157,19 +157,13 @@ def _collapse(text: str) -> str:
 
 
 @dataclass
-class SnippetScore:
-    """Sentences found / missed over a set of pages (summed, not averaged per page)."""
+class Counts:
+    """True/false positives and negatives summed over a set, and the rates made of them."""
 
     tp: int = 0
-    fn: int = 0
     fp: int = 0
+    fn: int = 0
     tn: int = 0
-    empty: list[str] = field(default_factory=list)
-    per_page: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return len(self.per_page)
 
     @property
     def precision(self) -> float:
@@ -183,6 +177,18 @@ class SnippetScore:
     def f1(self) -> float:
         denominator = 2 * self.tp + self.fp + self.fn
         return 2 * self.tp / denominator if denominator else 0.0
+
+
+@dataclass
+class SnippetScore(Counts):
+    """Sentences found / missed over a set of pages (summed, not averaged per page)."""
+
+    empty: list[str] = field(default_factory=list)
+    per_page: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return len(self.per_page)
 
     def add(self, page: SnippetPage, predicted: str) -> tuple[int, int, int, int]:
         """Count one page; return its (TP, FN, FP, TN)."""
