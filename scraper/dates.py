@@ -321,6 +321,43 @@ def _yearless_in_text(text: str, lang: str = "") -> tuple[int, int] | None:
     return month, day
 
 
+# Attributes whose values may carry the page's own full date ("news20190624", "/20190619/").
+_YEAR_EVIDENCE_ATTRIBUTES = ("id", "class", "href", "src", "datetime", "content", "value")
+_YEAR_EVIDENCE_MAX_ELEMENTS = 20000
+
+
+def _years_printed(doc: HtmlElement, month: int, day: int, lo: date, hi: date) -> list[int]:
+    """Years of the full dates that the page writes for ``month``/``day`` elsewhere, most
+    frequent first: a day printed without its year ("[06月24日 11時30分]") under the
+    headline is that same day in the body id, a link to the story's other version or the
+    title ("news20190624"), rather than the latest such day before now."""
+    numeric = re.compile(
+        rf"(?<!\d)((?:19|20)\d\d)(?:{month:02d}{day:02d}|[-/.]0?{month}[-/.]0?{day})(?!\d)")
+    counts: dict[int, int] = {}
+
+    def add(year: int) -> None:
+        when = _mk_date(year, month, day)
+        if when is not None and lo <= when <= hi:
+            counts[year] = counts.get(year, 0) + 1
+
+    for seen, el in enumerate(doc.iter()):
+        if seen > _YEAR_EVIDENCE_MAX_ELEMENTS:
+            break
+        if not isinstance(el.tag, str):
+            continue
+        for name in _YEAR_EVIDENCE_ATTRIBUTES:
+            value = el.get(name)
+            if value and len(value) < _MAX_STAMP_CHARS * 4:
+                for m in numeric.finditer(value):
+                    add(int(m.group(1)))
+        for text in (el.tail,) if el.tag in _SKIP_TEXT_TAGS else (el.text, el.tail):
+            if text and _ANY_DIGIT.search(text) and _HAS_YEAR.search(text):
+                for _pos, stamp, _alt in _dates_in_text(" ".join(text.split()), False):
+                    if (stamp.day.month, stamp.day.day) == (month, day):
+                        add(stamp.day.year)
+    return sorted(counts, key=lambda year: (-counts[year], -year))
+
+
 # ---------------------------------------------------------------------------
 # Machine-readable strings (JSON-LD, meta content, datetime attributes)
 # ---------------------------------------------------------------------------
@@ -1144,6 +1181,28 @@ def _marked_updated(el: HtmlElement) -> bool:
 
 # CJK put the label after the stamp: "2021年7月23日 9時30分 更新".
 _RE_UPDATE_AFTER = re.compile(lexicon.alternation(lexicon.UPDATE_LABELS_AFTER))
+_RE_PUBLISH_AFTER = re.compile(lexicon.alternation(lexicon.PUBLISH_LABELS_AFTER), re.IGNORECASE)
+# A date that is a whole element of its own ("<nobr>19. Mai 2010</nobr>") takes the verb
+# from the line around it when that line is this short.
+_PUBLISH_AFTER_LINE_CHARS = 300
+
+
+def _published_after(el: HtmlElement, run: str, pos: int) -> bool:
+    """Whether "published" follows the date at ``pos`` of the text run (as in German or
+    Japanese word order), in the run itself or, for a date set in an element of its
+    own, in the short line around it."""
+    reach = pos + _DATELINE_DATE_CHARS + _UPDATE_AFTER_REACH
+    if _RE_PUBLISH_AFTER.search(run, pos, reach):
+        return True
+    own = " ".join((el.text or "").split())
+    parent = el.getparent()
+    if own != run or parent is None:
+        return False
+    line = " ".join(parent.text_content().split())
+    if len(line) > _PUBLISH_AFTER_LINE_CHARS:
+        return False
+    at = line.find(run)
+    return at >= 0 and bool(_RE_PUBLISH_AFTER.search(line, at + pos, at + reach))
 
 
 def _is_update_label(label: str) -> bool:
@@ -1414,7 +1473,8 @@ def _scan_candidates(body: HtmlElement, heading: HtmlElement | None, mdy: bool, 
                 # prints no other (a wiki page)
                 updated.append((_Cand(stamp, "updated stamp on the page", alt), "labelled", order, furniture))
                 continue
-            kind = ("labelled" if _PUBLISH_WORDS.search(before) or _RE_DATE_LABEL.search(before) else
+            kind = ("labelled" if _PUBLISH_WORDS.search(before) or _RE_DATE_LABEL.search(before)
+                    or _published_after(el, text, pos) else
                     "date box" if len(marks) > 1 and _RE_DATE_MARK.search(marks) else "text")
             found.append((_Cand(stamp, f"{kind} on the page", alt), kind, order, furniture))
         label = ""
@@ -1482,6 +1542,17 @@ def _data_candidates(doc: HtmlElement, meta: dict[str, list[str]], mdy: bool) ->
             if stamp is not None:
                 found.append((_Cand(stamp, "script data"), "marked", -1, False))
     return found
+
+
+def _labelled_line(doc: HtmlElement, heading: HtmlElement | None, mdy: bool, lang: str, lo: date, hi: date,
+                   url_month: tuple[int, int] | None) -> _Cand | None:
+    """The best date the page marks or labels as its publication's, outside furniture."""
+    body = doc.find("body")
+    if body is None:
+        return None
+    found, _updated, heading_at = _scan_candidates(body, heading, mdy, lang)
+    strong = [f for f in found if not f[3] and f[1] in ("published", "labelled")]
+    return _best_scanned(strong, heading_at, lo, hi, url_month)
 
 
 def _page_scan(doc: HtmlElement, meta: dict[str, list[str]], heading: HtmlElement | None, mdy: bool,
@@ -1733,6 +1804,12 @@ def find_dates(
             first = _resolve_ambiguous(near.published(lo, hi)[0], anchors)
             if abs((first.stamp.day - pick.stamp.day).days) > _GENERIC_META_SLACK_DAYS:
                 pub = first
+        elif generic_only and url_day is None:
+            # …and so does a line of the story that says it is the publication's date
+            # ("Erstellt am: 01.11.2023" under the text), when nothing is printed there.
+            line = _labelled_line(doc, title(), mdy, lang[:2], lo, hi, url_month)
+            if line is not None and abs((line.stamp.day - pick.stamp.day).days) > _GENERIC_META_SLACK_DAYS:
+                pub = line
     elif url_day is not None:
         pub = _Cand(_Stamp(url_day), "url path")
         if near is not None:
@@ -1761,7 +1838,8 @@ def find_dates(
             # "15 février" under the headline: the latest such day not in the future
             # (or in the year the URL names).
             month, day = near.yearless[0]
-            years = [url_month[0]] if url_month else [hi.year, hi.year - 1]
+            years = ([url_month[0]] if url_month else _years_printed(doc, month, day, lo, hi)
+                     or [hi.year, hi.year - 1])
             for year in years:
                 when = _mk_date(year, month, day)
                 if when is not None and lo <= when <= hi:

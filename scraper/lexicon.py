@@ -616,12 +616,12 @@ CLASS_DATE_NOISE_WORDS: Table = {
 # "Mis à jour"). dates._UPDATE_WORDS.
 UPDATE_LABELS: Table = {
     "en": (r"updated?", r"last\s+modified", r"modified", r"edited"),
-    "de": (r"aktualisiert", r"geändert", r"stand:"),
-    "fr": (r"mis\s+à\s+jour", r"modifié"),
-    "es": (r"actualizad[oa]", r"actualización"),
+    "de": (r"aktualisiert", r"geändert", r"änderung", r"stand:"),
+    "fr": (r"mis\s+à\s+jour", r"modifié", r"modification"),
+    "es": (r"actualizad[oa]", r"actualización", r"modificación"),
     "pt": (r"atualizad[oa]", r"atualização"),
-    "it": (r"aggiornat[oa]", r"aggiornamento"),
-    "nl": (r"bijgewerkt", r"gewijzigd"),
+    "it": (r"aggiornat[oa]", r"aggiornamento", r"ultima\s+modifica"),
+    "nl": (r"bijgewerkt", r"gewijzigd", r"wijziging"),
     "ru": (r"обновлено", r"обновлен"),
     "uk": (r"оновлено", r"змінено"),
     "pl": (r"zaktualizowano", r"aktualizacja"),
@@ -679,6 +679,16 @@ UPDATE_LABELS_AFTER: Table = {
     "zh": (r"更新", r"修改"),  # 更新 also ja
     "ko": (r"수정", r"업데이트"),
     "ja": (r"修正",),
+}
+# Regex fragments: "published" written after the stamp, as languages that put the verb
+# last do ("am 19. Mai 2010 um 23:03 Uhr gepostet", "2019年6月24日に公開").
+# dates._RE_PUBLISH_AFTER.
+PUBLISH_LABELS_AFTER: Table = {
+    "de": (r"gepostet", r"veröffentlicht", r"erschienen", r"eingestellt"),
+    "nl": (r"geplaatst", r"gepubliceerd"),
+    "tr": (r"yayınlandı",),
+    "ja": (r"公開", r"掲載", r"投稿"),
+    "zh": (r"发布", r"發布", r"发表", r"發表"),
 }
 # Regex fragments, found anywhere in a class (not English): an element marked as the
 # modification stamp. Joined into dates._RE_CLASS_UPDATED.

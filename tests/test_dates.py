@@ -657,6 +657,59 @@ def test_meta_key_repeated_for_a_list_of_teasers_is_ignored():
     assert find_dates(doc, ARTICLE_URL, now=NOW).published == "2021-07-21"
 
 
+def test_day_without_year_takes_the_year_the_page_writes_for_that_day():
+    # "[06月24日 11時30分]" under the headline; the page's other version is linked with its
+    # full date. The latest 24 June before now (2021) would be two years off.
+    body = ('<p class="article-date">[06月24日 11時30分]</p>'
+            '<a href="https://www.example.jp/news/html/20190624/k100.html">普通のニュース</a>')
+    found = find_dates(page(body=body, lang="ja"), ARTICLE_URL, now=NOW)
+    assert found.published == "2019-06-24"
+    alone = find_dates(page(body='<p class="article-date">[06月24日 11時30分]</p>', lang="ja"),
+                       ARTICLE_URL, now=NOW)
+    assert alone.published == "2021-06-24"
+
+
+def test_last_change_label_in_german_makes_an_updated_stamp():
+    body = ('<div class="info"><label>Letzte Änderung:</label><div class="value">14.01.2021 um 09:25</div>'
+            '</div>')
+    found = find_dates(page(body=body, lang="de"), ARTICLE_URL, now=NOW)
+    assert found.published == "2021-01-14T09:25:00"
+    assert "updated" in (found.published_source or "")
+
+
+def test_verb_after_the_date_labels_it_as_the_publication():
+    # German puts the verb last: "wurde am <date> um <time> Uhr gepostet". The line sits in the
+    # post's footer, which is page furniture: only a labelled date is trusted there.
+    html = """<html lang="de"><head><title>Literatur und Typografie</title></head><body>
+    <div id="content"><h1>Literatur und Typografie</h1>
+    <p>Bewegte Schrift erzählt Geschichten anders als gedruckte Seiten, und wer Gedichte in
+    Bewegung setzt, muss über Rhythmus, Tempo und Pausen nachdenken wie ein Musiker.</p>
+    <footer class="postmetadata">Dieser Eintrag wurde am <nobr>19. Mai 2021</nobr> um
+    <nobr>23:03</nobr> Uhr gepostet und unter Allgemein abgelegt.</footer>
+    <footer class="postmetadata">Dieser Eintrag stammt vom <nobr>19. Mai 2021</nobr>.</footer>
+    </div></body></html>"""
+    found = find_dates(parse_html(html), "https://blog.example.de/literatur-und-typografie/", now=NOW)
+    assert found.published == "2021-05-19"
+    assert found.published_source == "labelled on the page"
+    unlabelled = html.replace("um\n    <nobr>23:03</nobr> Uhr gepostet und unter Allgemein abgelegt", "")
+    assert "gepostet" not in unlabelled
+    assert find_dates(parse_html(unlabelled), "https://blog.example.de/literatur-und-typografie/",
+                      now=NOW).published is None
+
+
+def test_generic_meta_date_loses_to_a_labelled_line_below_the_story():
+    story = "".join(
+        f"<p>Paragraph {n} of the story about the water supply, long enough to be story text and not "
+        f"a byline, with the numbers the council gave and what residents should do now.</p>" for n in range(5))
+    body = f"{story}<p>Erstellt am: 01.07.2021</p>"
+    doc = page(head='<meta name="date" content="2021-01-07">', body=body, lang="de")
+    found = find_dates(doc, ARTICLE_URL, now=NOW)
+    assert found.published == "2021-07-01"
+    assert found.published_source == "labelled on the page"
+    plain = page(head='<meta name="date" content="2021-01-07">', body=story, lang="de")
+    assert find_dates(plain, ARTICLE_URL, now=NOW).published == "2021-01-07"
+
+
 # ---------------------------------------------------------------------------
 # Robustness: pages and strings from the wild never make it raise
 # ---------------------------------------------------------------------------
