@@ -1198,7 +1198,14 @@ def _published_after(el: HtmlElement, run: str, pos: int) -> bool:
     parent = el.getparent()
     if own != run or parent is None:
         return False
-    line = " ".join(parent.text_content().split())
+    pieces: list[str] = []
+    raw = 0
+    for piece in parent.itertext():  # read no further than a short line can reach
+        raw += len(piece)
+        if raw > _PUBLISH_AFTER_LINE_CHARS * 4:
+            return False
+        pieces.append(piece)
+    line = " ".join("".join(pieces).split())
     if len(line) > _PUBLISH_AFTER_LINE_CHARS:
         return False
     at = line.find(run)

@@ -684,7 +684,7 @@ UPDATE_LABELS_AFTER: Table = {
 # last do ("am 19. Mai 2010 um 23:03 Uhr gepostet", "2019年6月24日に公開").
 # dates._RE_PUBLISH_AFTER.
 PUBLISH_LABELS_AFTER: Table = {
-    "de": (r"gepostet", r"veröffentlicht", r"erschienen", r"eingestellt"),
+    "de": (r"gepostet", r"veröffentlicht", r"erschienen"),
     "nl": (r"geplaatst", r"gepubliceerd"),
     "tr": (r"yayınlandı",),
     "ja": (r"公開", r"掲載", r"投稿"),
