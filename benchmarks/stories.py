@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
+import numpy as np
 
 from benchmarks.scoring import bench_dir, half, load_articles, read_page
 from scraper import stories
@@ -363,7 +364,7 @@ def all_pairs(items: Sequence[Item]) -> dict[tuple[int, int], PairStats]:
         assert sa is not None and sb is not None
         j = sa.jaccard(sb)
         union = len(sets[a]) + len(sets[b]) - common
-        agree = sa.values == sb.values
+        agree = np.asarray(sa.values) == np.asarray(sb.values)
         shapes = {(bands, rows): bool(agree[:bands * rows].reshape(bands, rows).all(axis=1).any())
                   for bands, rows in SHAPES}
         out[(a, b)] = PairStats(j, sa.containment(sb, j), common / union, common / min(len(sets[a]), len(sets[b])),

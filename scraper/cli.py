@@ -51,6 +51,7 @@ from scraper.stories import list_stories
 if TYPE_CHECKING:  # pragma: no cover - imported where they are used (see above)
     from scraper.article import Article
     from scraper.cluster import ClusterConnection
+    from scraper.fetching import Fetcher
     from scraper.pipeline import Outcome
     from scraper.pool import Mapper, StopSignals
     from scraper.rules import Rules
@@ -365,7 +366,7 @@ def http_settings(params: dict[str, Any]) -> HttpOptions:
 
 def checked_url(url: str, where: str = "") -> str:
     """``url`` normalised, or a usage error (exit 2) naming where it came from."""
-    from scraper.fetching import FetchError, check_url
+    from scraper.pagecheck import FetchError, check_url
 
     try:
         return check_url(url)
@@ -421,7 +422,6 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
     if original_url is not None:
         checked_url(original_url, "--url: ")
 
-    from scraper.fetching import Fetcher
     from scraper.pipeline import archive_file, archive_url
 
     options = ExtractOptions(rules=open_rules(rules_path), comments=comments)
@@ -430,7 +430,13 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
     stop = catch_stop_signals()
     outcomes: list[Outcome] = []
     http = http_settings(click.get_current_context().params)
-    with archive, Fetcher.from_options(http) as fetcher:
+    with ExitStack() as stack:
+        stack.enter_context(archive)
+        fetcher: Fetcher | None = None
+        if checked:  # a saved file alone needs no HTTP client, which is not even imported
+            from scraper.fetching import Fetcher
+
+            fetcher = stack.enter_context(Fetcher.from_options(http))
         for path in files:
             outcome = archive_file(path, original_url or "", archive, options=options)
             outcomes.append(outcome)
@@ -440,6 +446,7 @@ def fetch(targets: tuple[str, ...], input_file: IO[str] | None, original_url: st
                 break
             if not quiet:
                 notes.note(url)
+            assert fetcher is not None
             outcome = archive_url(url, archive, fetcher, options=options)
             outcomes.append(outcome)
             report(outcome, quiet)

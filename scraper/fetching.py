@@ -17,7 +17,6 @@ import http.client
 import ipaddress
 import itertools
 import os
-import re
 import socket
 import ssl
 import threading
@@ -35,7 +34,6 @@ import urllib3.exceptions
 import urllib3.response
 import urllib3.util.connection
 
-from .errors import PageError
 from .options import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_BYTES,
@@ -44,6 +42,7 @@ from .options import (
     DEFAULT_USER_AGENT,
     HttpOptions,
 )
+from .pagecheck import FetchError, check_url, html_problem
 from .parsing import charset_of, looks_binary
 from .records import Attempt, Response
 
@@ -55,6 +54,7 @@ __all__ = [
     "Response",
     "fetch",
     "check_url",
+    "html_problem",
     "connect_host",
     "host_addresses",
     "is_private_host",
@@ -77,32 +77,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class FetchError(PageError):
-    """A URL could not be fetched as a page.
-
-    ``kind`` is a short stable code for logs and the ``fetches`` table:
-    ``invalid-url``, ``unsupported-scheme``, ``private-address``, ``dns``, ``connection``,
-    ``tls``, ``timeout``, ``deadline``, ``http``, ``too-many-redirects``, ``redirect-loop``,
-    ``too-large``, ``not-html``, ``empty``, ``truncated`` (the connection closed before
-    the promised end of the body), ``content-encoding`` (a Content-Encoding that cannot
-    be decoded, or a body that fails to decompress), ``moved`` (a redirect to another
-    site when the caller asked to stop there; ``final_url`` is the target).
-    """
-
-    def __init__(self, url: str, kind: str, message: str, *, status: int | None = None,
-                 attempts: list[Attempt] | None = None, final_url: str | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-        self.kind = kind
-        self.message = message
-        self.status = status
-        self.attempts = attempts or []
-        self.final_url = final_url or url
-
-    def __str__(self) -> str:
-        return self.message
-
-
 def _site_host(url: str) -> tuple[str, int | None]:
     """The host a redirect stays on or leaves: lower case, without ``www.``, with the
     port only when one is written (so http → https stays on the site)."""
@@ -113,24 +87,6 @@ def _site_host(url: str) -> tuple[str, int | None]:
     except ValueError:
         port = None
     return (host[4:] if host.startswith("www.") else host), port
-
-
-def check_url(url: str) -> str:
-    """Return ``url`` stripped if it is an absolute http(s) URL; raise :class:`FetchError` otherwise."""
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    if not parts.scheme:
-        raise FetchError(url, "invalid-url", f"not a URL (no http:// or https://): {url!r}")
-    if parts.scheme.lower() not in ("http", "https"):
-        raise FetchError(url, "unsupported-scheme",
-                         f"unsupported scheme {parts.scheme!r}: only http and https are fetched")
-    if not parts.hostname:
-        raise FetchError(url, "invalid-url", f"not a URL (no host): {url!r}")
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise FetchError(url, "invalid-url", f"not a URL (bad port): {url!r}") from None
-    return url
 
 
 _HOST_ADAPTER = requests.adapters.HTTPAdapter()  # only asked how it would address a URL
@@ -269,32 +225,6 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-# The start of an HTML document or fragment, as a browser sniffs one without a Content-Type
-# (WHATWG MIME sniffing's tags, and the elements pages saved from the web open with).
-_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|title|meta|link|script|style|p|div|article|main|"
-                       rb"section|header|nav|table|h[1-6]|br|a|b|font|iframe|span|ul|img|!--)[\s>/]",
-                       re.IGNORECASE)
-
-
-def html_problem(content: bytes) -> tuple[str, str] | None:
-    """Why bytes that came without a Content-Type (a saved file) are not an HTML page, as
-    (kind, message) with the kinds a fetch uses (``empty``, ``not-html``); None for HTML.
-
-    Over HTTP the Content-Type decides; a file has none, so its first bytes do: the same
-    pages are refused either way (binary data, plain text).
-    """
-    if not content.strip():
-        return "empty", "empty file"
-    head = content[:8192]
-    if looks_binary(head[:2048]):
-        return "not-html", "binary content, not an HTML page"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the text, not the bytes
-        head = head.decode("utf-16", "ignore").encode("utf-8", "ignore")
-    if not _HTML_TAG.search(head):
-        return "not-html", "no HTML markup in its first 8 KB (a plain-text file?)"
-    return None
 
 
 # -- the per-fetch guard: deadline watchdog and address rule ---------------------------

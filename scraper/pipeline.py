@@ -291,7 +291,7 @@ def archive_url(url: str, archive: Archive, fetcher: Fetcher, *, options: Extrac
 
 def read_file(path: str | Path, url: str) -> Page:
     """A saved page from disk as if it had been fetched from ``url`` (no HTTP exchange)."""
-    from .fetching import check_url
+    from .pagecheck import check_url
 
     return Page(url=check_url(url), final_url=check_url(url), content=Path(path).read_bytes(), source="file")
 
@@ -302,7 +302,7 @@ def archive_file(path: str | Path, url: str, archive: Archive, *, options: Extra
     The file must be an HTML page, as a fetched page must: plain text or binary data
     fails as ``not-html`` (logged in ``fetches``), as the same bytes over HTTP would.
     """
-    from .fetching import html_problem
+    from .pagecheck import html_problem
 
     page = read_file(path, url)
     problem = html_problem(page.content)

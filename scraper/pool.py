@@ -23,20 +23,21 @@ for an ordered map (:func:`local_mapper`), and a crawl starts a new pool.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+# multiprocessing and concurrent.futures are imported where processes are made: a command
+# that extracts in its own process (a one-page fetch) only needs the signal contract.
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 from .errors import WorkerError
 
@@ -132,6 +133,8 @@ def start_forkserver() -> None:
     calls this from the main thread before starting any. Does nothing when the server
     already runs.
     """
+    import multiprocessing.forkserver
+
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         multiprocessing.forkserver.ensure_running()  # only the main thread may change handlers
         return
@@ -148,6 +151,9 @@ def start_forkserver() -> None:
 def process_pool(size: int) -> ProcessPoolExecutor:
     """``size`` extraction processes keeping the contract above, started at once (off this
     thread), so the first page does not wait for them to import the extractor."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context: Any
     if "forkserver" in multiprocessing.get_all_start_methods():  # never fork a process that runs threads
         start_forkserver()  # a no-op when it runs already
@@ -207,6 +213,8 @@ def local_mapper(jobs: int = 1, *, batch_size: int = BATCH_SIZE) -> Mapper:
             yield from inline(fn, first)
             return
         source = itertools.chain(first, source)
+        from concurrent.futures.process import BrokenProcessPool
+
         pool = process_pool(jobs)
         try:
             pending: deque[Future[list[Any]]] = deque()

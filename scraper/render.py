@@ -8,11 +8,50 @@ page never goes through BeautifulSoup, which would be slow).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
-from typing import cast
+import sys
+import types
+from typing import Any, cast
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from lxml.html import HtmlElement
+
+class _LoadedOnFirstUse(types.ModuleType):
+    """Stands in for a module until one of its names is first read, then imports it.
+
+    (The standard library's ``LazyLoader`` would not do: an ``import`` statement reads the
+    module's ``__spec__``, which loads it.)"""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, name)
+
+
+def _defer_soupsieve() -> None:
+    """Have ``soupsieve`` load on first use rather than when bs4 is imported.
+
+    bs4 imports soupsieve, its CSS-selector engine, at once (about 30 ms of regex compiling
+    in every process that renders a page). Nothing here asks bs4 for a CSS selector (site
+    rules select with lxml's cssselect), so a stand-in takes its place: ``Tag.select`` and
+    friends still work, importing soupsieve when first called.
+    """
+    if "soupsieve" in sys.modules or "bs4" in sys.modules:
+        return
+    spec = importlib.util.find_spec("soupsieve")
+    if spec is None:
+        return
+    stand_in = _LoadedOnFirstUse("soupsieve")
+    stand_in.__spec__ = spec
+    sys.modules["soupsieve"] = stand_in
+
+
+_defer_soupsieve()
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag  # noqa: E402 - after the deferral above
+from lxml.html import HtmlElement  # noqa: E402
 
 __all__ = ["tidy_region", "to_text", "to_markdown", "soup_of"]
 

@@ -42,15 +42,18 @@ The thresholds were chosen with ``python -m benchmarks.stories`` (README, "For r
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import sqlite3
+import sys
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # pragma: no cover - numpy is imported when a body is first signed
+if TYPE_CHECKING:  # pragma: no cover - numpy is imported only where it pays (see sketch)
     import numpy as np
 
     from .archive import Archive
@@ -92,8 +95,61 @@ def shingles(text: str | None, size: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
 
 
+# datasketch's affine32 permutation parameters for (NUM_PERM, SEED), odd ``a`` and any ``b``:
+# what ``numpy.random.RandomState(SEED)`` draws (see _permutations; tests/test_stories.py
+# checks the two agree), written out so that signing a body needs no numpy.
+_PERM_A = (
+    0xD583E84B, 0xFE8F01D7, 0x70CE5F19, 0xDD782891, 0x000EFDFF, 0x41998713, 0x9ACB5597, 0xFF823D0B,
+    0x4B23969F, 0x78E0A781, 0x2F470121, 0xCB0CA103, 0x5F5D7F99, 0xC69C3C8F, 0xB0ED55DB, 0x56E8F3F9,
+    0xCB251B0D, 0xDEFEFA33, 0x13DFC965, 0xB14FAA29, 0xD6A0A9FD, 0xA06562CB, 0x5ED51725, 0x0C9193A9,
+    0x68ADF717, 0xE30C41F9, 0xC1989BD5, 0x758B2539, 0x0E05BF3B, 0x119EB31D, 0x57478465, 0xD3F2D489,
+    0xD5A8F9AF, 0xEA16BFAF, 0x1E0C97D3, 0xDC8485E3, 0x47E0CBEF, 0xE0D55BBD, 0x656D8EC1, 0x8E8908AD,
+    0x99FB311B, 0x6E93AFD3, 0xEFBFFB13, 0x9B03080F, 0xA079227F, 0x2F83967B, 0x62781C2D, 0x094B4A73,
+    0xC0B61403, 0xBAE3EF01, 0xCA09E279, 0xA885F1A3, 0x2B8AEA11, 0xA8C1C5B1, 0x13FEFD1B, 0x8BCD34E7,
+    0x56F4035F, 0x1E551FD5, 0xC19BE4F3, 0x574F7391, 0x325A843D, 0x2FA6488F, 0xD79B6B07, 0x57E30B8D,
+    0xEA707F2B, 0xD2D5DC63, 0x10FB0A73, 0x65256407, 0x623DB789, 0x944A5631, 0xA18B43E3, 0x48C3F857,
+    0x5F7D0C99, 0x910E9835, 0xAB540E69, 0xD3384AA1, 0x095D14DB, 0x117EE6E7, 0x8012EA53, 0x3F80DBA5,
+    0xFA4C001F, 0x523ED881, 0x7F0F9189, 0x98D46033, 0x8F965ADF, 0xE46BBDC5, 0x941C6BAF, 0x71BA4F0F,
+    0x34DA0A35, 0x258FFD33, 0xE5524CD1, 0xF040082D, 0xD1336E13, 0x313D7D87, 0x965497CF, 0xCE8688FD,
+    0x93574A2F, 0x3D2DDAFB, 0x42931AC9, 0x0CB28137, 0x09EA774B, 0x2AD0A273, 0x5B9054A7, 0xD56ED94D,
+    0x6C5A8511, 0xD2264A41, 0x87F5BB45, 0x990D5E15, 0xFBAF7A2F, 0x2B350D1F, 0x1B5255DF, 0x21BF38AF,
+    0x25F2BE33, 0x3A561F8F, 0x4B2001E7, 0xE9BF0AB9, 0x2DB97495, 0x859F097D, 0x6646BA5D, 0x7647A741,
+    0x34652DB1, 0x1120292F, 0xD3FF256F, 0xE65E4A83, 0x63886AE3, 0xFC724E9B,
+)
+
+_PERM_B = (
+    0x6A07A703, 0x8A64CB80, 0x0CC9BFF8, 0xC3F6D4FD, 0x893081CD, 0x0B9BC706, 0xA9EE7234, 0x23D4D1D5,
+    0x83CFC5C6, 0xCADAF602, 0xF1D0F64C, 0x07A10FDB, 0x96287895, 0xE21482CB, 0xE7455907, 0x8A71184D,
+    0x23318AC8, 0x72AED44B, 0x23A79D4C, 0xE463042B, 0xCEB13214, 0x60A95E1E, 0x65CE2624, 0x89D63367,
+    0x2A54A707, 0xA6FD0F2D, 0xED7133C4, 0x5C7B9A39, 0x59072EF0, 0x922D9DFC, 0xC03538D2, 0xA3494060,
+    0xB9DB010D, 0x20562C0A, 0xE2205917, 0xB0B13F7C, 0x9FA8FB51, 0xA5D2E787, 0xC03DC379, 0x5A9BC098,
+    0x595166CA, 0xC3633DDC, 0x4519FE94, 0x5B45A9A0, 0xE558CC8C, 0xC0B6BCC1, 0x6D97625E, 0xE19F9E3C,
+    0xF6FFC1E9, 0x02FCC098, 0xA9D74D52, 0x7F841373, 0x9F277361, 0x12E40882, 0x1D5FFDEC, 0xC975A6DC,
+    0xF311BA67, 0x1066B762, 0x732D710A, 0x5AF59EB6, 0x94115760, 0xF11C39E9, 0x687BA752, 0x613AC9D6,
+    0x3CADCCC6, 0xC34EBAC2, 0xE743E147, 0xC5873FE7, 0x92DCA8B0, 0x4D25F636, 0x00BC1C0F, 0xC5D23B85,
+    0x9DFD3591, 0x272668AA, 0x539F0014, 0x94215A76, 0x86ED47B0, 0x024E5916, 0xE2CD19E5, 0xB583CF8D,
+    0x5B7607F1, 0x787BEA72, 0xE895C261, 0xC3BC56B5, 0x9F948754, 0x77A70C0A, 0x040CDC60, 0x44DD40B7,
+    0xEDEF993D, 0xD4E9CE38, 0xB0DE9ED9, 0x8D23A195, 0xFF508CE7, 0x11F0DC60, 0x2C1E81F9, 0x78F41FD3,
+    0x231B5419, 0xBE25D5F1, 0xEEBE938E, 0x3124088D, 0xB262ACD4, 0x76DD1E74, 0x10E5632B, 0x3AF90E86,
+    0xC16606CD, 0x821C82B8, 0xC0FE07BB, 0x3564BB8F, 0xEC4B5618, 0x0C9F33FB, 0xB6267C89, 0x84D421C2,
+    0x1FD038C7, 0x2C1A6F35, 0x0516DD45, 0x6574C9A4, 0x06B5C365, 0x1B7C4AF8, 0x073F1815, 0x8282ED28,
+    0x3F07B04D, 0x1A2588DB, 0xDC2ACAB1, 0x49E96971, 0x89F0D52F, 0x3B5485CD,
+)
+
+assert len(_PERM_A) == len(_PERM_B) == NUM_PERM
+
+# Signing in pure Python costs about 9 µs per shingle (all NUM_PERM values); numpy signs a
+# body in about a millisecond but takes 40–60 ms to import. So a process signs its first
+# few bodies without it (a one-page ``fetch`` never imports numpy) and imports numpy from
+# then on, or for a body too long to sign quickly by hand. Both give the same values.
+PURE_PYTHON_BODIES = 8          # bodies a process signs in pure Python before it imports numpy
+PURE_PYTHON_SHINGLES = 3000     # ... each of at most this many distinct shingles
+_signed_in_python = 0
+_U32 = next(code for code in "IL" if array(code).itemsize == 4)  # the array type of uint32
+
+
 def _permutations() -> tuple[Any, Any]:
-    """datasketch's affine32 permutation parameters for (NUM_PERM, SEED): odd ``a``, any ``b``."""
+    """datasketch's affine32 permutation parameters for (NUM_PERM, SEED) as numpy drew them."""
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
         import numpy as np
@@ -116,6 +172,15 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return hv ^ (hv >> np.uint32(16))
 
 
+def _fmix32_int(hv: int) -> int:
+    """:func:`_fmix32` of one value, in pure Python."""
+    hv ^= hv >> 16
+    hv = (hv * 0x85EBCA6B) & 0xFFFFFFFF
+    hv ^= hv >> 13
+    hv = (hv * 0xC2B2AE35) & 0xFFFFFFFF
+    return hv ^ (hv >> 16)
+
+
 _MULTIPLIER = 0x01000193   # FNV's 32-bit prime: a shingle's hash is a polynomial in its words' hashes
 _WORD_HASHES: dict[str, int] = {}
 
@@ -133,7 +198,7 @@ def word_hash(word: str) -> int:
 def shingle_hash(words: Sequence[str]) -> int:
     """The 32-bit hash of one shingle: Σ word_hash(wᵢ)·P^(k−1−i) mod 2³², order-sensitive.
 
-    :func:`sketch` computes the same for every shingle of a text at once, in numpy.
+    :func:`sketch` computes the same for every shingle of a text at once.
     """
     value = 0
     for word in words:
@@ -141,25 +206,38 @@ def shingle_hash(words: Sequence[str]) -> int:
     return value
 
 
+def _uint32s(values: Iterable[int] | bytes) -> array[int]:
+    """An array of unsigned 32-bit ints (from ints, or from little-endian bytes)."""
+    if isinstance(values, bytes):
+        out = array(_U32)
+        out.frombytes(values)
+        if sys.byteorder == "big":
+            out.byteswap()
+        return out
+    return array(_U32, values)
+
+
 @dataclass
 class Sketch:
     """A body's MinHash ``values`` (NUM_PERM unsigned 32-bit ints) and its shingle count ``size``."""
 
-    values: np.ndarray
+    values: array[int]
     size: int
 
     def to_bytes(self) -> bytes:
-        return self.values.astype("<u4").tobytes()
+        if sys.byteorder == "big":
+            swapped = array(_U32, self.values)
+            swapped.byteswap()
+            return swapped.tobytes()
+        return self.values.tobytes()
 
     @classmethod
     def from_bytes(cls, data: bytes, size: int) -> Sketch:
-        import numpy as np
-
-        return cls(np.frombuffer(data, dtype="<u4").astype(np.uint32), size)
+        return cls(_uint32s(data), size)
 
     def keys(self) -> list[int]:
         """One signed 64-bit LSH key per band (the band's number is part of the key)."""
-        raw = self.values.astype("<u4").tobytes()
+        raw = self.to_bytes()
         width = ROWS * 4
         return [int.from_bytes(hashlib.blake2b(bytes([band]) + raw[band * width:(band + 1) * width],
                                                digest_size=8).digest(), "little", signed=True)
@@ -167,7 +245,7 @@ class Sketch:
 
     def jaccard(self, other: Sketch) -> float:
         """Estimated Jaccard similarity of the two shingle sets."""
-        return float((self.values == other.values).mean())
+        return sum(map(operator.eq, self.values, other.values)) / len(self.values)
 
     def containment(self, other: Sketch, jaccard: float | None = None) -> float:
         """Estimated share of the smaller set's shingles that are in the other set.
@@ -182,22 +260,53 @@ class Sketch:
 
 
 def sketch(text: str | None) -> Sketch | None:
-    """The MinHash of a body, or None when it is too short to be clustered (< MIN_WORDS words)."""
+    """The MinHash of a body, or None when it is too short to be clustered (< MIN_WORDS words).
+
+    Signed in pure Python or with numpy (see :data:`PURE_PYTHON_BODIES`): the same values.
+    """
+    global _signed_in_python
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return None
+    hashed = [word_hash(token) for token in tokens]
+    if ("numpy" not in sys.modules and _signed_in_python < PURE_PYTHON_BODIES
+            and len(tokens) <= PURE_PYTHON_SHINGLES + SHINGLE_WORDS - 1):
+        _signed_in_python += 1
+        return _sketch_python(hashed)
+    return _sketch_numpy(hashed)
+
+
+def _shingle_hashes(hashed: list[int]) -> list[int]:
+    """Every shingle's polynomial (see :func:`shingle_hash`), from its words' hashes."""
+    count = len(hashed) - SHINGLE_WORDS + 1
+    grams = [0] * count
+    for offset in range(SHINGLE_WORDS):
+        grams = [(g * _MULTIPLIER + h) & 0xFFFFFFFF for g, h in zip(grams, hashed[offset:offset + count])]
+    return grams
+
+
+def _sketch_python(hashed: list[int]) -> Sketch:
+    """:func:`sketch` in pure Python."""
+    grams = set(_shingle_hashes(hashed))
+    mixed = [_fmix32_int(g) for g in grams]
+    values = [min([(m * a + b) & 0xFFFFFFFF for m in mixed]) for a, b in zip(_PERM_A, _PERM_B)]
+    return Sketch(_uint32s(values), len(grams))
+
+
+def _sketch_numpy(hashed: list[int]) -> Sketch:
+    """:func:`sketch` with numpy: every shingle and every permutation at once."""
     import numpy as np
 
-    hashed = np.fromiter(map(word_hash, tokens), dtype=np.uint32, count=len(tokens))
-    count = len(tokens) - SHINGLE_WORDS + 1
+    words_hashed = np.array(hashed, dtype=np.uint32)
+    count = len(hashed) - SHINGLE_WORDS + 1
     grams = np.zeros(count, dtype=np.uint32)
     for offset in range(SHINGLE_WORDS):  # every shingle's polynomial at once (uint32 wraps: mod 2³²)
-        grams = grams * np.uint32(_MULTIPLIER) + hashed[offset:offset + count]
+        grams = grams * np.uint32(_MULTIPLIER) + words_hashed[offset:offset + count]
     grams = np.unique(grams)
     a, b = _permutations()
     mixed = _fmix32(grams).reshape(-1, 1)
     values = (mixed * a + b).min(axis=0)
-    return Sketch(values.astype(np.uint32), len(grams))
+    return Sketch(_uint32s(values.astype("<u4").tobytes()), len(grams))
 
 
 def similar(a: Sketch, b: Sketch) -> bool:

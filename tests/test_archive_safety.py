@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from waiting import wait_for
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -205,8 +206,26 @@ def test_readonly_handle_refuses_writes(db_path):
     assert_intact(db_path, expected)
 
 
+def stored_articles(db: Path) -> int:
+    """Articles committed to an archive another process is writing (0 before it has any)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return 0
+    try:
+        return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:  # not created yet, or its schema not yet committed
+        return 0
+    finally:
+        conn.close()
+
+
 def test_sigkill_at_random_moments_never_damages_the_archive(tmp_path):
-    """Kill import-warc mid-run again and again; the archive stays sound and the last run completes it."""
+    """Kill import-warc mid-run again and again; the archive stays sound and the last run completes it.
+
+    Each kill comes at a random point of the work (once a random number of articles is
+    stored, at least 20 before the end), not after a random time: on a fast machine a run
+    used to finish before the first kill, and the test failed."""
     total = 120
     warc = tmp_path / "many.warc.gz"
     write_warc(warc, total)
@@ -216,9 +235,12 @@ def test_sigkill_at_random_moments_never_damages_the_archive(tmp_path):
     previous = 0
     kills = 0
     for _ in range(8):
+        if previous + 1 > total - 20:
+            break
+        target = rng.randint(previous + 1, total - 20)
         proc = subprocess.Popen([str(SCRIPT), "import-warc", str(warc), "--jobs", "1"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.4, 2.5))
+        wait_for(lambda proc=proc, target=target: proc.poll() is not None or stored_articles(db) >= target)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

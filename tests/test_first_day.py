@@ -295,8 +295,10 @@ def test_relative_dates_work_for_export_search_and_list(tmp_path):
     today = datetime.now(timezone.utc)
     with Archive(db) as archive:
         for days, title in ((1, "Fresh budget"), (40, "Old budget")):
-            day = (today - timedelta(days=days)).date().isoformat()
-            archive.store(Article(title=title, body=f"The budget story {title}.", published=day),
+            # a moment, not a date: yesterday's date alone reads as its midnight, more than 36 h
+            # ago from noon UTC on, and `list --since 36h` then rightly left it out
+            when = (today - timedelta(days=days)).isoformat(timespec="seconds")
+            archive.store(Article(title=title, body=f"The budget story {title}.", published=when),
                           raw=b"<html></html>", url=f"https://example.com/{days}")
     exported = run("export", "--since", "2w", "--fields", "title", "--db", str(db))
     assert exported.stdout.splitlines() == ["title", "Fresh budget"]

@@ -3,7 +3,8 @@ in real subprocesses (how long it took is measured in benchmarks/scale.py, never
 
 A command that only reads the archive imports neither pandas nor numpy (which sqlite-utils
 would import whenever they are installed), nor Dask, Datasette or the HTTP client; nothing
-imports pandas unless it exports Parquet or reads CSV back.
+imports pandas unless it exports Parquet or reads CSV back. A one-page ``fetch`` of a saved file
+imports neither the HTTP client, numpy nor bs4's CSS-selector engine.
 """
 
 from __future__ import annotations
@@ -50,6 +51,31 @@ def archive(tmp_path_factory) -> Path:
 ], ids=" ".join)
 def test_a_read_only_command_imports_no_heavy_package(archive, args):
     assert imported(args, archive) & HEAVY == set()
+
+
+def test_a_one_page_fetch_of_a_saved_file_imports_no_http_client_numpy_or_css_engine(tmp_path):
+    """Archiving a saved page needs neither the HTTP client nor numpy (its first bodies are
+    signed for stories in pure Python) nor bs4's CSS-selector engine (soupsieve, loaded only
+    if a selector is ever asked of bs4). Two copies under two addresses: the second joins
+    the first in a story, so clustering ran in that process."""
+    db = tmp_path / "archive.db"
+    page = str(Path(__file__).parent / "fixtures" / "news_article.html")
+    for n in (1, 2):
+        names = imported(["fetch", page, "--url", f"https://example.com/copy/{n}", "--db", str(db)])
+        assert "scraper" in names and "lxml" in names and "bs4" in names
+        assert names & (HEAVY | {"soupsieve"}) == set(), sorted(names & (HEAVY | {"soupsieve"}))
+    with Archive(db, readonly=True) as a:
+        rows = list(a.query("SELECT url, story FROM articles ORDER BY url"))
+    assert [r["url"] for r in rows] == ["https://example.com/copy/1", "https://example.com/copy/2"]
+    assert rows[0]["story"] is not None and rows[0]["story"] == rows[1]["story"]
+
+
+def test_bs4_css_selectors_still_work_after_the_extractor_is_imported():
+    code = ("import sys, scraper.extraction\nassert 'soupsieve.css_parser' not in sys.modules\n"
+            "from bs4 import BeautifulSoup\n"
+            "assert [p.text for p in BeautifulSoup('<p class=a>x</p><p>y</p>', 'lxml').select('p.a')] == ['x']\n"
+            "import soupsieve\nassert soupsieve.match('p', BeautifulSoup('<p>z</p>', 'lxml').p)\n")
+    assert "soupsieve" in imported([], code=code)
 
 
 def test_the_probe_sees_heavy_imports():

@@ -9,11 +9,15 @@ import json
 import random
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -77,9 +81,38 @@ def test_our_minhash_is_datasketchs_affine32_minhash_bit_for_bit():
     theirs.update_batch(stories.shingles(text))
     assert ours is not None
     assert ours.values.tolist() == theirs.hashvalues.tolist()
+    hashed = [stories.word_hash(w) for w in stories.words(text)]
+    for signed in (stories._sketch_python(hashed), stories._sketch_numpy(hashed)):  # both ways of signing
+        assert signed.values.tolist() == theirs.hashvalues.tolist() and signed.size == ours.size
     assert ours.size == len(stories.shingles(text))
     assert stories.shingle_hash(["a", "b"]) != stories.shingle_hash(["b", "a"])
     assert stories.word_hash("harbour") == zlib.crc32(b"harbour")
+
+
+def test_the_written_out_permutations_are_the_ones_numpy_draws():
+    a, b = stories._permutations()
+    assert list(stories._PERM_A) == a.tolist() and list(stories._PERM_B) == b.tolist()
+
+
+@given(st.lists(st.sampled_from([*WORDS, "Ölfeld", "東京", "町", "x1"]), min_size=stories.MIN_WORDS, max_size=400))
+@settings(max_examples=60, deadline=None)
+def test_pure_python_and_numpy_sign_a_body_alike(tokens):
+    hashed = [stories.word_hash(w) for w in stories.words(" ".join(tokens))]
+    by_hand, with_numpy = stories._sketch_python(hashed), stories._sketch_numpy(hashed)
+    assert by_hand == with_numpy
+    assert stories.Sketch.from_bytes(by_hand.to_bytes(), by_hand.size) == by_hand
+    assert by_hand.keys() == with_numpy.keys()
+
+
+def test_a_process_signs_its_first_bodies_without_numpy_and_then_imports_it():
+    """A one-page fetch never imports numpy; a process that signs many bodies does, once."""
+    code = ("import sys\nfrom scraper import stories\n"
+            f"text = ' '.join({WORDS!r} * 4)\n"
+            "first = [stories.sketch(text) for _ in range(stories.PURE_PYTHON_BODIES)]\n"
+            "assert 'numpy' not in sys.modules\n"
+            "later = stories.sketch(text)\n"
+            "assert 'numpy' in sys.modules and later == first[0]\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 def test_estimates_follow_the_exact_similarity():
