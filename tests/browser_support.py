@@ -180,3 +180,19 @@ def browser_unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true: .ci/run installs chromium, so this is a failure)")
     pytest.skip(reason)
+
+
+def require_browser() -> str:
+    """Playwright, Datasette and chromium, or a skip (a failure on CI): chromium's path."""
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec("playwright") is None:
+        browser_unavailable("playwright is not installed (pip install -e '.[test]')")
+    pytest.importorskip("datasette")
+    chromium = chromium_path()
+    if chromium is None:
+        browser_unavailable("no chromium (apt-get install chromium)")
+    assert chromium is not None
+    return chromium

@@ -10,30 +10,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from browser_support import (
     ADDED_PARAGRAPH,
     CHROMIUM_ARGS,
     KLIMA_TITLE,
     MOSCOW_TITLE,
     Served,
-    browser_unavailable,
     build_archive,
-    chromium_path,
+    require_browser,
 )
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def test_search_read_facet_and_diff_in_chromium(tmp_path):
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        browser_unavailable("playwright is not installed (pip install -e '.[test]')")
-    pytest.importorskip("datasette")
-    chromium = chromium_path()
-    if chromium is None:
-        browser_unavailable("no chromium (apt-get install chromium)")
+    chromium = require_browser()
+    from playwright.sync_api import expect, sync_playwright
     ARTIFACTS.mkdir(exist_ok=True)
     archive = build_archive(tmp_path / "archive.db")
     before = archive.sha256()
@@ -99,14 +91,8 @@ def test_search_read_facet_and_diff_in_chromium(tmp_path):
 
 def test_the_first_story_is_on_the_first_screen_of_a_busy_archive(tmp_path):
     """At 1280×900 the first article starts on the first screen, not below 30 tag facets."""
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        browser_unavailable("playwright is not installed (pip install -e '.[test]')")
-    pytest.importorskip("datasette")
-    chromium = chromium_path()
-    if chromium is None:
-        browser_unavailable("no chromium (apt-get install chromium)")
+    chromium = require_browser()
+    from playwright.sync_api import expect, sync_playwright
     from test_first_day import busy_archive
 
     db = busy_archive(tmp_path / "busy.db")

@@ -202,14 +202,20 @@ def _search_filters(request: Any) -> Filters:
     return Filters(since=since, until=until, tags=tags, sites=request.args.getlist("site"))
 
 
-async def search_page(request: Any, datasette: Any) -> Response:
-    """Full-text search of the articles, best matches first, each with its matching passage."""
+async def _articles_database(request: Any, datasette: Any) -> Any:
+    """The database the URL names, once the actor may view its articles table (404 / 403 otherwise)."""
     try:
         db = datasette.get_database(route=tilde_decode(request.url_vars["database"]))
     except KeyError:
         raise NotFound("Database not found") from None
     await datasette.ensure_permissions(request.actor, [
         ("view-table", (db.name, "articles")), ("view-database", db.name), "view-instance"])
+    return db
+
+
+async def search_page(request: Any, datasette: Any) -> Response:
+    """Full-text search of the articles, best matches first, each with its matching passage."""
+    db = await _articles_database(request, datasette)
     query = (request.args.get("_search") or "").strip()
     filters = _search_filters(request)
     hits: list[Any] = []
@@ -255,12 +261,7 @@ async def stylesheet() -> Response:
 
 async def article_page(request: Any, datasette: Any) -> Response:
     """Title, byline, date, tags and body of one article, then its versions with diffs."""
-    try:
-        db = datasette.get_database(route=tilde_decode(request.url_vars["database"]))
-    except KeyError:
-        raise NotFound("Database not found") from None
-    await datasette.ensure_permissions(request.actor, [
-        ("view-table", (db.name, "articles")), ("view-database", db.name), "view-instance"])
+    db = await _articles_database(request, datasette)
     digits = request.url_vars["article_id"]
     if len(digits) > 18:  # SQLite's ids are 64-bit (and int() refuses 5,000 digits): no such article
         raise NotFound(f"No article {digits[:20]}… in {db.name}")
