@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sites import Gate, LocalSite, article_html, rss_feed, urlset
-from waiting import finish, read_until, wait_for
+from waiting import descendants, finish, read_until, wait_for
 
 from scraper.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, cli
 
@@ -211,30 +211,11 @@ def test_extraction_processes_do_not_outlive_a_killed_crawl(tmp_path):
         crawl = start(db, feeds, "--processes", "2")
         gate.wait_arrivals(2)
         wait_for(lambda: count(db) == 4)  # extracted in the pool, so its processes run
-        children = _children(crawl.pid)
+        children = descendants(crawl.pid)
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(timeout=60)
     assert children  # the forkserver and its extraction processes
     wait_for(lambda: not any(_alive(pid) for pid in children))
-
-
-def _children(pid: int) -> list[int]:
-    """Descendants of ``pid`` from /proc (no psutil needed)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [pid]
-    while frontier:
-        current = frontier.pop()
-        kids = [p for p, parent in parents.items() if parent == current]
-        found += kids
-        frontier += kids
-    return found
 
 
 def _alive(pid: int) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from sites import Gate, LocalSite, article_html, rss_feed
-from waiting import finish, read_until, wait_for
+from waiting import children, finish, read_until, wait_for
 
 from scraper.cli import EXIT_INTERRUPTED, EXIT_OK
 
@@ -253,20 +253,6 @@ def test_a_stop_signal_while_the_fork_server_starts_waits_and_is_handled(monkeyp
 
 
 # -- reextract and import-warc keep the same contract -------------------------------------------
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (read from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
 
 def extraction_processes(pid: int, count: int) -> list[int]:
     """Wait until ``pid``'s pool has ``count`` extraction processes (children of its fork

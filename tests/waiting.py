@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 LIMIT = 120.0
 
@@ -38,3 +39,28 @@ def finish(proc: subprocess.Popen, before: list[str], limit: float = LIMIT) -> s
     """The rest of ``proc``'s stderr once it exits, after the lines already read."""
     _, rest = proc.communicate(timeout=limit)
     return "".join(line + "\n" for line in before) + (rest or "")
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc, no psutil needed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Children of ``pid``, their children, and so on."""
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        kids = children(frontier.pop())
+        found += kids
+        frontier += kids
+    return found
